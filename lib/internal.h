@@ -1,0 +1,93 @@
+/*
+ * internal.h - declarations shared inside libcrumb (never installed).
+ * Internal non-static symbols use the crumb__ prefix; they are hidden from
+ * the shared library by -fvisibility=hidden but visible to tests that link
+ * the static archive.
+ */
+#ifndef CRUMB_INTERNAL_H
+#define CRUMB_INTERNAL_H
+
+#include "crumb.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* ==== Allocator (alloc.c) =============================================== */
+
+/* Every heap allocation in the library goes through these, so tests can make
+ * the Nth call fail. */
+void *crumb__malloc(size_t n);
+void *crumb__calloc(size_t count, size_t n);
+void *crumb__realloc(void *p, size_t n);
+void crumb__free(void *p);
+
+/* Test hook: make the nth allocation from now fail (1 = the next one), and
+ * every later one too if sticky; n = 0 disables. Returns how many
+ * allocations were made since the last call. Not thread-safe by design: set
+ * it before starting threads. */
+long crumb__alloc_fail_at(long n, int sticky);
+
+/* Locked, non-dumpable memory for keys (mmap + mlock + MADV_DONTDUMP where
+ * available). Zero-filled. crumb__secure_free wipes before releasing. */
+void *crumb__secure_alloc(size_t n);
+void crumb__secure_free(void *p, size_t n);
+
+/* ==== Random (random.c) ================================================= */
+
+/* Fill buf from the OS CSPRNG. Returns 0 or -1. */
+int crumb__random_os(void *ctx, uint8_t *buf, size_t n);
+
+/* ==== Primitive wrappers (suite_sodium.c, suite_mbedtls.c) ============== */
+/* All return 0 on success, -1 on failure (bad tag, bad sizes, unavailable).
+ * Buffers may be identical (in place) where noted. */
+
+#define CRUMB__XCHACHA_NONCEBYTES 24u
+#define CRUMB__GCM_IVBYTES 12u
+#define CRUMB__AEAD_TAGBYTES 16u
+#define CRUMB__HMAC_BYTES 32u
+
+/* 1 if XChaCha20-Poly1305 is compiled in (libsodium build). */
+int crumb__xchacha_available(void);
+
+/* XChaCha20-Poly1305 (IETF), detached tag. out may equal in. */
+int crumb__xchacha_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32]);
+int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32]);
+
+/* AES-256-GCM with a 96-bit IV and a 16-byte tag, detached. out may equal
+ * in. iv_len is checked (only 12 accepted). */
+int crumb__aesgcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
+                       const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
+                       const uint8_t key[32]);
+int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
+                       const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
+                       const uint8_t key[32]);
+
+/* HMAC-SHA-256 over the concatenation of up to two parts (p2 may be NULL). */
+int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
+                       size_t n1, const uint8_t *p2, size_t n2);
+
+/* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */
+int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
+                       const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                       size_t info_len);
+
+/* HKDF-Expand only, PRK of 32 bytes. */
+int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
+                              const uint8_t *info, size_t info_len);
+
+/* ==== base64url core (base64url.c) ===================================== */
+
+/* Encode n bytes at in to out (exactly crumb_b64_encoded_len(n) chars).
+ * in may lie inside out as long as it starts at or after
+ * out + crumb_b64_encoded_len(n) - n (the seal path encodes in place). */
+void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
+
+/* Strict decode of n chars into out (room for n*3/4 bytes). Returns the
+ * decoded length, or (size_t)-1 if the input is not canonical base64url. */
+size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
+
+#endif /* CRUMB_INTERNAL_H */

@@ -1,0 +1,85 @@
+/*
+ * suite_mbedtls.c - primitives from mbedTLS: AES-256-GCM (suite 2),
+ * HMAC-SHA-256 (suite 3) and HKDF-SHA-256 (subkey derivation).
+ */
+#include "internal.h"
+
+#include <mbedtls/gcm.h>
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
+
+/* Run one GCM operation (encrypt when tag_out, else decrypt/verify). */
+static int gcm_run(uint8_t *out, uint8_t *tag_out, const uint8_t *tag_in, const uint8_t *in,
+                   size_t n, const uint8_t *aad, size_t aad_len, const uint8_t *iv,
+                   size_t iv_len, const uint8_t key[32])
+{
+    mbedtls_gcm_context g;
+    int rc;
+    if (iv_len != CRUMB__GCM_IVBYTES)
+        return -1;
+    mbedtls_gcm_init(&g);
+    rc = mbedtls_gcm_setkey(&g, MBEDTLS_CIPHER_ID_AES, key, 256);
+    if (rc == 0 && tag_out)
+        rc = mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, n, iv, iv_len, aad, aad_len, in,
+                                       out, 16, tag_out);
+    else if (rc == 0)
+        rc = mbedtls_gcm_auth_decrypt(&g, n, iv, iv_len, aad, aad_len, tag_in, 16, in, out);
+    mbedtls_gcm_free(&g);
+    return rc == 0 ? 0 : -1;
+}
+
+/* see internal.h */
+int crumb__aesgcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
+                       const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
+                       const uint8_t key[32])
+{
+    return gcm_run(out, tag, NULL, in, n, aad, aad_len, iv, iv_len, key);
+}
+
+/* see internal.h */
+int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
+                       const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
+                       const uint8_t key[32])
+{
+    return gcm_run(out, NULL, tag, in, n, aad, aad_len, iv, iv_len, key);
+}
+
+/* see internal.h */
+int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
+                       size_t n1, const uint8_t *p2, size_t n2)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    mbedtls_md_context_t ctx;
+    int rc;
+    mbedtls_md_init(&ctx);
+    rc = mbedtls_md_setup(&ctx, md, 1);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_starts(&ctx, key, key_len);
+    if (rc == 0 && n1)
+        rc = mbedtls_md_hmac_update(&ctx, p1, n1);
+    if (rc == 0 && p2 && n2)
+        rc = mbedtls_md_hmac_update(&ctx, p2, n2);
+    if (rc == 0)
+        rc = mbedtls_md_hmac_finish(&ctx, out);
+    mbedtls_md_free(&ctx);
+    return rc == 0 ? 0 : -1;
+}
+
+/* see internal.h */
+int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
+                       const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                       size_t info_len)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    return mbedtls_hkdf(md, salt, salt_len, ikm, ikm_len, info, info_len, okm, okm_len) == 0
+               ? 0
+               : -1;
+}
+
+/* see internal.h */
+int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
+                              const uint8_t *info, size_t info_len)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    return mbedtls_hkdf_expand(md, prk, 32, info, info_len, okm, okm_len) == 0 ? 0 : -1;
+}

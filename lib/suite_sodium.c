@@ -1,0 +1,60 @@
+/*
+ * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
+ * libsodium, detached tags. Built without libsodium (CRYPTO=mbedtls) the
+ * wrappers report failure and crumb__xchacha_available() returns 0.
+ */
+#include "internal.h"
+
+#if CRUMB_HAVE_SODIUM
+#include <sodium.h>
+
+/* see internal.h */
+int crumb__xchacha_available(void)
+{
+    return sodium_init() >= 0;
+}
+
+/* see internal.h */
+int crumb__xchacha_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32])
+{
+    return crypto_aead_xchacha20poly1305_ietf_encrypt_detached(out, tag, NULL, in, n, aad,
+                                                               aad_len, NULL, nonce, key);
+}
+
+/* see internal.h */
+int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32])
+{
+    return crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL, in, n, tag, aad,
+                                                               aad_len, nonce, key);
+}
+
+#else /* !CRUMB_HAVE_SODIUM */
+
+/* see internal.h */
+int crumb__xchacha_available(void)
+{
+    return 0;
+}
+
+/* see internal.h */
+int crumb__xchacha_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32])
+{
+    (void)out, (void)tag, (void)in, (void)n, (void)aad, (void)aad_len, (void)nonce, (void)key;
+    return -1;
+}
+
+/* see internal.h */
+int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
+                        const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
+                        const uint8_t key[32])
+{
+    (void)out, (void)tag, (void)in, (void)n, (void)aad, (void)aad_len, (void)nonce, (void)key;
+    return -1;
+}
+#endif

@@ -1,0 +1,593 @@
+/*
+ * crumb_store.h - libcrumb store interface, for store authors and for the
+ * session layer: a versioned method table plus an opaque instance (in the
+ * style of SQLite's sqlite3_io_methods), inline call wrappers, and the
+ * constructors of the built-in memory and file stores.
+ *
+ * The contract (docs/STORE.md repeats it with examples):
+ *  - An implementation embeds `crumb_store` as the FIRST member of its own
+ *    struct and points `methods` at a static const crumb_store_methods.
+ *  - crumb_store_methods starts with `version` and `name`; fields are only
+ *    ever appended. Slots marked "required" in version N are non-NULL in every
+ *    table with version >= N. Optional slots may be NULL: the wrappers below
+ *    then return CRUMB_E_UNSUPPORTED (and the conformance suite skips the
+ *    group). Callers use the wrappers, never the slots directly.
+ *  - Every method may fail with CRUMB_E_NOMEM, CRUMB_E_IO, CRUMB_E_NOSPC
+ *    (writes), CRUMB_E_CORRUPT (stored data failed verification: it is never
+ *    silently used), CRUMB_E_TIMEOUT (lock or network timeout) and
+ *    CRUMB_E_BACKEND (backend unreachable), besides the codes listed per
+ *    method. CRUMB_E_INVALID means a bad argument (NULL where not allowed,
+ *    string too long, bad trust level). A failed write leaves the previously
+ *    stored value intact.
+ *  - Times are int64 seconds since the Unix epoch and are always passed in
+ *    (`now`): stores never read a clock themselves, so tests control time.
+ *    Anything whose expiry (`expires_at`, `until`) is <= now is absent.
+ *  - Ids are fixed size. Session records are keyed by a 32-byte keyed hash of
+ *    the session id (the store never sees raw session ids). Family and device
+ *    ids are 16 random bytes. Tenant and user ids are NUL-terminated strings
+ *    of at most CRUMB_STORE_NAME_MAX bytes; "" is a valid tenant.
+ *  - Stores never log or report id contents or session data.
+ *  - Thread safety: the built-in stores may be used from many threads at
+ *    once (the file store also from many processes). A third-party store
+ *    documents its own rules; the session layer assumes this same guarantee.
+ *  - close() releases the instance; it is called exactly once, also after
+ *    any failed operation. Constructors that fail leave *out NULL and nothing
+ *    to close.
+ */
+#ifndef CRUMB_STORE_H
+#define CRUMB_STORE_H
+
+#include "crumb.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== Ids and limits ==================================================== */
+
+#define CRUMB_STORE_KEYBYTES 32u     /* keyed hash of a session id */
+#define CRUMB_STORE_IDBYTES 16u      /* family and device ids */
+#define CRUMB_STORE_FPBYTES 32u      /* keyed device fingerprint hash */
+#define CRUMB_STORE_NAME_MAX 255u    /* tenant and user id strings (bytes) */
+#define CRUMB_STORE_LABEL_MAX 63u    /* device and session labels (bytes) */
+#define CRUMB_STORE_IP_MAX 47u       /* ip prefix text, e.g. "2001:db8::/48" */
+#define CRUMB_STORE_DATA_MAX 65536u  /* largest session record */
+
+/* Session key: 32-byte keyed hash of a session id (computed by the caller). */
+typedef struct crumb_store_key {
+    uint8_t b[CRUMB_STORE_KEYBYTES];
+} crumb_store_key;
+
+/* Family id or device id: 16 random bytes. */
+typedef struct crumb_store_id {
+    uint8_t b[CRUMB_STORE_IDBYTES];
+} crumb_store_id;
+
+/* put(): expected_version values besides an exact version. */
+#define CRUMB_STORE_VERSION_NEW 0u          /* create only: fail if present */
+#define CRUMB_STORE_VERSION_ANY UINT64_MAX  /* unconditional write */
+
+/* Which revocation rule matched in check(). */
+typedef enum crumb_store_rule {
+    CRUMB_STORE_RULE_NONE = 0,
+    CRUMB_STORE_RULE_SESSION = 1,
+    CRUMB_STORE_RULE_FAMILY = 2,
+    CRUMB_STORE_RULE_USER = 3,
+    CRUMB_STORE_RULE_DEVICE = 4,
+    CRUMB_STORE_RULE_GLOBAL = 5
+} crumb_store_rule;
+
+/* Device trust levels. */
+typedef enum crumb_store_trust {
+    CRUMB_TRUST_UNKNOWN = 0, /* recorded, never confirmed */
+    CRUMB_TRUST_SEEN = 1,    /* seen and confirmed (e.g. after a login) */
+    CRUMB_TRUST_TRUSTED = 2, /* explicitly trusted by the user */
+    CRUMB_TRUST_REVOKED = 3  /* its sessions are refused by check() */
+} crumb_store_trust;
+
+/* ==== Request and record types ========================================= */
+
+/* One per-request revocation check. Every pointer may be NULL (that rule is
+ * then skipped); tenant is used only with user or device. */
+typedef struct crumb_store_check_req {
+    const crumb_store_key *session; /* keyed hash of the session id */
+    const crumb_store_id *family;   /* family id */
+    uint64_t generation;            /* the token's generation (informational) */
+    const char *tenant;             /* NULL = "" */
+    const char *user;               /* NULL = anonymous */
+    const crumb_store_id *device;   /* device id (needs user) */
+    int64_t issued_at;              /* when the token was issued */
+    int64_t now;
+} crumb_store_check_req;
+
+/* What check() reports besides the verdict. */
+typedef struct crumb_store_check_res {
+    int rule;                   /* crumb_store_rule that matched, or NONE */
+    uint64_t family_gen;        /* family's current generation; 0 = unknown */
+    int64_t family_advanced_at; /* when it last advanced; 0 = unknown */
+} crumb_store_check_res;
+
+/* A device sighting (input of device_seen). */
+typedef struct crumb_store_sighting {
+    crumb_store_id device;
+    uint8_t fingerprint[CRUMB_STORE_FPBYTES]; /* keyed hash; all zero = none */
+    const char *label;                        /* NULL = keep/none */
+    const char *ip_prefix;                    /* NULL = keep/none */
+} crumb_store_sighting;
+
+/* A stored device (output of device_list / device_find). */
+typedef struct crumb_store_device {
+    crumb_store_id device;
+    uint8_t fingerprint[CRUMB_STORE_FPBYTES];
+    int trust;               /* crumb_store_trust */
+    int64_t first_seen;
+    int64_t last_seen;
+    int64_t trust_changed_at; /* revoked: the time it was revoked */
+    char label[CRUMB_STORE_LABEL_MAX + 1];
+    char ip_prefix[CRUMB_STORE_IP_MAX + 1];
+} crumb_store_device;
+
+/* A per-user session index entry ("list my sessions"). */
+typedef struct crumb_store_session_info {
+    crumb_store_key session;  /* keyed hash of the session id */
+    crumb_store_id family;
+    crumb_store_id device;    /* all zero = no device */
+    int64_t created;
+    int64_t last_seen;
+    int64_t expires_at;       /* entry disappears after this */
+    char label[CRUMB_STORE_LABEL_MAX + 1];
+} crumb_store_session_info;
+
+/* Device retention ladder for sweep(); 0 fields take the defaults. A device
+ * not seen for trusted_days drops TRUSTED -> SEEN; one not seen for
+ * seen_days drops SEEN/UNKNOWN -> REVOKED (stamping the time); a REVOKED
+ * device is purged revoked_days after it was revoked. */
+typedef struct crumb_store_retention {
+    int64_t trusted_days; /* default 90 */
+    int64_t seen_days;    /* default 30 */
+    int64_t revoked_days; /* default 7 */
+} crumb_store_retention;
+
+#define CRUMB_STORE_TRUSTED_DAYS 90
+#define CRUMB_STORE_SEEN_DAYS 30
+#define CRUMB_STORE_REVOKED_DAYS 7
+
+/* Counts per sweep stage. */
+typedef struct crumb_store_sweep_counts {
+    uint64_t sessions;        /* expired session records removed */
+    uint64_t index_entries;   /* expired session index entries removed */
+    uint64_t revocations;     /* revocations past their `until` removed */
+    uint64_t families;        /* family records past their `until` removed */
+    uint64_t devices_demoted; /* TRUSTED -> SEEN */
+    uint64_t devices_revoked; /* SEEN/UNKNOWN -> REVOKED */
+    uint64_t devices_purged;  /* REVOKED -> deleted */
+    uint64_t corrupt;         /* records that failed verification (kept, reported) */
+    uint64_t temp_files;      /* abandoned temp files removed (file store) */
+} crumb_store_sweep_counts;
+
+/* Store statistics (approximate under concurrency). */
+typedef struct crumb_store_stats {
+    uint64_t sessions;       /* live session records */
+    uint64_t session_bytes;  /* bytes of session data held */
+    uint64_t revocations;    /* session/family/user/device revocations held */
+    uint64_t families;
+    uint64_t devices;
+    uint64_t evictions;      /* session records evicted for capacity */
+    uint64_t checks;         /* check() calls */
+    uint64_t corrupt;        /* corrupt records seen */
+} crumb_store_stats;
+
+/* ==== The method table ================================================== */
+
+typedef struct crumb_store_methods crumb_store_methods;
+
+/* Base of every store instance: embed first in the implementation's struct. */
+typedef struct crumb_store {
+    const crumb_store_methods *methods;
+} crumb_store;
+
+#define CRUMB_STORE_METHODS_VERSION 1
+
+struct crumb_store_methods {
+    int version;      /* CRUMB_STORE_METHODS_VERSION the table was written for */
+    const char *name; /* "memory", "file", ... */
+
+    /* ---- slots valid for version 1 ---- */
+
+    /* Required. Release the instance and everything it holds (wipes keys). */
+    void (*close)(crumb_store *s);
+
+    /* Required. Cheap liveness probe. CRUMB_OK, CRUMB_E_BACKEND,
+     * CRUMB_E_TIMEOUT, CRUMB_E_IO. */
+    crumb_err (*health)(crumb_store *s, int64_t now);
+
+    /* Optional. Fill *out (zeroed first by the wrapper). */
+    crumb_err (*stats)(crumb_store *s, crumb_store_stats *out);
+
+    /* -- session records (server mode); optional as a group -- */
+
+    /* Write data under key if the current version matches expected_version
+     * (CRUMB_STORE_VERSION_NEW: only if absent or expired;
+     * CRUMB_STORE_VERSION_ANY: always). Stores new_version (> 0; strictly
+     * greater than any version the key had while present). len may be 0;
+     * len > CRUMB_STORE_DATA_MAX is CRUMB_E_TOO_LARGE. expires_at <= now is
+     * CRUMB_E_INVALID. CRUMB_E_CONFLICT on mismatch (nothing written),
+     * CRUMB_E_NOTFOUND when expecting a version of an absent key. */
+    crumb_err (*put)(crumb_store *s, const crumb_store_key *key, const uint8_t *data,
+                     size_t len, int64_t expires_at, uint64_t expected_version,
+                     uint64_t *new_version, int64_t now);
+
+    /* Copy the record into buf (cap bytes). *len = its length; on
+     * CRUMB_E_BUFSIZE *len is the size needed and version/expires_at are
+     * still set. version and expires_at may be NULL. CRUMB_E_NOTFOUND if
+     * absent or expired. */
+    crumb_err (*get)(crumb_store *s, const crumb_store_key *key, uint8_t *buf, size_t cap,
+                     size_t *len, uint64_t *version, int64_t *expires_at, int64_t now);
+
+    /* Set a live record's expiry (data and version unchanged).
+     * CRUMB_E_NOTFOUND, CRUMB_E_INVALID (expires_at <= now). */
+    crumb_err (*touch)(crumb_store *s, const crumb_store_key *key, int64_t expires_at,
+                       int64_t now);
+
+    /* Delete a record. CRUMB_E_NOTFOUND if absent. */
+    crumb_err (*del)(crumb_store *s, const crumb_store_key *key);
+
+    /* -- revocation; required -- */
+    /* Each revocation is kept at least until `until` (<= now: CRUMB_E_INVALID),
+     * so pass the longest time an affected token can still be valid.
+     * Revocations are never evicted for capacity. Revoking twice keeps the
+     * later `until`. */
+
+    /* Revoke one session (by key hash). */
+    crumb_err (*revoke_session)(crumb_store *s, const crumb_store_key *key, int64_t until,
+                                int64_t now);
+
+    /* Revoke a whole rotation family (the family record stays readable). */
+    crumb_err (*revoke_family)(crumb_store *s, const crumb_store_id *family, int64_t until,
+                               int64_t now);
+
+    /* Revoke a user's device: check() refuses tokens naming it, and the
+     * device record (if any) becomes REVOKED. */
+    crumb_err (*revoke_device)(crumb_store *s, const char *tenant, const char *user,
+                               const crumb_store_id *device, int64_t until, int64_t now);
+
+    /* Revoke every session of a user issued before `before`, except the
+     * session whose key hash is `except` (NULL = none): "log out other
+     * devices". A later call replaces the rule if its `before` is not
+     * older; `before` never moves backwards. */
+    crumb_err (*revoke_user)(crumb_store *s, const char *tenant, const char *user,
+                             int64_t before, const crumb_store_key *except, int64_t until,
+                             int64_t now);
+
+    /* Global not-before: every token issued before `before` is refused.
+     * Only ever moves forwards; kept forever. */
+    crumb_err (*revoke_all)(crumb_store *s, int64_t before, int64_t now);
+
+    /* The per-request check. CRUMB_OK or CRUMB_E_REVOKED with res->rule set
+     * (the first match in the order global, session, family, user,
+     * device). res->family_gen/_advanced_at are filled whenever
+     * req->family is set (0/0 for an unknown family), also on
+     * CRUMB_E_REVOKED. Any other error means "could not check": callers
+     * fail closed. */
+    crumb_err (*check)(crumb_store *s, const crumb_store_check_req *req,
+                       crumb_store_check_res *res);
+
+    /* -- families; required -- */
+
+    /* Current generation (0 = unknown family) and when it last advanced.
+     * Never CRUMB_E_NOTFOUND. */
+    crumb_err (*family_get)(crumb_store *s, const crumb_store_id *family, uint64_t *gen,
+                            int64_t *advanced_at, int64_t now);
+
+    /* Atomically advance a family from expected_gen (0 = unknown/new) to
+     * new_gen (> expected_gen) and stamp advanced_at = now; the record is
+     * kept until `until`. CRUMB_E_CONFLICT if the current generation is not
+     * expected_gen (*current receives it; current may be NULL),
+     * CRUMB_E_REVOKED if the family is revoked, CRUMB_E_INVALID if
+     * new_gen <= expected_gen. */
+    crumb_err (*family_advance)(crumb_store *s, const crumb_store_id *family,
+                                uint64_t expected_gen, uint64_t new_gen, int64_t until,
+                                int64_t now, uint64_t *current);
+
+    /* -- devices, all scoped by (tenant, user); optional as a group -- */
+
+    /* Upsert on sighting. A new device starts UNKNOWN (first_seen = now).
+     * An existing one gets last_seen = now and the new fingerprint/label/ip
+     * (NULL strings keep the old), but if it was written less than
+     * `throttle` seconds ago (store config) and nothing but last_seen would
+     * change, nothing is written and *written = 0 (written may be NULL).
+     * A REVOKED device stays REVOKED. CRUMB_E_LIMIT if the user has the
+     * maximum number of devices (store config) and this one is new. */
+    crumb_err (*device_seen)(crumb_store *s, const char *tenant, const char *user,
+                             const crumb_store_sighting *sighting, int64_t now, int *written);
+
+    /* Copy up to cap of the user's devices into out, newest last_seen first;
+     * *n = how many the user has (may exceed cap). O(k). */
+    crumb_err (*device_list)(crumb_store *s, const char *tenant, const char *user,
+                             crumb_store_device *out, size_t cap, size_t *n);
+
+    /* Find the user's device with this fingerprint (most recently seen if
+     * several). CRUMB_E_NOTFOUND. */
+    crumb_err (*device_find)(crumb_store *s, const char *tenant, const char *user,
+                             const uint8_t fingerprint[CRUMB_STORE_FPBYTES],
+                             crumb_store_device *out);
+
+    /* Set a device's trust level; stamps trust_changed_at = now. Setting
+     * REVOKED makes check() refuse the device while the record exists (use
+     * revoke_device for a revocation that outlives the record).
+     * CRUMB_E_NOTFOUND, CRUMB_E_INVALID (level). */
+    crumb_err (*device_set_trust)(crumb_store *s, const char *tenant, const char *user,
+                                  const crumb_store_id *device, int trust, int64_t now);
+
+    /* Delete a device record (its revocation, if any, stays).
+     * CRUMB_E_NOTFOUND. */
+    crumb_err (*device_delete)(crumb_store *s, const char *tenant, const char *user,
+                               const crumb_store_id *device);
+
+    /* -- per-user session index; optional as a group -- */
+
+    /* Insert or replace (by info->session) an index entry. If the user has
+     * the maximum number of entries (store config) the least recently seen
+     * one is dropped. CRUMB_E_INVALID if info->expires_at <= now. */
+    crumb_err (*index_put)(crumb_store *s, const char *tenant, const char *user,
+                           const crumb_store_session_info *info, int64_t now);
+
+    /* Copy up to cap live entries, newest last_seen first; *n = how many
+     * live entries there are (may exceed cap). */
+    crumb_err (*index_list)(crumb_store *s, const char *tenant, const char *user,
+                            crumb_store_session_info *out, size_t cap, size_t *n,
+                            int64_t now);
+
+    /* Remove an entry. CRUMB_E_NOTFOUND. */
+    crumb_err (*index_del)(crumb_store *s, const char *tenant, const char *user,
+                           const crumb_store_key *session);
+
+    /* -- maintenance; optional -- */
+
+    /* Remove what has expired and walk the device ladder (ret NULL =
+     * defaults); counts (may be NULL) receive what each stage did. Safe to
+     * run concurrently with every other method. */
+    crumb_err (*sweep)(crumb_store *s, int64_t now, const crumb_store_retention *ret,
+                       crumb_store_sweep_counts *counts);
+
+    /* ---- end of version 1 slots; later versions append below ---- */
+};
+
+/* ==== Call wrappers (use these, not the slots) ========================= */
+
+#define CRUMB_STORE__CALL(s, slot, ...)                                              \
+    ((s) == NULL ? CRUMB_E_INVALID                                                   \
+     : (s)->methods->slot == NULL ? CRUMB_E_UNSUPPORTED                              \
+                                   : (s)->methods->slot((s), __VA_ARGS__))
+
+/* Close a store (NULL allowed). */
+static inline void crumb_store_close(crumb_store *s)
+{
+    if (s != NULL)
+        s->methods->close(s);
+}
+
+static inline const char *crumb_store_name(const crumb_store *s)
+{
+    return s ? s->methods->name : "";
+}
+
+static inline crumb_err crumb_store_health(crumb_store *s, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, health, now);
+}
+
+static inline crumb_err crumb_store_stats_get(crumb_store *s, crumb_store_stats *out)
+{
+    if (out == NULL)
+        return CRUMB_E_INVALID;
+    *out = (crumb_store_stats){0};
+    return CRUMB_STORE__CALL(s, stats, out);
+}
+
+static inline crumb_err crumb_store_put(crumb_store *s, const crumb_store_key *key,
+                                        const uint8_t *data, size_t len, int64_t expires_at,
+                                        uint64_t expected_version, uint64_t *new_version,
+                                        int64_t now)
+{
+    return CRUMB_STORE__CALL(s, put, key, data, len, expires_at, expected_version,
+                             new_version, now);
+}
+
+static inline crumb_err crumb_store_get(crumb_store *s, const crumb_store_key *key,
+                                        uint8_t *buf, size_t cap, size_t *len,
+                                        uint64_t *version, int64_t *expires_at, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, get, key, buf, cap, len, version, expires_at, now);
+}
+
+static inline crumb_err crumb_store_touch(crumb_store *s, const crumb_store_key *key,
+                                          int64_t expires_at, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, touch, key, expires_at, now);
+}
+
+static inline crumb_err crumb_store_delete(crumb_store *s, const crumb_store_key *key)
+{
+    return CRUMB_STORE__CALL(s, del, key);
+}
+
+static inline crumb_err crumb_store_revoke_session(crumb_store *s, const crumb_store_key *key,
+                                                   int64_t until, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, revoke_session, key, until, now);
+}
+
+static inline crumb_err crumb_store_revoke_family(crumb_store *s, const crumb_store_id *family,
+                                                  int64_t until, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, revoke_family, family, until, now);
+}
+
+static inline crumb_err crumb_store_revoke_device(crumb_store *s, const char *tenant,
+                                                  const char *user, const crumb_store_id *device,
+                                                  int64_t until, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, revoke_device, tenant, user, device, until, now);
+}
+
+static inline crumb_err crumb_store_revoke_user(crumb_store *s, const char *tenant,
+                                                const char *user, int64_t before,
+                                                const crumb_store_key *except, int64_t until,
+                                                int64_t now)
+{
+    return CRUMB_STORE__CALL(s, revoke_user, tenant, user, before, except, until, now);
+}
+
+static inline crumb_err crumb_store_revoke_all(crumb_store *s, int64_t before, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, revoke_all, before, now);
+}
+
+static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_check_req *req,
+                                          crumb_store_check_res *res)
+{
+    if (res == NULL || req == NULL)
+        return CRUMB_E_INVALID;
+    *res = (crumb_store_check_res){0};
+    return CRUMB_STORE__CALL(s, check, req, res);
+}
+
+static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store_id *family,
+                                               uint64_t *gen, int64_t *advanced_at, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, family_get, family, gen, advanced_at, now);
+}
+
+static inline crumb_err crumb_store_family_advance(crumb_store *s, const crumb_store_id *family,
+                                                   uint64_t expected_gen, uint64_t new_gen,
+                                                   int64_t until, int64_t now,
+                                                   uint64_t *current)
+{
+    return CRUMB_STORE__CALL(s, family_advance, family, expected_gen, new_gen, until, now,
+                             current);
+}
+
+static inline crumb_err crumb_store_device_seen(crumb_store *s, const char *tenant,
+                                                const char *user,
+                                                const crumb_store_sighting *sighting,
+                                                int64_t now, int *written)
+{
+    return CRUMB_STORE__CALL(s, device_seen, tenant, user, sighting, now, written);
+}
+
+static inline crumb_err crumb_store_device_list(crumb_store *s, const char *tenant,
+                                                const char *user, crumb_store_device *out,
+                                                size_t cap, size_t *n)
+{
+    return CRUMB_STORE__CALL(s, device_list, tenant, user, out, cap, n);
+}
+
+static inline crumb_err crumb_store_device_find(crumb_store *s, const char *tenant,
+                                                const char *user,
+                                                const uint8_t fingerprint[CRUMB_STORE_FPBYTES],
+                                                crumb_store_device *out)
+{
+    return CRUMB_STORE__CALL(s, device_find, tenant, user, fingerprint, out);
+}
+
+static inline crumb_err crumb_store_device_set_trust(crumb_store *s, const char *tenant,
+                                                     const char *user,
+                                                     const crumb_store_id *device, int trust,
+                                                     int64_t now)
+{
+    return CRUMB_STORE__CALL(s, device_set_trust, tenant, user, device, trust, now);
+}
+
+static inline crumb_err crumb_store_device_delete(crumb_store *s, const char *tenant,
+                                                  const char *user, const crumb_store_id *device)
+{
+    return CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
+}
+
+static inline crumb_err crumb_store_index_put(crumb_store *s, const char *tenant,
+                                              const char *user,
+                                              const crumb_store_session_info *info, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, index_put, tenant, user, info, now);
+}
+
+static inline crumb_err crumb_store_index_list(crumb_store *s, const char *tenant,
+                                               const char *user, crumb_store_session_info *out,
+                                               size_t cap, size_t *n, int64_t now)
+{
+    return CRUMB_STORE__CALL(s, index_list, tenant, user, out, cap, n, now);
+}
+
+static inline crumb_err crumb_store_index_delete(crumb_store *s, const char *tenant,
+                                                 const char *user, const crumb_store_key *session)
+{
+    return CRUMB_STORE__CALL(s, index_del, tenant, user, session);
+}
+
+static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
+                                          const crumb_store_retention *ret,
+                                          crumb_store_sweep_counts *counts)
+{
+    if (counts != NULL)
+        *counts = (crumb_store_sweep_counts){0};
+    return CRUMB_STORE__CALL(s, sweep, now, ret, counts);
+}
+
+/* ==== Built-in stores =================================================== */
+
+/* Memory store (single-process embedded servers). All fields: 0 = default. */
+typedef struct crumb_store_memory_config {
+    size_t max_sessions;      /* session records kept (LRU beyond); default 100000 */
+    size_t max_session_bytes; /* bytes of session data kept (LRU beyond); default 64 MiB */
+    unsigned shards;          /* lock shards, rounded up to a power of 2; default 64 */
+    int64_t throttle;         /* device sighting write throttle (s); default 60; <0 = off */
+    size_t max_devices;       /* per user; default 64 */
+    size_t max_index;         /* session index entries per user; default 256 */
+} crumb_store_memory_config;
+
+/**
+ * Open an empty memory store. Thread-safe: sharded locks; check() takes only
+ * the shard locks of the ids it looks at. Session records are evicted
+ * least-recently-used beyond the capacity; revocations, families and
+ * devices are never evicted (sweep removes them when they expire).
+ * @param[out] out  the new store (close with crumb_store_close)
+ * @param[in]  cfg  NULL for defaults
+ * @return CRUMB_OK, CRUMB_E_NOMEM, CRUMB_E_RANDOM, CRUMB_E_INVALID
+ */
+CRUMB_EXPORT crumb_err crumb_store_memory_open(crumb_store **out,
+                                               const crumb_store_memory_config *cfg) CRUMB_WUR;
+
+/* File store (CGI: one process per request). All fields: 0 = default. */
+typedef struct crumb_store_file_config {
+    const uint8_t *secret;  /* 32 bytes keying the path hash; NULL = read DIR/secret,
+                               creating it (0600, random) on first open */
+    int64_t throttle;       /* device sighting write throttle (s); default 60; <0 = off */
+    unsigned lock_timeout_ms; /* wait for a record lock; default 5000 -> CRUMB_E_TIMEOUT */
+    int no_fsync;           /* 1 = skip fsync (tests only: loses crash safety) */
+    size_t max_devices;     /* per user; default 64 */
+    size_t max_index;       /* session index entries per user; default 256 */
+} crumb_store_file_config;
+
+/**
+ * Open (creating if needed) a file store in directory dir, which is created
+ * 0700 if missing and refused if group or others can access it. Safe across
+ * processes (record locks) and crash-safe (temp file, fsync, rename,
+ * directory fsync). Layout and record format: docs/STORE.md.
+ * @param[out] out  the new store (close with crumb_store_close)
+ * @param[in]  dir  directory path
+ * @param[in]  cfg  NULL for defaults
+ * @return CRUMB_OK, CRUMB_E_INVALID (bad path, permissions too open),
+ *         CRUMB_E_IO, CRUMB_E_NOSPC, CRUMB_E_CORRUPT (secret file damaged),
+ *         CRUMB_E_NOMEM, CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_store_file_open(crumb_store **out, const char *dir,
+                                             const crumb_store_file_config *cfg) CRUMB_WUR;
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CRUMB_STORE_H */

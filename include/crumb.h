@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,10 +74,11 @@ typedef enum crumb_err {
     CRUMB_E_LIMIT = 25,        /* 25 - a documented limit was exceeded */
     CRUMB_E_UNSUPPORTED = 26,  /* 26 - operation not supported by this store */
     CRUMB_E_RANDOM = 27,       /* 27 - random number generator failed */
-    CRUMB_E_INTERNAL = 28      /* 28 - internal error (a bug: please report) */
+    CRUMB_E_INTERNAL = 28,     /* 28 - internal error (a bug: please report) */
+    CRUMB_E_FUTURE = 29        /* 29 - session timestamp too far in the future (clocks?) */
 } crumb_err;
 
-#define CRUMB_ERR_LAST CRUMB_E_INTERNAL
+#define CRUMB_ERR_LAST CRUMB_E_FUTURE
 
 /* Return a static, human-readable message for an error code (never NULL). */
 CRUMB_EXPORT const char *crumb_strerror(int err);
@@ -244,6 +246,9 @@ CRUMB_EXPORT crumb_err crumb_key_generate(uint8_t key[32]) CRUMB_WUR;
 #define CRUMB_NAME_MAX 255u        /* cookie name, purpose and audience */
 #define CRUMB_PAYLOAD_MAX 65536u   /* largest plaintext the codec seals */
 
+/* 1 if the suite is compiled into this build (suite 1 needs libsodium). */
+CRUMB_EXPORT int crumb_suite_available(int suite);
+
 typedef struct crumb_codec crumb_codec;
 
 typedef struct crumb_codec_config {
@@ -365,7 +370,402 @@ CRUMB_EXPORT void crumb_wipe(void *p, size_t n);
 CRUMB_EXPORT const char *crumb_version(void);
 
 /* ==== Session payload, cookies, CGI, session API ======================== */
-/* (sections appended by the session-model and modes work) */
+/* ==== Session payload v1 (docs/FORMAT.md, "Session payload v1") ======== */
+
+/* Forward declaration; the store interface is include/crumb_store.h. */
+struct crumb_store;
+
+#define CRUMB_PAYLOAD_VERSION 1u   /* payload format version this library writes */
+#define CRUMB_SID_BYTES 16u        /* session id and family id (128 bits, random) */
+#define CRUMB_ID_MAX 255u          /* user, tenant and device id: 0..255 bytes */
+#define CRUMB_DATA_KEY_MAX 255u    /* application data key: 1..255 bytes, no NUL */
+#define CRUMB_DATA_VALUE_MAX 65535u/* application data value: 0..65535 bytes */
+#define CRUMB_DATA_ENTRIES_MAX 1024u /* application data entries per session */
+
+/* Authentication state kinds (crumb_auth.state). */
+typedef enum crumb_auth_state {
+    CRUMB_AUTH_ANONYMOUS = 0,     /* 0 - nobody logged in */
+    CRUMB_AUTH_IN_PROGRESS = 1,   /* 1 - login started: factors done/remaining, attempts */
+    CRUMB_AUTH_AUTHENTICATED = 2, /* 2 - logged in: auth_time, factors used */
+    CRUMB_AUTH_PENDING = 3        /* 3 - in a workflow (signup, password reset, ...) */
+} crumb_auth_state;
+
+/* Authentication factor bits (crumb_auth.factors / .remaining). Bits 16..31
+ * are free for the application. */
+#define CRUMB_FACTOR_PASSWORD 0x0001u
+#define CRUMB_FACTOR_TOTP 0x0002u
+#define CRUMB_FACTOR_WEBAUTHN 0x0004u
+#define CRUMB_FACTOR_EMAIL 0x0008u
+#define CRUMB_FACTOR_SMS 0x0010u
+#define CRUMB_FACTOR_RECOVERY 0x0020u
+#define CRUMB_FACTOR_SSO 0x0040u
+
+/* Workflows (crumb_auth.workflow for CRUMB_AUTH_PENDING). Values from 256 up
+ * are free for the application. */
+#define CRUMB_WORKFLOW_SIGNUP 1u
+#define CRUMB_WORKFLOW_PASSWORD_RESET 2u
+#define CRUMB_WORKFLOW_EMAIL_VERIFY 3u
+#define CRUMB_WORKFLOW_INVITE 4u
+
+/* Typed authentication state. Only the fields of the current state are
+ * encoded; the others read back as 0. */
+typedef struct crumb_auth {
+    int state;           /* crumb_auth_state */
+    uint32_t factors;    /* IN_PROGRESS: completed; AUTHENTICATED: used */
+    uint32_t remaining;  /* IN_PROGRESS: factors still required */
+    uint32_t attempts;   /* IN_PROGRESS: failed attempts so far */
+    uint32_t workflow;   /* PENDING: CRUMB_WORKFLOW_* or application value */
+    int64_t time;        /* AUTHENTICATED: authentication time;
+                            IN_PROGRESS / PENDING: when it started */
+} crumb_auth;
+
+/* A decoded payload. Ids are byte strings (length 0 = absent), also
+ * NUL-terminated for convenience. data points at the application data
+ * entries in their encoded form (see FORMAT.md); after crumb_payload_decode
+ * it points into the caller's input buffer (borrowed, not copied). */
+typedef struct crumb_payload {
+    uint32_t version;          /* payload format version (CRUMB_PAYLOAD_VERSION) */
+    int64_t issued_at;         /* seconds since the epoch */
+    int64_t expires_at;        /* absolute expiry */
+    int64_t idle_at;           /* idle deadline (<= expires_at) */
+    uint8_t sid[CRUMB_SID_BYTES];
+    uint8_t family[CRUMB_SID_BYTES];
+    uint32_t generation;       /* rotation count within the family */
+    uint32_t app_schema;       /* application schema version */
+    size_t user_len, tenant_len, device_len;
+    char user[CRUMB_ID_MAX + 1];
+    char tenant[CRUMB_ID_MAX + 1];
+    char device[CRUMB_ID_MAX + 1];
+    crumb_auth auth;
+    size_t data_count;         /* number of application data entries */
+    const uint8_t *data;       /* encoded entries (data_len bytes) */
+    size_t data_len;
+} crumb_payload;
+
+/**
+ * Encode a payload (version CRUMB_PAYLOAD_VERSION). The data region must be
+ * canonical (as maintained by the session API, or empty).
+ * @param[out] out_len  bytes written, or bytes needed on CRUMB_E_BUFSIZE
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (id too long, unknown
+ *         auth state, malformed data region), CRUMB_E_TOO_LARGE (more than
+ *         CRUMB_PAYLOAD_MAX bytes)
+ */
+CRUMB_EXPORT crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
+                                            size_t *out_len) CRUMB_WUR;
+
+/**
+ * Decode a payload strictly: every length is bounds-checked, trailing bytes,
+ * unknown auth states, duplicate or unsorted data keys are rejected.
+ * @note p->data points into in; in must outlive its use.
+ * @return CRUMB_OK, CRUMB_E_PAYLOAD (malformed or truncated),
+ *         CRUMB_E_VERSION (payload format newer than this library)
+ */
+CRUMB_EXPORT crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in,
+                                            size_t n) CRUMB_WUR;
+
+/**
+ * Iterate over an encoded data region (p->data, p->data_len).
+ * @param[in,out] pos  start at 0
+ * @return 1 with the entry in key/klen/val/vlen, 0 at the end or on a
+ *         malformed region. key is not NUL-terminated.
+ */
+CRUMB_EXPORT int crumb_payload_data_next(const uint8_t *data, size_t data_len, size_t *pos,
+                                         const char **key, size_t *klen,
+                                         const uint8_t **val, size_t *vlen);
+
+/* ==== Cookie headers ==================================================== */
+
+#define CRUMB_COOKIE_LINE_MAX 4096u /* default limit for one Set-Cookie value */
+#define CRUMB_CHUNKS_MAX 16u        /* most cookies one token may be split into */
+#define CRUMB_IMF_FIXDATE_LEN 29u   /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+/* SameSite values. None forces Secure. */
+typedef enum crumb_samesite {
+    CRUMB_SAMESITE_LAX = 0,    /* default */
+    CRUMB_SAMESITE_STRICT = 1,
+    CRUMB_SAMESITE_NONE = 2,
+    CRUMB_SAMESITE_OMIT = 3    /* send no SameSite attribute */
+} crumb_samesite;
+
+/* One name=value pair of a request Cookie header (pointers into it). */
+typedef struct crumb_cookie_pair {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t value_len;
+} crumb_cookie_pair;
+
+/**
+ * Iterate over the pairs of a request Cookie header as browsers send it
+ * (RFC 6265 section 5.4): split on ';', then on the first '='; SP and HTAB
+ * around names and values are trimmed; empty pairs are skipped; quotes are
+ * kept as part of the value; a pair without '=' has an empty name. Any byte
+ * (including non-ASCII) is accepted; nothing is allocated.
+ * @param[in,out] pos  start at 0
+ * @return 1 with the next pair in out, 0 at the end.
+ */
+CRUMB_EXPORT int crumb_cookie_next(const char *hdr, size_t len, size_t *pos,
+                                   crumb_cookie_pair *out);
+
+/**
+ * Find the first pair named name (exact, case-sensitive).
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND
+ */
+CRUMB_EXPORT crumb_err crumb_cookie_find(const char *hdr, size_t len, const char *name,
+                                         const char **value, size_t *value_len);
+
+/* Attributes of a Set-Cookie line. */
+typedef struct crumb_cookie_attrs {
+    const char *name;     /* required: an RFC 7230 token, at most CRUMB_NAME_MAX - 3 */
+    const char *path;     /* NULL = "/" */
+    const char *domain;   /* NULL = host-only (no Domain attribute) */
+    int secure;           /* 1 = Secure (forced by SameSite=None and the prefixes) */
+    int http_only;        /* 1 = HttpOnly */
+    int same_site;        /* crumb_samesite */
+} crumb_cookie_attrs;
+
+/**
+ * Check attributes: name is a token; path/domain hold no ';' or controls;
+ * "__Secure-" needs Secure; "__Host-" needs Secure, Path=/ and no Domain
+ * (prefixes matched case-insensitively); SameSite=None needs Secure.
+ * @return CRUMB_OK, CRUMB_E_INVALID
+ */
+CRUMB_EXPORT crumb_err crumb_cookie_check(const crumb_cookie_attrs *a) CRUMB_WUR;
+
+/**
+ * Build one Set-Cookie header value (without "Set-Cookie: ", NUL-terminated):
+ * "name[suffix]=value; Path=..; Domain=..; Max-Age=N; Expires=<IMF-fixdate>;
+ * Secure; HttpOnly; SameSite=..". max_age < 0 omits Max-Age and Expires (a
+ * browser-session cookie); max_age 0 with now 0 gives a deletion line.
+ * Expires is now + max_age. suffix may be NULL (used for chunks ".1").
+ * @param[out] out_len  length without the NUL, or bytes needed (with the
+ *                      NUL) on CRUMB_E_BUFSIZE
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (attributes refused by
+ *         crumb_cookie_check, or value not cookie-octets)
+ */
+CRUMB_EXPORT crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len,
+                                        const crumb_cookie_attrs *a, const char *suffix,
+                                        const char *value, size_t value_len, int64_t max_age,
+                                        int64_t now) CRUMB_WUR;
+
+/**
+ * Build the deletion line for a cookie (empty value, Max-Age=0, Expires in
+ * 1970, same Path/Domain/Secure/prefix attributes so the browser matches it).
+ * @return as crumb_set_cookie
+ */
+CRUMB_EXPORT crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len,
+                                           const crumb_cookie_attrs *a,
+                                           const char *suffix) CRUMB_WUR;
+
+/**
+ * Format t (seconds since the epoch, proleptic Gregorian, years 0..9999) as
+ * an IMF-fixdate (RFC 9110 section 5.6.7), 29 chars plus a NUL.
+ * @return CRUMB_OK, CRUMB_E_INVALID (year outside 0..9999)
+ */
+CRUMB_EXPORT crumb_err crumb_imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
+
+/* ==== Session context (one per application, created at init) =========== */
+
+typedef struct crumb_ctx crumb_ctx;
+typedef struct crumb_session crumb_session;
+
+/* Modes (crumb_ctx_config.mode). This release implements STATELESS; the
+ * others return CRUMB_E_UNSUPPORTED from load and save. */
+#define CRUMB_MODE_STATELESS 0
+#define CRUMB_MODE_STATELESS_STORE 1
+#define CRUMB_MODE_SERVER 2
+
+/* Compression (crumb_ctx_config.compress). Off by default: see
+ * docs/SECURITY.md before turning it on. */
+#define CRUMB_COMPRESS_OFF 0
+#define CRUMB_COMPRESS_ON 1 /* deflate payloads of compress_threshold bytes or more */
+
+/* What save does when the Set-Cookie line would exceed max_cookie_bytes. */
+#define CRUMB_SIZE_ERROR 0    /* fail with CRUMB_E_TOO_LARGE (default) */
+#define CRUMB_SIZE_COMPRESS 1 /* deflate, then fail if still too large */
+#define CRUMB_SIZE_CHUNK 2    /* split into name, name.1, ... name.(N-1) */
+#define CRUMB_SIZE_STORE 3    /* spill the data to the store (modes work) */
+
+/* Application schema migration, called by crumb_session_load when a
+ * session's app schema version is older than the configured one. Edit the
+ * session through the session API. Return CRUMB_OK to keep the session (it
+ * is re-issued on save), anything else to discard it (load then returns
+ * that code with a fresh session). */
+typedef crumb_err crumb_migrate_fn(void *ctx, crumb_session *s, uint32_t from_schema);
+
+/* Context configuration. All-zero is a valid start: zero means "default". */
+typedef struct crumb_ctx_config {
+    /* cookie */
+    const char *cookie_name;  /* required; "__Host-" prefix recommended */
+    const char *path;         /* NULL = "/" */
+    const char *domain;       /* NULL = host-only */
+    int insecure;             /* 1 = omit Secure (plain-HTTP development only) */
+    int script_readable;      /* 1 = omit HttpOnly */
+    int same_site;            /* crumb_samesite; default Lax */
+    int browser_session;      /* 1 = no Max-Age/Expires (cookie dies with the browser) */
+    /* codec */
+    const char *audience;     /* optional, bound into every token */
+    unsigned accept_suites;   /* as crumb_codec_config */
+    int seal_suite;           /* as crumb_codec_config */
+    /* lifetimes, seconds (0 = default, in brackets) */
+    int64_t absolute_lifetime;/* [86400] hard limit from issue */
+    int64_t idle_timeout;     /* [1800] sliding; < 0 disables */
+    int64_t renew_throttle;   /* [60] re-seal for idle renewal at most this often;
+                                 must be below idle_timeout */
+    int64_t clock_skew;       /* [30] tolerance on expiry checks; < 0 = none */
+    int64_t max_future;       /* [= clock_skew] issued_at may be this far ahead */
+    /* size */
+    int compress;             /* CRUMB_COMPRESS_* */
+    size_t compress_threshold;/* [256] bytes of payload before deflate is tried */
+    size_t pad_block;         /* 0 = no padding; else pad plaintext to a multiple */
+    int size_policy;          /* CRUMB_SIZE_* */
+    size_t max_cookie_bytes;  /* [4096] limit for one Set-Cookie value */
+    unsigned max_chunks;      /* [4] 2..CRUMB_CHUNKS_MAX for CRUMB_SIZE_CHUNK */
+    size_t inflate_max;       /* [CRUMB_PAYLOAD_MAX] inflate output cap */
+    unsigned inflate_ratio;   /* [64] max inflated/deflated size ratio */
+    /* application */
+    uint32_t app_schema;      /* current application schema version */
+    crumb_migrate_fn *migrate;/* optional */
+    void *migrate_ctx;
+    /* hooks (as crumb_codec_config) */
+    crumb_log_fn *log;
+    void *log_ctx;
+    crumb_random_fn *random;
+    void *random_ctx;
+    crumb_clock_fn *clock;
+    void *clock_ctx;
+    /* mode */
+    int mode;                 /* CRUMB_MODE_* */
+    struct crumb_store *store;/* required for the store modes; not owned */
+} crumb_ctx_config;
+
+/**
+ * Create the application context: validates the config (cookie prefix
+ * rules, lifetimes, size policy) and builds the codec (purpose "session").
+ * Thread-safe after creation; does not reference kr or cfg's strings after
+ * returning (they are copied).
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_UNAVAILABLE, CRUMB_E_NOMEM
+ */
+CRUMB_EXPORT crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr,
+                                     const crumb_ctx_config *cfg) CRUMB_WUR;
+
+/* Release a context (NULL allowed). Sessions must be freed first. */
+CRUMB_EXPORT void crumb_ctx_free(crumb_ctx *ctx);
+
+/* The context's codec (for crumb_codec_now / crumb_codec_log). */
+CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
+
+/* ==== Session API ======================================================= */
+
+/**
+ * Load the session from a request Cookie header (NULL or "" allowed). On
+ * every return except CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM and
+ * CRUMB_E_UNSUPPORTED, *out is a usable session: the loaded one on CRUMB_OK,
+ * otherwise a fresh anonymous one, and the code says why the cookie was
+ * refused (the reason also goes to the log callback). Time checks run only
+ * after the token authenticates.
+ * @return CRUMB_OK (loaded, or no cookie: fresh), CRUMB_E_AUTH,
+ *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD,
+ *         CRUMB_E_INFLATE, CRUMB_E_COOKIE (bad chunk set), CRUMB_E_TOO_LARGE,
+ *         an error from the migrate hook; CRUMB_E_INVALID, CRUMB_E_NOMEM,
+ *         CRUMB_E_RANDOM, CRUMB_E_UNSUPPORTED (mode) with *out = NULL
+ */
+CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header,
+                                          crumb_session **out) CRUMB_WUR;
+
+/**
+ * Produce the Set-Cookie header values to send back (without "Set-Cookie: ").
+ * Seals only when needed: the session changed, idle renewal is due (at most
+ * once per renew_throttle), the schema was migrated, or the token was opened
+ * under a decrypt-only key. Also deletes stale chunk cookies and, after
+ * logout or for a refused cookie, the cookie itself. *count may be 0.
+ * @param[out] lines  array of *count NUL-terminated lines, owned by the
+ *                    session, valid until the next save or free
+ * @return CRUMB_OK, CRUMB_E_TOO_LARGE (see crumb_session_cookie_size),
+ *         CRUMB_E_NOKEY, CRUMB_E_RANDOM, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED
+ */
+CRUMB_EXPORT crumb_err crumb_session_save(crumb_session *s, const char *const **lines,
+                                          size_t *count) CRUMB_WUR;
+
+/* Size in bytes of the single Set-Cookie value the last save needed (set
+ * also when it failed with CRUMB_E_TOO_LARGE); 0 before any seal. */
+CRUMB_EXPORT size_t crumb_session_cookie_size(const crumb_session *s);
+
+/**
+ * Rotate: new random session id, generation + 1, same family (call on login
+ * and privilege changes). Marks the session for re-issue.
+ * @return CRUMB_OK, CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_session_rotate(crumb_session *s) CRUMB_WUR;
+
+/* Log out: clear the session; the next save returns deletion lines. */
+CRUMB_EXPORT void crumb_session_logout(crumb_session *s);
+
+/* Release a session (NULL allowed); wipes its contents. */
+CRUMB_EXPORT void crumb_session_free(crumb_session *s);
+
+/* Read-only view of every field (times, ids, auth, data). Valid until the
+ * session is modified or freed. */
+CRUMB_EXPORT const crumb_payload *crumb_session_payload(const crumb_session *s);
+
+/* 1 if this session was created by this load (no valid cookie), else 0. */
+CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
+
+/**
+ * Set (or clear with id NULL / len 0) the user, tenant or device id.
+ * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX)
+ */
+CRUMB_EXPORT crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_set_tenant(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
+
+/**
+ * Replace the authentication state.
+ * @return CRUMB_OK, CRUMB_E_INVALID (unknown state)
+ */
+CRUMB_EXPORT crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a) CRUMB_WUR;
+
+/* 1 if the session is AUTHENTICATED and its authentication time is at most
+ * max_age seconds ago (by the context clock), else 0: "re-authenticate if
+ * the login is older than 10 minutes" is !crumb_session_auth_fresh(s, 600). */
+CRUMB_EXPORT int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age);
+
+/**
+ * Set an application data entry (key: 1..CRUMB_DATA_KEY_MAX bytes, NUL-
+ * terminated; value: 0..CRUMB_DATA_VALUE_MAX bytes).
+ * @return CRUMB_OK, CRUMB_E_INVALID (empty key), CRUMB_E_LIMIT (key, value,
+ *         entry count or total payload over its limit), CRUMB_E_NOMEM
+ */
+CRUMB_EXPORT crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val,
+                                         size_t len) CRUMB_WUR;
+
+/**
+ * Get an entry. @note *val points into the session; valid until the next
+ * modification or free.
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND
+ */
+CRUMB_EXPORT crumb_err crumb_session_get(const crumb_session *s, const char *key,
+                                         const uint8_t **val, size_t *len) CRUMB_WUR;
+
+/* Delete an entry. @return CRUMB_OK, CRUMB_E_NOTFOUND */
+CRUMB_EXPORT crumb_err crumb_session_del(crumb_session *s, const char *key);
+
+/* Iterate entries in key order (pos starts at 0; returns 0 at the end). Do
+ * not modify the session while iterating. key is not NUL-terminated. */
+CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const char **key,
+                                    size_t *klen, const uint8_t **val, size_t *vlen);
+
+/* ==== CGI helpers ======================================================= */
+
+/* crumb_session_load with the HTTP_COOKIE environment variable. */
+CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB_WUR;
+
+/**
+ * crumb_session_save, then write each line as "Set-Cookie: <line>\r\n" to
+ * out (before the blank line that ends the CGI headers).
+ * @return as crumb_session_save, plus CRUMB_E_IO (write failed)
+ */
+CRUMB_EXPORT crumb_err crumb_cgi_save(crumb_session *s, FILE *out) CRUMB_WUR;
 
 #ifdef __cplusplus
 }

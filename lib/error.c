@@ -40,6 +40,7 @@ const char *crumb_strerror(int err)
     case CRUMB_E_UNSUPPORTED: return "operation not supported by this store";
     case CRUMB_E_RANDOM: return "random number generator failed";
     case CRUMB_E_INTERNAL: return "internal error";
+    case CRUMB_E_FUTURE: return "session timestamp too far in the future";
     }
     return "unknown error code";
 }

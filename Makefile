@@ -62,6 +62,7 @@ STATIC = $(BUILD)/libcrumb.a
 SHARED = $(BUILD)/libcrumb.so.$(VERSION)
 SONAME = libcrumb.so.$(MAJOR)
 
+.SECONDARY:
 .PHONY: all lib tests check check-build bench fuzz run deps install uninstall clean
 CLI = $(if $(TOOL_SRC),$(BUILD)/crumb)
 all: lib $(CLI) $(BUILD)/crumb.pc

@@ -16,7 +16,7 @@
 static int check_failures;
 static int check_count;
 
-static void check_hex(const char *label, const void *p, size_t n)
+static inline void check_hex(const char *label, const void *p, size_t n)
 {
     const unsigned char *b = p;
     fprintf(stderr, "    %s (%zu bytes): ", label, n);
@@ -71,7 +71,7 @@ static void check_hex(const char *label, const void *p, size_t n)
 /* ---- seeded PRNG (splitmix64); not for secrets ---- */
 static uint64_t check_rng_state;
 
-static uint64_t check_seed(void)
+static inline uint64_t check_seed(void)
 {
     const char *s = getenv("CRUMB_SEED");
     uint64_t seed = s ? strtoull(s, NULL, 0) : (uint64_t)time(NULL) ^ (uint64_t)clock();
@@ -80,7 +80,7 @@ static uint64_t check_seed(void)
     return seed;
 }
 
-static uint64_t check_rand(void)
+static inline uint64_t check_rand(void)
 {
     uint64_t z = (check_rng_state += 0x9e3779b97f4a7c15ull);
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
@@ -88,7 +88,7 @@ static uint64_t check_rand(void)
     return z ^ (z >> 31);
 }
 
-static void check_fill(void *p, size_t n)
+static inline void check_fill(void *p, size_t n)
 {
     unsigned char *b = p;
     for (size_t i = 0; i < n; i++)
@@ -96,7 +96,7 @@ static void check_fill(void *p, size_t n)
 }
 
 /* Print the summary and return the exit status for main. */
-static int check_done(const char *name)
+static inline int check_done(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
     return check_failures ? 1 : 0;

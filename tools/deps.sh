@@ -4,7 +4,7 @@
 # exact command to run and fails.
 PKGS="build-essential pkg-config libsodium-dev libmbedtls-dev zlib1g-dev
       libmicrohttpd-dev lighttpd curl clang libclang-rt-dev valgrind
-      libhiredis-dev redis-server"
+      libhiredis-dev redis-server python3 python3-nacl python3-cryptography"
 missing=""
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -1,6 +1,7 @@
 /*
  * suite_mbedtls.c - primitives from mbedTLS: AES-256-GCM (suite 2),
- * HMAC-SHA-256 (suite 3) and HKDF-SHA-256 (subkey derivation).
+ * HKDF-SHA-256 (subkey derivation), and HMAC-SHA-256 (suite 3) in builds
+ * without libsodium.
  */
 #include "internal.h"
 
@@ -44,7 +45,9 @@ int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t 
     return gcm_run(out, NULL, tag, in, n, aad, aad_len, iv, iv_len, key);
 }
 
-/* see internal.h */
+#if !CRUMB_HAVE_SODIUM
+/* see internal.h (with libsodium, suite_sodium.c provides this without
+ * the heap allocation mbedtls_md_setup makes) */
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2)
 {
@@ -64,6 +67,7 @@ int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, cons
     mbedtls_md_free(&ctx);
     return rc == 0 ? 0 : -1;
 }
+#endif
 
 /* see internal.h */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,

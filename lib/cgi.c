@@ -1,0 +1,30 @@
+/*
+ * cgi.c - CGI helpers: load the session from HTTP_COOKIE and write the
+ * Set-Cookie lines of a save to a stream (RFC 3875 response headers).
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* see crumb.h */
+crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out)
+{
+    return crumb_session_load(ctx, getenv("HTTP_COOKIE"), out);
+}
+
+/* see crumb.h */
+crumb_err crumb_cgi_save(crumb_session *s, FILE *out)
+{
+    const char *const *lines;
+    size_t n = 0;
+    if (!out)
+        return CRUMB_E_INVALID;
+    crumb_err rc = crumb_session_save(s, &lines, &n);
+    if (rc != CRUMB_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (fprintf(out, "Set-Cookie: %s\r\n", lines[i]) < 0)
+            return CRUMB_E_IO;
+    return ferror(out) ? CRUMB_E_IO : CRUMB_OK;
+}

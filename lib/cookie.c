@@ -1,0 +1,266 @@
+/*
+ * cookie.c - request Cookie header parsing (RFC 6265 section 5.4 output, as
+ * browsers send it, tolerant and allocation-free), Set-Cookie line building
+ * with the __Host-/__Secure- prefix and SameSite=None rules, and the
+ * IMF-fixdate formatter for Expires.
+ */
+#include "session.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+/* 1 for SP or HTAB. */
+static int is_ws(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+/* see crumb.h */
+int crumb_cookie_next(const char *hdr, size_t len, size_t *pos, crumb_cookie_pair *out)
+{
+    size_t i = *pos;
+    while (hdr && i < len) {
+        size_t start = i;
+        while (i < len && hdr[i] != ';')
+            i++;
+        size_t end = i;
+        if (i < len)
+            i++; /* skip ';' */
+        while (start < end && is_ws(hdr[start]))
+            start++;
+        while (end > start && is_ws(hdr[end - 1]))
+            end--;
+        if (start == end)
+            continue; /* empty pair */
+        const char *eq = memchr(hdr + start, '=', end - start);
+        if (!eq) {
+            out->name = hdr + start;
+            out->name_len = 0;
+            out->value = hdr + start;
+            out->value_len = end - start;
+        } else {
+            size_t ne = (size_t)(eq - hdr), vs = ne + 1;
+            while (ne > start && is_ws(hdr[ne - 1]))
+                ne--;
+            while (vs < end && is_ws(hdr[vs]))
+                vs++;
+            out->name = hdr + start;
+            out->name_len = ne - start;
+            out->value = hdr + vs;
+            out->value_len = end - vs;
+        }
+        *pos = i;
+        return 1;
+    }
+    *pos = len;
+    return 0;
+}
+
+/* see crumb.h */
+crumb_err crumb_cookie_find(const char *hdr, size_t len, const char *name, const char **value,
+                            size_t *value_len)
+{
+    size_t pos = 0, nl = strlen(name);
+    crumb_cookie_pair cp;
+    while (crumb_cookie_next(hdr, len, &pos, &cp)) {
+        if (cp.name_len == nl && memcmp(cp.name, name, nl) == 0) {
+            *value = cp.value;
+            *value_len = cp.value_len;
+            return CRUMB_OK;
+        }
+    }
+    return CRUMB_E_NOTFOUND;
+}
+
+/* see session.h */
+int crumb__is_token(const char *s, size_t n)
+{
+    static const char sep[] = "()<>@,;:\\\"/[]?={} \t";
+    if (n == 0)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c <= 0x20 || c >= 0x7f || strchr(sep, c))
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 if s (NUL-terminated) is a safe attribute value: printable ASCII, no ';'. */
+static int is_attr_value(const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c >= 0x7f || c == ';')
+            return 0;
+    }
+    return 1;
+}
+
+/* 1 if v[0..n) is all RFC 6265 cookie-octets. */
+static int is_cookie_value(const char *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x21 || c > 0x7e || c == '"' || c == ',' || c == ';' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* see crumb.h */
+crumb_err crumb_cookie_check(const crumb_cookie_attrs *a)
+{
+    if (!a || !a->name)
+        return CRUMB_E_INVALID;
+    size_t nl = strlen(a->name);
+    if (nl > CRUMB_NAME_MAX - 3 || !crumb__is_token(a->name, nl))
+        return CRUMB_E_INVALID;
+    if ((a->path && (!is_attr_value(a->path) || a->path[0] != '/')) ||
+        (a->domain && (!is_attr_value(a->domain) || !a->domain[0])))
+        return CRUMB_E_INVALID;
+    if (a->same_site < CRUMB_SAMESITE_LAX || a->same_site > CRUMB_SAMESITE_OMIT)
+        return CRUMB_E_INVALID;
+    if (a->same_site == CRUMB_SAMESITE_NONE && !a->secure)
+        return CRUMB_E_INVALID;
+    if (strncasecmp(a->name, "__Secure-", 9) == 0 && !a->secure)
+        return CRUMB_E_INVALID;
+    if (strncasecmp(a->name, "__Host-", 7) == 0 &&
+        (!a->secure || a->domain || (a->path && strcmp(a->path, "/") != 0)))
+        return CRUMB_E_INVALID;
+    return CRUMB_OK;
+}
+
+/* Append s (n bytes) at *w if it fits below end; always advance *need. */
+static void emit(char **w, char *end, size_t *need, const char *s, size_t n)
+{
+    if (*w && (size_t)(end - *w) >= n) {
+        memcpy(*w, s, n);
+        *w += n;
+    } else {
+        *w = NULL;
+    }
+    *need += n;
+}
+
+/* emit() for a NUL-terminated string. */
+static void emits(char **w, char *end, size_t *need, const char *s)
+{
+    emit(w, end, need, s, strlen(s));
+}
+
+/* Shared builder for Set-Cookie and deletion lines. */
+static crumb_err build(char *out, size_t cap, size_t *out_len, const crumb_cookie_attrs *a,
+                       const char *suffix, const char *value, size_t value_len, int64_t max_age,
+                       int64_t expires, int with_time)
+{
+    char num[32], date[CRUMB_IMF_FIXDATE_LEN + 1];
+    crumb_err rc = crumb_cookie_check(a);
+    if (rc)
+        return rc;
+    if (!is_cookie_value(value, value_len) ||
+        (suffix && (strlen(suffix) > 3 || !crumb__is_token(suffix, strlen(suffix)))))
+        return CRUMB_E_INVALID;
+    if (with_time && crumb_imf_fixdate(date, expires) != CRUMB_OK)
+        return CRUMB_E_INVALID;
+
+    char *w = out, *end = out + cap;
+    size_t need = 0;
+    emits(&w, end, &need, a->name);
+    if (suffix)
+        emits(&w, end, &need, suffix);
+    emit(&w, end, &need, "=", 1);
+    emit(&w, end, &need, value, value_len);
+    emits(&w, end, &need, "; Path=");
+    emits(&w, end, &need, a->path ? a->path : "/");
+    if (a->domain) {
+        emits(&w, end, &need, "; Domain=");
+        emits(&w, end, &need, a->domain);
+    }
+    if (with_time) {
+        snprintf(num, sizeof num, "; Max-Age=%lld", (long long)max_age);
+        emits(&w, end, &need, num);
+        emits(&w, end, &need, "; Expires=");
+        emits(&w, end, &need, date);
+    }
+    if (a->secure)
+        emits(&w, end, &need, "; Secure");
+    if (a->http_only)
+        emits(&w, end, &need, "; HttpOnly");
+    static const char *const ss[] = {"; SameSite=Lax", "; SameSite=Strict", "; SameSite=None",
+                                     ""};
+    emits(&w, end, &need, ss[a->same_site]);
+    if (!w || w == end) {
+        *out_len = need + 1;
+        return CRUMB_E_BUFSIZE;
+    }
+    *w = '\0';
+    *out_len = need;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len, const crumb_cookie_attrs *a,
+                           const char *suffix, const char *value, size_t value_len,
+                           int64_t max_age, int64_t now)
+{
+    if (max_age > INT64_MAX - now)
+        return CRUMB_E_INVALID;
+    return build(out, cap, out_len, a, suffix, value, value_len, max_age, now + max_age,
+                 max_age >= 0);
+}
+
+/* see crumb.h */
+crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len, const crumb_cookie_attrs *a,
+                              const char *suffix)
+{
+    return build(out, cap, out_len, a, suffix, "", 0, 0, 0, 1);
+}
+
+/* Write v (0 <= v < 10^k) as exactly k decimal digits at out. */
+static void put_digits(char *out, int64_t v, int k)
+{
+    for (int i = k - 1; i >= 0; i--, v /= 10)
+        out[i] = (char)('0' + v % 10);
+}
+
+/* see crumb.h */
+crumb_err crumb_imf_fixdate(char out[30], int64_t t)
+{
+    static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    /* 0000-01-01 .. 9999-12-31 */
+    if (t < -62167219200LL || t > 253402300799LL)
+        return CRUMB_E_INVALID;
+    int64_t days = t / 86400, secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    /* civil-from-days (Howard Hinnant's algorithm, public domain idea) */
+    int64_t z = days + 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1;
+    int64_t m = mp < 10 ? mp + 3 : mp - 9;
+    if (m <= 2)
+        y++;
+    int64_t w = days % 7;
+    if (w < 0)
+        w += 7;
+    memcpy(out, "Www, DD Mmm YYYY hh:mm:ss GMT", 30);
+    memcpy(out, wd[w], 3);
+    put_digits(out + 5, d, 2);
+    memcpy(out + 8, mon[m - 1], 3);
+    put_digits(out + 12, y, 4);
+    put_digits(out + 17, secs / 3600, 2);
+    put_digits(out + 20, secs / 60 % 60, 2);
+    put_digits(out + 23, secs % 60, 2);
+    return CRUMB_OK;
+}

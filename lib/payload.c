@@ -1,0 +1,255 @@
+/*
+ * payload.c - session payload v1: the compact binary encoding sealed inside
+ * the token (docs/FORMAT.md, "Session payload v1"). Big-endian fixed-width
+ * integers, length-prefixed ids, typed auth state, sorted key/value entries.
+ * Strict decoder: every length is bounds-checked, nothing is allocated.
+ */
+#include "session.h"
+
+#include <string.h>
+
+/* Fixed part: version, 3 times, sid, family, generation, schema. */
+#define FIXED_BYTES (1u + 3u * 8u + 2u * CRUMB_SID_BYTES + 4u + 4u)
+
+/* A bounded reader over an input buffer. */
+typedef struct rd {
+    const uint8_t *p;
+    size_t n, off;
+    int bad;
+} rd;
+
+/* Return a pointer to the next k bytes and advance, or NULL (and mark bad). */
+static const uint8_t *rd_take(rd *r, size_t k)
+{
+    if (r->bad || r->n - r->off < k) {
+        r->bad = 1;
+        return NULL;
+    }
+    const uint8_t *q = r->p + r->off;
+    r->off += k;
+    return q;
+}
+
+/* Read a big-endian unsigned integer of k (1..8) bytes; 0 when bad. */
+static uint64_t rd_uint(rd *r, size_t k)
+{
+    const uint8_t *q = rd_take(r, k);
+    uint64_t v = 0;
+    if (!q)
+        return 0;
+    for (size_t i = 0; i < k; i++)
+        v = (v << 8) | q[i];
+    return v;
+}
+
+/* Read a big-endian two's-complement int64. */
+static int64_t rd_i64(rd *r)
+{
+    uint64_t u = rd_uint(r, 8);
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
+/* Read a u8-length-prefixed id into dst (CRUMB_ID_MAX + 1 bytes). */
+static void rd_id(rd *r, char *dst, size_t *len)
+{
+    size_t k = (size_t)rd_uint(r, 1);
+    const uint8_t *q = rd_take(r, k);
+    *len = q ? k : 0;
+    if (q)
+        memcpy(dst, q, k);
+    dst[*len] = '\0';
+}
+
+/* Write big-endian k bytes of v at out. */
+static void put_uint(uint8_t *out, uint64_t v, size_t k)
+{
+    for (size_t i = k; i-- > 0; v >>= 8)
+        out[i] = (uint8_t)v;
+}
+
+/* Encoded size of the auth fields for a state, or 0 for an unknown state. */
+static size_t auth_bytes(int state)
+{
+    switch (state) {
+    case CRUMB_AUTH_ANONYMOUS: return 1;
+    case CRUMB_AUTH_IN_PROGRESS: return 1 + 4 + 4 + 4 + 8;
+    case CRUMB_AUTH_AUTHENTICATED: return 1 + 4 + 8;
+    case CRUMB_AUTH_PENDING: return 1 + 4 + 8;
+    default: return 0;
+    }
+}
+
+/* see session.h */
+int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* see session.h */
+int crumb__data_check(const uint8_t *data, size_t len, size_t count)
+{
+    size_t pos = 0, seen = 0, plen = 0;
+    const char *prev = NULL, *key;
+    size_t klen, vlen;
+    const uint8_t *val;
+    if (count > CRUMB_DATA_ENTRIES_MAX)
+        return -1;
+    while (pos < len) {
+        if (!crumb_payload_data_next(data, len, &pos, &key, &klen, &val, &vlen))
+            return -1;
+        if (prev && crumb__key_cmp(prev, plen, key, klen) >= 0)
+            return -1; /* unsorted or duplicate */
+        if (memchr(key, '\0', klen))
+            return -1;
+        prev = key;
+        plen = klen;
+        seen++;
+    }
+    return seen == count ? 0 : -1;
+}
+
+/* see crumb.h */
+int crumb_payload_data_next(const uint8_t *data, size_t data_len, size_t *pos, const char **key,
+                            size_t *klen, const uint8_t **val, size_t *vlen)
+{
+    rd r = {data, data_len, *pos, 0};
+    if (r.off >= data_len)
+        return 0;
+    size_t kl = (size_t)rd_uint(&r, 1);
+    const uint8_t *k = rd_take(&r, kl);
+    size_t vl = (size_t)rd_uint(&r, 2);
+    const uint8_t *v = rd_take(&r, vl);
+    if (r.bad || kl == 0)
+        return 0;
+    *key = (const char *)k;
+    *klen = kl;
+    *val = v;
+    *vlen = vl;
+    *pos = r.off;
+    return 1;
+}
+
+/* see crumb.h */
+crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap, size_t *out_len)
+{
+    *out_len = 0;
+    size_t ab = auth_bytes(p->auth.state);
+    if (ab == 0 || p->user_len > CRUMB_ID_MAX || p->tenant_len > CRUMB_ID_MAX ||
+        p->device_len > CRUMB_ID_MAX || p->data_count > CRUMB_DATA_ENTRIES_MAX ||
+        (p->data_len && !p->data) || crumb__data_check(p->data, p->data_len, p->data_count))
+        return CRUMB_E_INVALID;
+    if (p->data_len > CRUMB_PAYLOAD_MAX)
+        return CRUMB_E_TOO_LARGE;
+    size_t need = FIXED_BYTES + 3 + p->user_len + p->tenant_len + p->device_len + ab + 2 +
+                  p->data_len;
+    if (need > CRUMB_PAYLOAD_MAX)
+        return CRUMB_E_TOO_LARGE;
+    *out_len = need;
+    if (cap < need)
+        return CRUMB_E_BUFSIZE;
+
+    uint8_t *w = out;
+    *w++ = CRUMB_PAYLOAD_VERSION;
+    put_uint(w, (uint64_t)p->issued_at, 8), w += 8;
+    put_uint(w, (uint64_t)p->expires_at, 8), w += 8;
+    put_uint(w, (uint64_t)p->idle_at, 8), w += 8;
+    memcpy(w, p->sid, CRUMB_SID_BYTES), w += CRUMB_SID_BYTES;
+    memcpy(w, p->family, CRUMB_SID_BYTES), w += CRUMB_SID_BYTES;
+    put_uint(w, p->generation, 4), w += 4;
+    put_uint(w, p->app_schema, 4), w += 4;
+    const char *ids[3] = {p->user, p->tenant, p->device};
+    size_t lens[3] = {p->user_len, p->tenant_len, p->device_len};
+    for (int i = 0; i < 3; i++) {
+        *w++ = (uint8_t)lens[i];
+        memcpy(w, ids[i], lens[i]), w += lens[i];
+    }
+    *w++ = (uint8_t)p->auth.state;
+    switch (p->auth.state) {
+    case CRUMB_AUTH_IN_PROGRESS:
+        put_uint(w, p->auth.factors, 4), w += 4;
+        put_uint(w, p->auth.remaining, 4), w += 4;
+        put_uint(w, p->auth.attempts, 4), w += 4;
+        put_uint(w, (uint64_t)p->auth.time, 8), w += 8;
+        break;
+    case CRUMB_AUTH_AUTHENTICATED:
+        put_uint(w, p->auth.factors, 4), w += 4;
+        put_uint(w, (uint64_t)p->auth.time, 8), w += 8;
+        break;
+    case CRUMB_AUTH_PENDING:
+        put_uint(w, p->auth.workflow, 4), w += 4;
+        put_uint(w, (uint64_t)p->auth.time, 8), w += 8;
+        break;
+    default:
+        break;
+    }
+    put_uint(w, p->data_count, 2), w += 2;
+    if (p->data_len)
+        memcpy(w, p->data, p->data_len);
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
+{
+    rd r = {in, n, 0, 0};
+    memset(p, 0, sizeof *p);
+    if (n < 1)
+        return CRUMB_E_PAYLOAD;
+    p->version = in[0];
+    if (p->version > CRUMB_PAYLOAD_VERSION)
+        return CRUMB_E_VERSION;
+    if (p->version != CRUMB_PAYLOAD_VERSION)
+        return CRUMB_E_PAYLOAD;
+    r.off = 1;
+    p->issued_at = rd_i64(&r);
+    p->expires_at = rd_i64(&r);
+    p->idle_at = rd_i64(&r);
+    const uint8_t *q = rd_take(&r, CRUMB_SID_BYTES);
+    if (q)
+        memcpy(p->sid, q, CRUMB_SID_BYTES);
+    q = rd_take(&r, CRUMB_SID_BYTES);
+    if (q)
+        memcpy(p->family, q, CRUMB_SID_BYTES);
+    p->generation = (uint32_t)rd_uint(&r, 4);
+    p->app_schema = (uint32_t)rd_uint(&r, 4);
+    rd_id(&r, p->user, &p->user_len);
+    rd_id(&r, p->tenant, &p->tenant_len);
+    rd_id(&r, p->device, &p->device_len);
+    p->auth.state = (int)rd_uint(&r, 1);
+    switch (p->auth.state) {
+    case CRUMB_AUTH_ANONYMOUS:
+        break;
+    case CRUMB_AUTH_IN_PROGRESS:
+        p->auth.factors = (uint32_t)rd_uint(&r, 4);
+        p->auth.remaining = (uint32_t)rd_uint(&r, 4);
+        p->auth.attempts = (uint32_t)rd_uint(&r, 4);
+        p->auth.time = rd_i64(&r);
+        break;
+    case CRUMB_AUTH_AUTHENTICATED:
+        p->auth.factors = (uint32_t)rd_uint(&r, 4);
+        p->auth.time = rd_i64(&r);
+        break;
+    case CRUMB_AUTH_PENDING:
+        p->auth.workflow = (uint32_t)rd_uint(&r, 4);
+        p->auth.time = rd_i64(&r);
+        break;
+    default:
+        r.bad = 1;
+        break;
+    }
+    p->data_count = (size_t)rd_uint(&r, 2);
+    if (r.bad || p->issued_at > p->expires_at || p->idle_at > p->expires_at) {
+        memset(p, 0, sizeof *p);
+        return CRUMB_E_PAYLOAD;
+    }
+    p->data = in + r.off;
+    p->data_len = n - r.off;
+    if (crumb__data_check(p->data, p->data_len, p->data_count)) {
+        memset(p, 0, sizeof *p);
+        return CRUMB_E_PAYLOAD;
+    }
+    return CRUMB_OK;
+}

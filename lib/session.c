@@ -1,0 +1,938 @@
+/*
+ * session.c - the application context (codec + cookie attributes + policy)
+ * and the session API: load a session from a request Cookie header (chunk
+ * reassembly, open, unpad, inflate, payload decode, expiry checks, schema
+ * migration) and save it back as Set-Cookie lines (size policy, chunking,
+ * stale-chunk deletion, renewal throttle). Only CRUMB_MODE_STATELESS is
+ * implemented; the store modes slot in at the two "MODES:" markers.
+ */
+#include "session.h"
+
+#include <string.h>
+
+#define DEF_ABSOLUTE 86400
+#define DEF_IDLE 1800
+#define DEF_THROTTLE 60
+#define DEF_SKEW 30
+#define DEF_THRESHOLD 256u
+#define DEF_CHUNKS 4u
+#define DEF_RATIO 64u
+#define DATA_MAX (CRUMB_PAYLOAD_MAX - 1024u) /* room left for the fixed fields */
+
+/* ==== Small helpers ===================================================== */
+
+/* a + b, saturating at the int64 range. */
+static int64_t sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* Copy a NUL-terminated string to a new crumb__malloc block (NULL stays NULL). */
+static int dup_str(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (!src)
+        return 0;
+    size_t n = strlen(src) + 1;
+    if (!(*dst = crumb__malloc(n)))
+        return -1;
+    memcpy(*dst, src, n);
+    return 0;
+}
+
+/* Fill buf with random bytes from the configured source. */
+static crumb_err get_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
+{
+    int rc = ctx->cfg.random ? ctx->cfg.random(ctx->cfg.random_ctx, buf, n)
+                             : crumb__random_os(NULL, buf, n);
+    return rc == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
+}
+
+/* Log a reason through the codec's callback. */
+static void log_reason(const crumb_ctx *ctx, int reason, crumb_err err,
+                       const crumb_open_info *info)
+{
+    crumb_codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);
+}
+
+/* Wipe and free a buffer of n bytes (NULL allowed). */
+static void wipe_free(void *p, size_t n)
+{
+    if (p) {
+        crumb_wipe(p, n);
+        crumb__free(p);
+    }
+}
+
+/* ==== Context =========================================================== */
+
+/* see crumb.h */
+crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ctx_config *cfg)
+{
+    if (!out)
+        return CRUMB_E_INVALID;
+    *out = NULL;
+    if (!kr || !cfg || !cfg->cookie_name)
+        return CRUMB_E_INVALID;
+    crumb_ctx_config c = *cfg;
+
+    if (c.absolute_lifetime == 0)
+        c.absolute_lifetime = DEF_ABSOLUTE;
+    if (c.idle_timeout == 0)
+        c.idle_timeout = DEF_IDLE;
+    if (c.idle_timeout < 0)
+        c.idle_timeout = -1;
+    if (c.renew_throttle == 0 && c.idle_timeout > 0)
+        c.renew_throttle = c.idle_timeout / 2 < DEF_THROTTLE ? c.idle_timeout / 2 : DEF_THROTTLE;
+    if (c.clock_skew == 0)
+        c.clock_skew = DEF_SKEW;
+    if (c.clock_skew < 0)
+        c.clock_skew = 0;
+    if (c.max_future == 0)
+        c.max_future = c.clock_skew;
+    if (c.compress_threshold == 0)
+        c.compress_threshold = DEF_THRESHOLD;
+    if (c.max_cookie_bytes == 0)
+        c.max_cookie_bytes = CRUMB_COOKIE_LINE_MAX;
+    if (c.max_chunks == 0)
+        c.max_chunks = DEF_CHUNKS;
+    if (c.inflate_max == 0)
+        c.inflate_max = CRUMB_PAYLOAD_MAX;
+    if (c.inflate_ratio == 0)
+        c.inflate_ratio = DEF_RATIO;
+
+    if (c.absolute_lifetime < 0 || c.renew_throttle < 0 || c.max_future < 0 ||
+        (c.idle_timeout > 0 && c.renew_throttle >= c.idle_timeout) ||
+        (c.compress != CRUMB_COMPRESS_OFF && c.compress != CRUMB_COMPRESS_ON) ||
+        c.size_policy < CRUMB_SIZE_ERROR || c.size_policy > CRUMB_SIZE_STORE ||
+        c.max_cookie_bytes < 256 || c.max_cookie_bytes > CRUMB_PAYLOAD_MAX ||
+        c.max_chunks < 2 || c.max_chunks > CRUMB_CHUNKS_MAX || c.pad_block > 4096 ||
+        c.inflate_max > CRUMB_PAYLOAD_MAX || c.mode < CRUMB_MODE_STATELESS ||
+        c.mode > CRUMB_MODE_SERVER || (c.mode != CRUMB_MODE_STATELESS && !c.store))
+        return CRUMB_E_INVALID;
+
+    crumb_ctx *ctx = crumb__calloc(1, sizeof *ctx);
+    if (!ctx)
+        return CRUMB_E_NOMEM;
+    if (dup_str(&ctx->name, c.cookie_name) || dup_str(&ctx->path, c.path) ||
+        dup_str(&ctx->domain, c.domain) || dup_str(&ctx->audience, c.audience)) {
+        crumb_ctx_free(ctx);
+        return CRUMB_E_NOMEM;
+    }
+    c.cookie_name = ctx->name;
+    c.path = ctx->path;
+    c.domain = ctx->domain;
+    c.audience = ctx->audience;
+    ctx->cfg = c;
+    ctx->name_len = strlen(ctx->name);
+    ctx->attrs.name = ctx->name;
+    ctx->attrs.path = ctx->path;
+    ctx->attrs.domain = ctx->domain;
+    ctx->attrs.secure = !c.insecure || c.same_site == CRUMB_SAMESITE_NONE;
+    ctx->attrs.http_only = !c.script_readable;
+    ctx->attrs.same_site = c.same_site;
+    ctx->max_token = c.max_cookie_bytes * c.max_chunks;
+
+    crumb_err rc = crumb_cookie_check(&ctx->attrs);
+    if (rc == CRUMB_OK) {
+        crumb_codec_config cc = {
+            .cookie_name = ctx->name,
+            .purpose = "session",
+            .audience = ctx->audience,
+            .accept_suites = c.accept_suites,
+            .seal_suite = c.seal_suite,
+            .log = c.log,
+            .log_ctx = c.log_ctx,
+            .random = c.random,
+            .random_ctx = c.random_ctx,
+            .clock = c.clock,
+            .clock_ctx = c.clock_ctx,
+        };
+        rc = crumb_codec_new(&ctx->codec, kr, &cc);
+    }
+    if (rc != CRUMB_OK) {
+        crumb_ctx_free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+void crumb_ctx_free(crumb_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    crumb_codec_free(ctx->codec);
+    crumb__free(ctx->name);
+    crumb__free(ctx->path);
+    crumb__free(ctx->domain);
+    crumb__free(ctx->audience);
+    crumb__free(ctx);
+}
+
+/* see crumb.h */
+const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx)
+{
+    return ctx->codec;
+}
+
+/* ==== Session state ===================================================== */
+
+/* Turn s into a fresh anonymous session (keeps the request cookie facts). */
+static crumb_err make_fresh(crumb_session *s)
+{
+    const crumb_ctx_config *c = &s->ctx->cfg;
+    crumb_wipe(&s->p, sizeof s->p);
+    if (s->data)
+        crumb_wipe(s->data, s->data_cap);
+    s->p.version = CRUMB_PAYLOAD_VERSION;
+    s->p.issued_at = s->now;
+    s->p.expires_at = sat_add(s->now, c->absolute_lifetime);
+    s->p.idle_at = s->p.expires_at;
+    if (c->idle_timeout > 0 && sat_add(s->now, c->idle_timeout) < s->p.expires_at)
+        s->p.idle_at = sat_add(s->now, c->idle_timeout);
+    s->p.app_schema = c->app_schema;
+    s->p.data = s->data;
+    s->fresh = 1;
+    s->dirty = s->migrated = s->reseal = 0;
+    crumb_err rc = get_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    return rc ? rc : get_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
+}
+
+/* Parse a canonical decimal in [lo, hi] from s[0..n); -1 if not one. */
+static int parse_small(const char *s, size_t n, int lo, int hi)
+{
+    int v = 0;
+    if (n == 0 || n > 2 || (n > 1 && s[0] == '0'))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= lo && v <= hi ? v : -1;
+}
+
+/* Authenticated-time checks on a decoded payload. Returns CRUMB_OK or the
+ * caller's code, logging the reason. */
+static crumb_err check_times(const crumb_ctx *ctx, const crumb_payload *p, int64_t now,
+                             const crumb_open_info *info)
+{
+    const crumb_ctx_config *c = &ctx->cfg;
+    if (p->issued_at > sat_add(now, c->max_future)) {
+        log_reason(ctx, CRUMB_R_FUTURE, CRUMB_E_FUTURE, info);
+        return CRUMB_E_FUTURE;
+    }
+    int64_t exp = p->expires_at;
+    int64_t cap = sat_add(p->issued_at, c->absolute_lifetime);
+    if (cap < exp)
+        exp = cap; /* a shortened lifetime applies to existing tokens too */
+    if (now >= sat_add(exp, c->clock_skew)) {
+        log_reason(ctx, CRUMB_R_EXPIRED_ABSOLUTE, CRUMB_E_EXPIRED, info);
+        return CRUMB_E_EXPIRED;
+    }
+    if (c->idle_timeout > 0 && now >= sat_add(p->idle_at, c->clock_skew)) {
+        log_reason(ctx, CRUMB_R_EXPIRED_IDLE, CRUMB_E_EXPIRED, info);
+        return CRUMB_E_EXPIRED;
+    }
+    return CRUMB_OK;
+}
+
+/* Copy a decoded payload into s (data into s's own buffer). */
+static crumb_err adopt(crumb_session *s, const crumb_payload *p)
+{
+    if (p->data_len > s->data_cap) {
+        uint8_t *d = crumb__malloc(p->data_len);
+        if (!d)
+            return CRUMB_E_NOMEM;
+        wipe_free(s->data, s->data_cap);
+        s->data = d;
+        s->data_cap = p->data_len;
+    }
+    s->p = *p;
+    if (p->data_len)
+        memcpy(s->data, p->data, p->data_len);
+    s->p.data = s->data;
+    return CRUMB_OK;
+}
+
+/* Find our cookie (and its chunks) in the header, authenticate, decode and
+ * check it; on success s holds the session. Records which of our cookies
+ * the request carried so save can delete stale ones. */
+static crumb_err load_cookie(crumb_session *s, const char *hdr)
+{
+    crumb_ctx *ctx = s->ctx;
+    const crumb_ctx_config *c = &ctx->cfg;
+    size_t len = hdr ? strlen(hdr) : 0, pos = 0, nl = ctx->name_len;
+    const char *val[CRUMB_CHUNKS_MAX] = {0};
+    size_t vlen[CRUMB_CHUNKS_MAX] = {0};
+    crumb_cookie_pair cp;
+
+    while (crumb_cookie_next(hdr, len, &pos, &cp)) {
+        if (cp.name_len < nl || memcmp(cp.name, ctx->name, nl) != 0)
+            continue;
+        int k = 0;
+        if (cp.name_len > nl) {
+            if (cp.name[nl] != '.')
+                continue;
+            k = parse_small(cp.name + nl + 1, cp.name_len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
+            if (k < 0)
+                continue;
+            s->req_chunks |= 1u << k;
+        } else {
+            s->had_cookie = 1;
+        }
+        if (!val[k]) { /* first occurrence wins (the most specific path) */
+            val[k] = cp.value;
+            vlen[k] = cp.value_len;
+        }
+    }
+    if (!s->had_cookie) {
+        if (!s->req_chunks)
+            return CRUMB_OK;
+        log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
+        return CRUMB_E_COOKIE; /* chunks without their head */
+    }
+
+    /* Reassemble: an unchunked value is the token; "N.<part0>" announces N. */
+    size_t total = vlen[0], n = 1, skip = 0;
+    const char *dot = memchr(val[0], '.', vlen[0]);
+    if (dot) {
+        int cnt = parse_small(val[0], (size_t)(dot - val[0]), 2, (int)c->max_chunks);
+        if (cnt < 0) {
+            log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
+            return CRUMB_E_COOKIE;
+        }
+        n = (size_t)cnt;
+        skip = (size_t)(dot - val[0]) + 1;
+        total -= skip;
+        for (size_t k = 1; k < n; k++) {
+            if (!val[k]) {
+                log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
+                return CRUMB_E_COOKIE; /* partial set */
+            }
+            if (vlen[k] > c->max_cookie_bytes)
+                break;
+            total += vlen[k];
+        }
+    }
+    if (total > ctx->max_token || vlen[0] > c->max_cookie_bytes) {
+        log_reason(ctx, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE, NULL);
+        return CRUMB_E_TOO_LARGE;
+    }
+    for (size_t k = 1; k < n; k++) {
+        if (vlen[k] > c->max_cookie_bytes) {
+            log_reason(ctx, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE, NULL);
+            return CRUMB_E_TOO_LARGE;
+        }
+    }
+
+    /* One block, sized from the configuration (never from the request):
+     * token chars | plaintext | inflate output. */
+    size_t ptcap = crumb_open_bufsize(ctx->max_token);
+    size_t blk = ctx->max_token + ptcap + c->inflate_max;
+    char *buf = crumb__malloc(blk);
+    if (!buf)
+        return CRUMB_E_NOMEM;
+    char *tok = buf;
+    uint8_t *pt = (uint8_t *)buf + ctx->max_token;
+    uint8_t *inf = pt + ptcap;
+    size_t off = 0;
+    memcpy(tok, val[0] + skip, vlen[0] - skip);
+    off = vlen[0] - skip;
+    for (size_t k = 1; k < n; k++) {
+        memcpy(tok + off, val[k], vlen[k]);
+        off += vlen[k];
+    }
+
+    crumb_open_info info = {0};
+    size_t pt_len = 0;
+    crumb_payload p;
+    crumb_err rc = crumb_open(ctx->codec, pt, ptcap, &pt_len, tok, off, &info);
+    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_REFERENCE)) {
+        /* MODES: a server-reference token is meaningless to a stateless context */
+        log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &info);
+        rc = CRUMB_E_AUTH;
+    }
+    const uint8_t *body = pt;
+    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_PADDED)) {
+        pt_len = crumb__unpad(pt, pt_len);
+        if (pt_len == (size_t)-1) {
+            log_reason(ctx, CRUMB_R_PAYLOAD, CRUMB_E_PAYLOAD, &info);
+            rc = CRUMB_E_PAYLOAD;
+        }
+    }
+    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_DEFLATE)) {
+        size_t out_len = 0;
+        rc = crumb__inflate(inf, c->inflate_max, &out_len, pt, pt_len, c->inflate_ratio);
+        if (rc == CRUMB_OK) {
+            body = inf;
+            pt_len = out_len;
+        } else {
+            log_reason(ctx, rc == CRUMB_E_INFLATE ? CRUMB_R_INFLATE_LIMIT : CRUMB_R_PAYLOAD, rc,
+                       &info);
+        }
+    }
+    if (rc == CRUMB_OK) {
+        rc = crumb_payload_decode(&p, body, pt_len);
+        if (rc != CRUMB_OK)
+            log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
+                       &info);
+    }
+    if (rc == CRUMB_OK)
+        rc = check_times(ctx, &p, s->now, &info);
+    if (rc == CRUMB_OK && p.app_schema > c->app_schema) {
+        log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &info);
+        rc = CRUMB_E_VERSION; /* written by a newer application */
+    }
+    if (rc == CRUMB_OK)
+        rc = adopt(s, &p);
+    crumb_wipe(&p, sizeof p);
+    wipe_free(buf, blk);
+    if (rc != CRUMB_OK)
+        return rc;
+
+    s->fresh = 0;
+    s->reseal = info.reseal;
+    if (s->p.app_schema < c->app_schema) {
+        uint32_t from = s->p.app_schema;
+        if (c->migrate && (rc = c->migrate(c->migrate_ctx, s, from)) != CRUMB_OK)
+            return rc;
+        s->p.app_schema = c->app_schema;
+        s->migrated = 1;
+    }
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_session **out)
+{
+    if (!out)
+        return CRUMB_E_INVALID;
+    *out = NULL;
+    if (!ctx)
+        return CRUMB_E_INVALID;
+    /* MODES (load): the store modes add their store checks / record fetch
+     * here, after the cookie has authenticated. Until then: */
+    if (ctx->cfg.mode != CRUMB_MODE_STATELESS)
+        return CRUMB_E_UNSUPPORTED;
+
+    crumb_session *s = crumb__calloc(1, sizeof *s);
+    if (!s)
+        return CRUMB_E_NOMEM;
+    s->ctx = ctx;
+    s->now = crumb_codec_now(ctx->codec);
+    s->fresh = 1;
+    crumb_err rc = load_cookie(s, cookie_header);
+    if (rc != CRUMB_OK || s->fresh) {
+        crumb_err frc = make_fresh(s);
+        if (frc != CRUMB_OK) {
+            crumb_session_free(s);
+            return frc;
+        }
+    }
+    *out = s;
+    return rc;
+}
+
+/* ==== Save ============================================================== */
+
+/* Length of "name=; <attrs>" for the given max-age: the line minus value
+ * and name suffix. 0 on an invalid configuration. */
+static size_t base_line_len(const crumb_ctx *ctx, int64_t max_age, int64_t now)
+{
+    size_t need = 0;
+    char dummy[1];
+    crumb_err rc = crumb_set_cookie(dummy, 0, &need, &ctx->attrs, NULL, "", 0, max_age, now);
+    return rc == CRUMB_E_BUFSIZE ? need - 1 : 0;
+}
+
+/* Number of decimal digits of k (k < 100). */
+static size_t digits(size_t k)
+{
+    return k >= 10 ? 2 : 1;
+}
+
+/* Smallest chunk count N (2..max) whose lines can carry tok_len chars; 0 if
+ * none. caps[k] receives each chunk's capacity. */
+static size_t plan_chunks(const crumb_ctx *ctx, size_t base, size_t tok_len,
+                          size_t caps[CRUMB_CHUNKS_MAX])
+{
+    size_t max = ctx->cfg.max_cookie_bytes;
+    for (size_t n = 2; n <= ctx->cfg.max_chunks; n++) {
+        size_t total = 0, ok = 1;
+        for (size_t k = 0; k < n; k++) {
+            size_t over = base + (k == 0 ? digits(n) + 1 : 1 + digits(k));
+            if (over >= max) {
+                ok = 0;
+                break;
+            }
+            caps[k] = max - over;
+            total += caps[k];
+        }
+        if (ok && total >= tok_len)
+            return n;
+    }
+    return 0;
+}
+
+/* Append one line to the session's output (buf has room by construction). */
+static crumb_err add_line(crumb_session *s, size_t *count, char **w, char *end, int del,
+                          size_t chunk, const char *value, size_t vlen, int64_t max_age,
+                          int64_t now)
+{
+    char suffix[4] = "";
+    size_t got = 0;
+    if (chunk) {
+        suffix[0] = '.';
+        if (chunk >= 10) {
+            suffix[1] = (char)('0' + chunk / 10);
+            suffix[2] = (char)('0' + chunk % 10);
+        } else {
+            suffix[1] = (char)('0' + chunk);
+        }
+    }
+    const char *sfx = chunk ? suffix : NULL;
+    crumb_err rc = del ? crumb_delete_cookie(*w, (size_t)(end - *w), &got, &s->ctx->attrs, sfx)
+                       : crumb_set_cookie(*w, (size_t)(end - *w), &got, &s->ctx->attrs, sfx,
+                                          value, vlen, max_age, now);
+    if (rc != CRUMB_OK)
+        return rc == CRUMB_E_BUFSIZE ? CRUMB_E_INTERNAL : rc;
+    s->lines[(*count)++] = *w;
+    *w += got + 1;
+    return CRUMB_OK;
+}
+
+/* Allocate the output block for up to nset set-lines and the deletions. */
+static crumb_err out_alloc(crumb_session *s, size_t nset, char **w, char **end)
+{
+    size_t del = base_line_len(s->ctx, 0, 0) + 4 + 1;
+    size_t n = nset * (s->ctx->cfg.max_cookie_bytes + 1) + (CRUMB_CHUNKS_MAX + 1) * del;
+    crumb__free(s->out);
+    s->out = crumb__malloc(n);
+    if (!s->out)
+        return CRUMB_E_NOMEM;
+    *w = s->out;
+    *end = s->out + n;
+    return CRUMB_OK;
+}
+
+/* Deletion lines: the main cookie if del_main, and every chunk k >= first
+ * the request carried. */
+static crumb_err add_deletions(crumb_session *s, size_t *count, char **w, char *end,
+                               int del_main, size_t first)
+{
+    crumb_err rc = CRUMB_OK;
+    if (del_main)
+        rc = add_line(s, count, w, end, 1, 0, NULL, 0, 0, 0);
+    for (size_t k = first ? first : 1; rc == CRUMB_OK && k < CRUMB_CHUNKS_MAX; k++)
+        if (s->req_chunks & (1u << k))
+            rc = add_line(s, count, w, end, 1, k, NULL, 0, 0, 0);
+    return rc;
+}
+
+/* Deflate buf[0..*len) into tmp if that makes it smaller; swap on success. */
+static crumb_err try_deflate(uint8_t **buf, uint8_t **tmp, size_t *len, unsigned *flags)
+{
+    size_t out_len = 0;
+    if (*len < 2)
+        return CRUMB_OK;
+    crumb_err rc = crumb__deflate(*tmp, *len - 1, &out_len, *buf, *len);
+    if (rc == CRUMB_E_TOO_LARGE)
+        return CRUMB_OK; /* incompressible: keep it plain */
+    if (rc != CRUMB_OK)
+        return rc;
+    uint8_t *t = *buf;
+    *buf = *tmp;
+    *tmp = t;
+    *len = out_len;
+    *flags |= CRUMB_FLAG_DEFLATE;
+    return CRUMB_OK;
+}
+
+/* Encode, compress, pad and seal; fills the output lines. */
+static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
+{
+    crumb_ctx *ctx = s->ctx;
+    const crumb_ctx_config *c = &ctx->cfg;
+    size_t need = 0;
+    crumb_err rc = crumb_payload_encode(&s->p, NULL, 0, &need);
+    if (rc != CRUMB_E_BUFSIZE)
+        return rc == CRUMB_OK ? CRUMB_E_INTERNAL : rc;
+    size_t room = need + c->pad_block + 1;
+    uint8_t *blk = crumb__malloc(2 * room);
+    if (!blk)
+        return CRUMB_E_NOMEM;
+    uint8_t *pt = blk, *tmp = blk + room;
+    char *tok = NULL;
+    size_t tok_cap = 0, len = 0;
+    unsigned flags = 0;
+    rc = crumb_payload_encode(&s->p, pt, room, &len);
+    if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && len >= c->compress_threshold)
+        rc = try_deflate(&pt, &tmp, &len, &flags);
+
+    int64_t max_age = c->browser_session ? -1 : s->p.expires_at - now;
+    if (max_age < -1)
+        max_age = 0;
+    size_t base = base_line_len(ctx, max_age, now), tok_len = 0, n = 1;
+    size_t caps[CRUMB_CHUNKS_MAX];
+    for (int pass = 0; rc == CRUMB_OK; pass++) {
+        size_t plen = len;
+        if (c->pad_block)
+            plen = crumb__padded_len(len, c->pad_block);
+        tok_len = crumb_token_len(ctx->codec, plen);
+        s->cookie_size = base + tok_len;
+        if (base == 0)
+            rc = CRUMB_E_INVALID;
+        else if (s->cookie_size <= c->max_cookie_bytes)
+            break;
+        else if (c->size_policy == CRUMB_SIZE_COMPRESS && pass == 0 &&
+                 !(flags & CRUMB_FLAG_DEFLATE)) {
+            rc = try_deflate(&pt, &tmp, &len, &flags);
+            continue;
+        } else if (c->size_policy == CRUMB_SIZE_CHUNK) {
+            n = plan_chunks(ctx, base, tok_len, caps);
+            if (n == 0)
+                rc = CRUMB_E_TOO_LARGE;
+            break;
+        } else if (c->size_policy == CRUMB_SIZE_STORE) {
+            /* MODES (spill): server mode moves the data to the store and seals
+             * a reference token here. */
+            rc = CRUMB_E_UNSUPPORTED;
+        } else {
+            rc = CRUMB_E_TOO_LARGE;
+        }
+    }
+    if (rc == CRUMB_E_TOO_LARGE)
+        log_reason(ctx, CRUMB_R_TOO_LARGE, rc, NULL);
+    if (rc == CRUMB_OK && c->pad_block) {
+        size_t plen = crumb__padded_len(len, c->pad_block);
+        crumb__pad(pt, len, plen);
+        len = plen;
+        flags |= CRUMB_FLAG_PADDED;
+    }
+    if (rc == CRUMB_OK) {
+        tok_cap = tok_len + 4; /* "NN." prefix of a chunked head */
+        tok = crumb__malloc(tok_cap);
+        if (!tok)
+            rc = CRUMB_E_NOMEM;
+    }
+    size_t got = 0;
+    if (rc == CRUMB_OK)
+        rc = crumb_seal(ctx->codec, tok + 3, tok_cap - 3, &got, pt, len, flags);
+    if (rc == CRUMB_OK && got != tok_len)
+        rc = CRUMB_E_INTERNAL;
+    char *w = NULL, *end = NULL;
+    if (rc == CRUMB_OK)
+        rc = out_alloc(s, n, &w, &end);
+    if (rc == CRUMB_OK && n == 1) {
+        rc = add_line(s, count, &w, end, 0, 0, tok + 3, tok_len, max_age, now);
+    } else if (rc == CRUMB_OK) {
+        /* head: "N." + first part, written just before the token */
+        char *head = tok + 3 - 1 - digits(n);
+        head[0] = (char)('0' + (n >= 10 ? n / 10 : n));
+        if (n >= 10)
+            head[1] = (char)('0' + n % 10);
+        head[digits(n)] = '.';
+        size_t off = 0;
+        for (size_t k = 0; rc == CRUMB_OK && k < n; k++) {
+            size_t part = tok_len - off < caps[k] ? tok_len - off : caps[k];
+            if (k == 0)
+                rc = add_line(s, count, &w, end, 0, 0, head, part + digits(n) + 1, max_age, now);
+            else
+                rc = add_line(s, count, &w, end, 0, k, tok + 3 + off, part, max_age, now);
+            off += part;
+        }
+    }
+    if (rc == CRUMB_OK)
+        rc = add_deletions(s, count, &w, end, 0, n);
+    if (rc == CRUMB_OK) {
+        s->req_chunks = 0;
+        for (size_t k = 1; k < n; k++)
+            s->req_chunks |= 1u << k;
+        s->had_cookie = 1;
+    }
+    wipe_free(blk, 2 * room);
+    wipe_free(tok, tok_cap);
+    return rc;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t *count)
+{
+    if (!s || !lines || !count)
+        return CRUMB_E_INVALID;
+    *lines = s->lines;
+    *count = 0;
+    crumb_ctx *ctx = s->ctx;
+    const crumb_ctx_config *c = &ctx->cfg;
+    /* MODES (save): the store modes write the record / advance the family
+     * here before the cookie is sealed. Until then: */
+    if (c->mode != CRUMB_MODE_STATELESS)
+        return CRUMB_E_UNSUPPORTED;
+
+    int64_t now = crumb_codec_now(ctx->codec);
+    char *w, *end;
+    crumb_err rc;
+    if (s->logged_out || (s->fresh && !s->dirty)) {
+        if (!s->logged_out && !s->had_cookie && !s->req_chunks)
+            return CRUMB_OK; /* nothing to say */
+        if ((rc = out_alloc(s, 0, &w, &end)) != CRUMB_OK)
+            return rc;
+        rc = add_deletions(s, count, &w, end, s->logged_out || s->had_cookie, 1);
+        if (rc == CRUMB_OK) {
+            s->had_cookie = 0;
+            s->req_chunks = 0;
+            s->logged_out = 0;
+        } else {
+            *count = 0;
+        }
+        return rc;
+    }
+    int renew = c->idle_timeout > 0 && s->p.idle_at < s->p.expires_at &&
+                now >= sat_add(s->p.idle_at - c->idle_timeout, c->renew_throttle);
+    if (!(s->dirty || s->migrated || s->reseal || renew))
+        return CRUMB_OK;
+
+    int64_t idle_saved = s->p.idle_at;
+    if (c->idle_timeout > 0) {
+        s->p.idle_at = sat_add(now, c->idle_timeout);
+        if (s->p.idle_at > s->p.expires_at)
+            s->p.idle_at = s->p.expires_at;
+    }
+    rc = seal_lines(s, now, count);
+    if (rc != CRUMB_OK) {
+        s->p.idle_at = idle_saved;
+        *count = 0;
+        return rc;
+    }
+    s->dirty = s->migrated = s->reseal = s->fresh = 0;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+size_t crumb_session_cookie_size(const crumb_session *s)
+{
+    return s->cookie_size;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_rotate(crumb_session *s)
+{
+    crumb_err rc = get_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    if (rc != CRUMB_OK)
+        return rc;
+    s->p.generation++;
+    s->dirty = 1;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+void crumb_session_logout(crumb_session *s)
+{
+    (void)make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
+    s->logged_out = 1;
+}
+
+/* see crumb.h */
+void crumb_session_free(crumb_session *s)
+{
+    if (!s)
+        return;
+    wipe_free(s->data, s->data_cap);
+    crumb__free(s->out);
+    crumb_wipe(s, sizeof *s);
+    crumb__free(s);
+}
+
+/* see crumb.h */
+const crumb_payload *crumb_session_payload(const crumb_session *s)
+{
+    return &s->p;
+}
+
+/* see crumb.h */
+int crumb_session_is_new(const crumb_session *s)
+{
+    return s->fresh;
+}
+
+/* ==== Fields ============================================================ */
+
+/* Set one of the id fields. */
+static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char *id, size_t len)
+{
+    if (!id)
+        len = 0;
+    if (len > CRUMB_ID_MAX)
+        return CRUMB_E_LIMIT;
+    if (len)
+        memcpy(dst, id, len);
+    dst[len] = '\0';
+    *dst_len = len;
+    s->dirty = 1;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
+{
+    return set_id(s, s->p.user, &s->p.user_len, id, len);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set_tenant(crumb_session *s, const char *id, size_t len)
+{
+    return set_id(s, s->p.tenant, &s->p.tenant_len, id, len);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len)
+{
+    return set_id(s, s->p.device, &s->p.device_len, id, len);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
+{
+    crumb_auth n = {0};
+    n.state = a->state;
+    switch (a->state) {
+    case CRUMB_AUTH_ANONYMOUS:
+        break;
+    case CRUMB_AUTH_IN_PROGRESS:
+        n.factors = a->factors;
+        n.remaining = a->remaining;
+        n.attempts = a->attempts;
+        n.time = a->time;
+        break;
+    case CRUMB_AUTH_AUTHENTICATED:
+        n.factors = a->factors;
+        n.time = a->time;
+        break;
+    case CRUMB_AUTH_PENDING:
+        n.workflow = a->workflow;
+        n.time = a->time;
+        break;
+    default:
+        return CRUMB_E_INVALID;
+    }
+    s->p.auth = n;
+    s->dirty = 1;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
+{
+    int64_t now = crumb_codec_now(s->ctx->codec);
+    return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED && s->p.auth.time <= now &&
+           now - s->p.auth.time <= max_age;
+}
+
+/* ==== Application data ================================================== */
+
+/* Locate key: returns 1 and the entry's [start, end) if present, else 0 and
+ * the insertion offset in *start. */
+static int data_find(const crumb_session *s, const char *key, size_t klen, size_t *start,
+                     size_t *end)
+{
+    size_t pos = 0, at = 0, kl, vl;
+    const char *k;
+    const uint8_t *v;
+    while (crumb_payload_data_next(s->data, s->p.data_len, &pos, &k, &kl, &v, &vl)) {
+        int cmp = crumb__key_cmp(k, kl, key, klen);
+        if (cmp == 0) {
+            *start = at;
+            *end = pos;
+            return 1;
+        }
+        if (cmp > 0)
+            break;
+        at = pos;
+    }
+    *start = at;
+    *end = at;
+    return 0;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val, size_t len)
+{
+    size_t klen = key ? strlen(key) : 0, start, end;
+    if (klen == 0 || (len && !val))
+        return CRUMB_E_INVALID;
+    if (klen > CRUMB_DATA_KEY_MAX || len > CRUMB_DATA_VALUE_MAX)
+        return CRUMB_E_LIMIT;
+    int found = data_find(s, key, klen, &start, &end);
+    size_t entry = 1 + klen + 2 + len;
+    size_t new_len = s->p.data_len - (end - start) + entry;
+    if (new_len > DATA_MAX || (!found && s->p.data_count >= CRUMB_DATA_ENTRIES_MAX))
+        return CRUMB_E_LIMIT;
+    if (new_len > s->data_cap) {
+        size_t cap = s->data_cap ? s->data_cap : 256;
+        while (cap < new_len)
+            cap *= 2;
+        uint8_t *d = crumb__malloc(cap);
+        if (!d)
+            return CRUMB_E_NOMEM;
+        if (s->p.data_len)
+            memcpy(d, s->data, s->p.data_len);
+        wipe_free(s->data, s->data_cap);
+        s->data = d;
+        s->data_cap = cap;
+        s->p.data = d;
+    }
+    memmove(s->data + start + entry, s->data + end, s->p.data_len - end);
+    uint8_t *w = s->data + start;
+    *w++ = (uint8_t)klen;
+    memcpy(w, key, klen), w += klen;
+    *w++ = (uint8_t)(len >> 8);
+    *w++ = (uint8_t)len;
+    if (len)
+        memcpy(w, val, len);
+    s->p.data_len = new_len;
+    if (!found)
+        s->p.data_count++;
+    s->dirty = 1;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_get(const crumb_session *s, const char *key, const uint8_t **val,
+                            size_t *len)
+{
+    size_t klen = key ? strlen(key) : 0, start, end, pos, kl;
+    const char *k;
+    if (klen == 0 || !data_find(s, key, klen, &start, &end))
+        return CRUMB_E_NOTFOUND;
+    pos = start;
+    crumb_payload_data_next(s->data, s->p.data_len, &pos, &k, &kl, val, len);
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_del(crumb_session *s, const char *key)
+{
+    size_t klen = key ? strlen(key) : 0, start, end;
+    if (klen == 0 || !data_find(s, key, klen, &start, &end))
+        return CRUMB_E_NOTFOUND;
+    crumb_wipe(s->data + start, end - start);
+    memmove(s->data + start, s->data + end, s->p.data_len - end);
+    s->p.data_len -= end - start;
+    s->p.data_count--;
+    s->dirty = 1;
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+int crumb_session_next(const crumb_session *s, size_t *pos, const char **key, size_t *klen,
+                       const uint8_t **val, size_t *vlen)
+{
+    return crumb_payload_data_next(s->data, s->p.data_len, pos, key, klen, val, vlen);
+}

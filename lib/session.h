@@ -1,0 +1,80 @@
+/*
+ * session.h - private layout of the application context and the session
+ * object, and the helpers shared by payload.c, compress.c, cookie.c,
+ * session.c and cgi.c. The modes work (store-backed sessions) extends the
+ * structs here; nothing in this header is installed.
+ */
+#ifndef CRUMB_SESSION_H
+#define CRUMB_SESSION_H
+
+#include "internal.h"
+
+/* ==== Context and session ============================================== */
+
+struct crumb_ctx {
+    crumb_codec *codec;
+    crumb_ctx_config cfg;      /* resolved: defaults filled in, strings below */
+    crumb_cookie_attrs attrs;  /* cookie attributes (strings point below) */
+    char *name, *path, *domain, *audience; /* owned copies */
+    size_t name_len;
+    size_t max_token;          /* longest token accepted from a request */
+};
+
+struct crumb_session {
+    crumb_ctx *ctx;
+    crumb_payload p;           /* fields; p.data points at data below */
+    uint8_t *data;             /* canonical encoded entries (owned) */
+    size_t data_cap;
+    int64_t now;               /* clock at load */
+    int fresh;                 /* no valid cookie came with the request */
+    int dirty;                 /* changed since load */
+    int migrated;              /* app schema migrated on load */
+    int reseal;                /* opened under a decrypt-only key */
+    int logged_out;
+    int had_cookie;            /* the request carried our (main) cookie */
+    uint32_t req_chunks;       /* bit k: request carried chunk name.k (k >= 1) */
+    size_t cookie_size;        /* single-line size needed by the last seal */
+    char *out;                 /* save output: lines back to back */
+    const char *lines[2 * CRUMB_CHUNKS_MAX + 2];
+};
+
+/* ==== payload.c ========================================================= */
+
+/* Order of data keys: memcmp order, a proper prefix sorts first. */
+int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* 0 if data (len bytes) holds exactly count well-formed entries with
+ * strictly ascending, NUL-free keys; -1 otherwise. */
+int crumb__data_check(const uint8_t *data, size_t len, size_t count);
+
+/* ==== compress.c ======================================================== */
+
+/* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
+ * @return CRUMB_OK, CRUMB_E_TOO_LARGE (does not fit in cap: not worth it),
+ *         CRUMB_E_NOMEM */
+crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n);
+
+/* Inflate a raw-deflate stream into out, stopping at cap bytes of output or
+ * at n * max_ratio, whichever is smaller.
+ * @return CRUMB_OK, CRUMB_E_INFLATE (cap or ratio hit), CRUMB_E_PAYLOAD
+ *         (corrupt, truncated or trailing data), CRUMB_E_NOMEM */
+crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
+                         unsigned max_ratio);
+
+/* Length after padding len bytes to a multiple of block (block > 0): always
+ * at least one byte of padding (0x80 then zeros). */
+size_t crumb__padded_len(size_t len, size_t block);
+
+/* Pad buf (len bytes, room for padded_len) in place. */
+void crumb__pad(uint8_t *buf, size_t len, size_t padded_len);
+
+/* Strip the padding: returns the unpadded length, or (size_t)-1 if the
+ * padding is malformed. */
+size_t crumb__unpad(const uint8_t *buf, size_t len);
+
+/* ==== cookie.c ========================================================== */
+
+/* 1 if s[0..n) is an RFC 7230 token (non-empty). */
+int crumb__is_token(const char *s, size_t n);
+
+#endif /* CRUMB_SESSION_H */

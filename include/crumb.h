@@ -767,6 +767,71 @@ CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB
  */
 CRUMB_EXPORT crumb_err crumb_cgi_save(crumb_session *s, FILE *out) CRUMB_WUR;
 
+/* ==== Session API: devices, "where you are logged in", revocation ======= */
+/* These need a store (CRUMB_MODE_STATELESS_STORE or CRUMB_MODE_SERVER); in
+ * CRUMB_MODE_STATELESS they return CRUMB_E_UNSUPPORTED. Handles are hex
+ * strings that name a session or device to the application without
+ * revealing a session id (a session handle is the keyed hash of the id). */
+
+#define CRUMB_HANDLE_LEN 64u /* hex characters in a handle (plus NUL) */
+
+/**
+ * Describe the client for device tracking: the User-Agent gives the device
+ * label ("Firefox on Linux"), the remote address a coarse prefix (/24 for
+ * IPv4, /48 for IPv6). Call after load, before save. Strings are copied.
+ * @return CRUMB_OK, CRUMB_E_INVALID
+ */
+CRUMB_EXPORT crumb_err crumb_session_set_client(crumb_session *s, const char *user_agent,
+                                                const char *remote_ip) CRUMB_WUR;
+
+/* One of the user's sessions. */
+typedef struct crumb_session_entry {
+    char handle[CRUMB_HANDLE_LEN + 1]; /* for crumb_session_revoke_session */
+    char device[CRUMB_HANDLE_LEN + 1]; /* device handle, "" if none */
+    char label[64];
+    int64_t created, last_seen;
+    int current; /* 1 = the session of this request */
+} crumb_session_entry;
+
+/* One of the user's devices. */
+typedef struct crumb_device_entry {
+    char handle[CRUMB_HANDLE_LEN + 1]; /* for crumb_session_revoke_device */
+    char label[64];
+    char ip_prefix[48];
+    int trust; /* CRUMB_TRUST_* (crumb_store.h): 0 unknown, 1 seen, 2 trusted, 3 revoked */
+    int64_t first_seen, last_seen;
+    int current; /* 1 = the device of this request */
+} crumb_device_entry;
+
+/**
+ * List the signed-in user's sessions / devices, newest first.
+ * @param[out] n  entries available (may exceed cap: only cap are written)
+ * @return CRUMB_OK, CRUMB_E_UNSUPPORTED (no store), CRUMB_E_NOSESSION (anonymous
+ *         session), store errors
+ */
+CRUMB_EXPORT crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t cap,
+                                          size_t *n) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out,
+                                             size_t cap, size_t *n) CRUMB_WUR;
+
+/**
+ * End one of the user's sessions or devices (a device's sessions all end).
+ * Only entries of the signed-in user (and tenant) can be named.
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_INVALID (malformed handle),
+ *         CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
+ */
+CRUMB_EXPORT crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle) CRUMB_WUR;
+
+/**
+ * "Log out other devices": revoke every session of this user issued before
+ * now except this one. "Log out everywhere": all of them, this one too
+ * (save then emits the deletion line).
+ * @return CRUMB_OK, CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
+ */
+CRUMB_EXPORT crumb_err crumb_session_logout_others(crumb_session *s) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -323,8 +323,9 @@ CRUMB_EXPORT crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, s
  * @param[out] pt      plaintext; needs crumb_open_bufsize(tok_len) bytes
  * @param[out] pt_len  plaintext length
  * @param[out] info    optional (NULL allowed): key id, suite, flags, reseal
- * @return CRUMB_OK, CRUMB_E_AUTH, CRUMB_E_BUFSIZE (pt_len receives the size
- *         needed), CRUMB_E_TOO_LARGE (token longer than any valid token)
+ * @return CRUMB_OK, CRUMB_E_AUTH (also for a token longer than any valid
+ *         token: reason CRUMB_R_TOO_LARGE), CRUMB_E_BUFSIZE (pt_len receives
+ *         the size needed; checked before anything else)
  */
 CRUMB_EXPORT crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_len,
                                   const char *tok, size_t tok_len,

@@ -286,10 +286,8 @@ crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_l
     uint8_t nonce[MAX_NONCE], tag[MAX_TAG];
 
     *pt_len = 0;
-    if (tok_len > crumb_b64_encoded_len(BIN_MAX)) {
-        crumb_codec_log(c, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE, 0, 0);
-        return CRUMB_E_TOO_LARGE;
-    }
+    if (tok_len > crumb_b64_encoded_len(BIN_MAX))
+        return reject(c, CRUMB_R_TOO_LARGE, 0, 0);
     size_t need = crumb_open_bufsize(tok_len);
     if (cap < need) {
         *pt_len = need;
@@ -325,6 +323,8 @@ crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_l
         return reject(c, CRUMB_R_REVOKED_KEY, id, (uint8_t)suite);
 
     size_t body = n - CRUMB_HEADER_BYTES - nl - tl;
+    if (body > CRUMB_PAYLOAD_MAX)
+        return reject(c, CRUMB_R_TOO_LARGE, id, (uint8_t)suite);
     memcpy(nonce, pt + CRUMB_HEADER_BYTES, nl);
     memcpy(tag, pt + CRUMB_HEADER_BYTES + nl + body, tl);
     memmove(pt, pt + CRUMB_HEADER_BYTES + nl, body);

@@ -145,6 +145,14 @@ static void test_tamper(int suite)
     t2[tl + 1] = 'A';
     CHECK(!opens(c, t2, tl + 2, 205, NULL));
     CHECK(opens(c, tok, tl, 205, NULL));
+    /* longer than any valid token: rejected before decoding */
+    static char huge[CRUMB_PAYLOAD_MAX * 2];
+    static uint8_t hbuf[CRUMB_PAYLOAD_MAX * 2];
+    size_t hl;
+    memset(huge, 'A', sizeof huge);
+    last_reason = 0;
+    CHECK_INT(crumb_open(c, hbuf, sizeof hbuf, &hl, huge, sizeof huge, NULL), CRUMB_E_AUTH);
+    CHECK_INT(last_reason, CRUMB_R_TOO_LARGE);
     crumb_codec_free(c);
     crumb_keyring_free(kr);
 }

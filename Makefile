@@ -118,21 +118,30 @@ check: deps
 check-build: all tests $(if $(FUZZ_SRC),$(BUILD)/fuzz_replay)
 
 # fuzz harnesses: libFuzzer builds (clang) and a replay main for make check.
-$(BUILD)/fuzz_replay: $(FUZZ_SRC) fuzz/replay_main.c $(STATIC) $(HEADERS)
+$(BUILD)/fuzz_replay: $(FUZZ_SRC) fuzz/replay_main.c $(wildcard fuzz/*.h) $(STATIC) $(HEADERS)
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "$(CC) ... -o $(BUILD)/fuzz/$$n-replay"; \
 	  $(CC) $(CFLAGS_ALL) -Ifuzz $(LDFLAGS_ALL) -o $(BUILD)/fuzz/$$n-replay $$f fuzz/replay_main.c $(STATIC) $(LIBS_ALL) || exit 1; \
 	done; touch $@
 
+# `make fuzz`: libFuzzer binaries in build/fuzz (run by tools/fuzz_ci.sh);
+# build/fuzz/gen_corpus writes the seed corpora (fuzz/README.md).
 FUZZ_CC ?= clang
+FUZZ_BUILD = build/fuzz
+FUZZ_SAN = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 fuzz:
-	$(MAKE) lib BUILD=build/fuzz CC=$(FUZZ_CC) SAN=address,undefined OPT='-O1 -g' CFLAGS='-fsanitize=fuzzer-no-link'
+	$(MAKE) $(FUZZ_BUILD)/libcrumb.a BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SAN=address,undefined \
+	  OPT='-O1 -g' CFLAGS='-fsanitize=fuzzer-no-link'
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
-	  echo "$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o build/fuzz/$$n"; \
-	  $(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Ilib -Ifuzz \
-	    -o build/fuzz/$$n $$f build/fuzz/libcrumb.a $(LIBS_ALL) || exit 1; \
+	  echo "$(FUZZ_CC) $(FUZZ_SAN) -o $(FUZZ_BUILD)/$$n"; \
+	  $(FUZZ_CC) $(WARN) -O1 -g $(FUZZ_SAN) $(CPPFLAGS_ALL) -Ifuzz -o $(FUZZ_BUILD)/$$n $$f \
+	    $(FUZZ_BUILD)/libcrumb.a $(LIBS_ALL) || exit 1; \
 	done
+
+$(FUZZ_BUILD)/gen_corpus: fuzz/gen_corpus.c fuzz/fuzz_common.h $(HEADERS)
+	$(MAKE) $(FUZZ_BUILD)/gen/libcrumb.a BUILD=$(FUZZ_BUILD)/gen OPT='-O1 -g'
+	$(CC) $(WARN) -O1 -g $(CPPFLAGS_ALL) -Ifuzz -o $@ fuzz/gen_corpus.c $(FUZZ_BUILD)/gen/libcrumb.a $(LIBS_ALL)
 
 bench: lib $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done

@@ -5,30 +5,33 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
-static long alloc_calls;     /* allocations since the hook was last set */
-static long alloc_fail_at;   /* 0 = never fail */
-static int alloc_sticky;
+/* Atomic (relaxed) so that threads allocating concurrently are not a data
+ * race; setting the hook while other threads allocate is still unsupported. */
+static atomic_long alloc_calls;   /* allocations since the hook was last set */
+static atomic_long alloc_fail_at; /* 0 = never fail */
+static atomic_int alloc_sticky;
 
 /* Decide whether this allocation should fail (test hook). */
 static int alloc_should_fail(void)
 {
-    long n = ++alloc_calls;
-    if (alloc_fail_at == 0)
+    long n = atomic_fetch_add_explicit(&alloc_calls, 1, memory_order_relaxed) + 1;
+    long at = atomic_load_explicit(&alloc_fail_at, memory_order_relaxed);
+    if (at == 0)
         return 0;
-    return alloc_sticky ? n >= alloc_fail_at : n == alloc_fail_at;
+    return atomic_load_explicit(&alloc_sticky, memory_order_relaxed) ? n >= at : n == at;
 }
 
 /* see internal.h */
 long crumb__alloc_fail_at(long n, int sticky)
 {
-    long made = alloc_calls;
-    alloc_calls = 0;
-    alloc_fail_at = n;
-    alloc_sticky = sticky;
+    long made = atomic_exchange(&alloc_calls, 0);
+    atomic_store(&alloc_fail_at, n);
+    atomic_store(&alloc_sticky, sticky);
     return made;
 }
 

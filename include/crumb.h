@@ -638,6 +638,12 @@ typedef struct crumb_ctx_config {
     /* mode */
     int mode;                 /* CRUMB_MODE_* */
     struct crumb_store *store;/* required for the store modes; not owned */
+    int64_t rotation_grace;   /* [10] seconds a token one generation behind
+                                 is still served after a rotation */
+    const uint8_t *store_secret; /* 32 bytes keying the session-id hashes the
+                                 store sees; NULL = derived from the primary
+                                 key (set it explicitly before rotating keys in
+                                 server mode, or records are not found) */
 } crumb_ctx_config;
 
 /**

@@ -79,6 +79,13 @@ int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t 
 int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
                               const uint8_t *info, size_t info_len);
 
+/* ==== Key ring (keyring.c) ============================================= */
+
+/* HKDF-SHA-256 of key id's master key with info = label (salt "libcrumb
+ * v1"): secrets for purposes other than tokens. 0, or -1 if id is absent. */
+int crumb__keyring_derive(const crumb_keyring *kr, uint32_t id, const char *label,
+                          uint8_t out[32]);
+
 /* ==== base64url core (base64url.c) ===================================== */
 
 /* Encode n bytes at in to out (exactly crumb_b64_encoded_len(n) chars).

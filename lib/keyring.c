@@ -382,3 +382,15 @@ crumb_err crumb_keyring_load_env(crumb_keyring **out, const char *var)
     *out = kr;
     return CRUMB_OK;
 }
+
+/* see internal.h */
+int crumb__keyring_derive(const crumb_keyring *kr, uint32_t id, const char *label,
+                          uint8_t out[32])
+{
+    int i = find_key(kr, id);
+    if (i < 0)
+        return -1;
+    return crumb__hkdf_sha256(out, 32, kr->keys[i].key, CRUMB_KEYBYTES,
+                              (const uint8_t *)"libcrumb v1", 11, (const uint8_t *)label,
+                              strlen(label));
+}

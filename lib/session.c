@@ -104,11 +104,17 @@ crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ct
         c.inflate_max = CRUMB_PAYLOAD_MAX;
     if (c.inflate_ratio == 0)
         c.inflate_ratio = DEF_RATIO;
+    if (c.rotation_grace == 0)
+        c.rotation_grace = 10;
+    if (c.rotation_grace < 0)
+        c.rotation_grace = 0;
+    c.store_secret = NULL; /* copied into ctx->store_secret by modes.c */
 
     if (c.absolute_lifetime < 0 || c.renew_throttle < 0 || c.max_future < 0 ||
         (c.idle_timeout > 0 && c.renew_throttle >= c.idle_timeout) ||
         (c.compress != CRUMB_COMPRESS_OFF && c.compress != CRUMB_COMPRESS_ON) ||
         c.size_policy < CRUMB_SIZE_ERROR || c.size_policy > CRUMB_SIZE_STORE ||
+        (c.size_policy == CRUMB_SIZE_STORE && c.mode == CRUMB_MODE_STATELESS) ||
         c.max_cookie_bytes < 256 || c.max_cookie_bytes > CRUMB_PAYLOAD_MAX ||
         c.max_chunks < 2 || c.max_chunks > CRUMB_CHUNKS_MAX || c.pad_block > 4096 ||
         c.inflate_max > CRUMB_PAYLOAD_MAX || c.mode < CRUMB_MODE_STATELESS ||
@@ -154,6 +160,11 @@ crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ct
         };
         rc = crumb_codec_new(&ctx->codec, kr, &cc);
     }
+    if (rc == CRUMB_OK && c.mode != CRUMB_MODE_STATELESS) {
+        ctx->cfg.store_secret = cfg->store_secret;
+        rc = crumb__modes_ctx_init(ctx, kr);
+        ctx->cfg.store_secret = NULL;
+    }
     if (rc != CRUMB_OK) {
         crumb_ctx_free(ctx);
         return rc;
@@ -168,6 +179,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     if (!ctx)
         return;
     crumb_codec_free(ctx->codec);
+    crumb__modes_ctx_free(ctx);
     crumb__free(ctx->name);
     crumb__free(ctx->path);
     crumb__free(ctx->domain);
@@ -354,8 +366,9 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
     size_t pt_len = 0;
     crumb_payload p;
     crumb_err rc = crumb_open(ctx->codec, pt, ptcap, &pt_len, tok, off, &info);
-    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_REFERENCE)) {
-        /* MODES: a server-reference token is meaningless to a stateless context */
+    int is_ref = rc == CRUMB_OK && (info.flags & CRUMB_FLAG_REFERENCE);
+    if (is_ref && c->mode == CRUMB_MODE_STATELESS) {
+        /* a server-reference token is meaningless to a stateless context */
         log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &info);
         rc = CRUMB_E_AUTH;
     }
@@ -386,6 +399,18 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
     }
     if (rc == CRUMB_OK)
         rc = check_times(ctx, &p, s->now, &info);
+    uint8_t *rec = NULL;
+    size_t rec_cap = 0;
+    if (rc == CRUMB_OK && is_ref) { /* the data lives in the store */
+        crumb_payload ref = p;
+        rc = crumb__modes_fetch(s, &ref, &p, &rec, &rec_cap);
+        if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
+            p = ref;
+            s->record_missing = 1;
+            rc = CRUMB_OK;
+        }
+        crumb_wipe(&ref, sizeof ref);
+    }
     if (rc == CRUMB_OK && p.app_schema > c->app_schema) {
         log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &info);
         rc = CRUMB_E_VERSION; /* written by a newer application */
@@ -394,6 +419,7 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
         rc = adopt(s, &p);
     crumb_wipe(&p, sizeof p);
     wipe_free(buf, blk);
+    wipe_free(rec, rec_cap);
     if (rc != CRUMB_OK)
         return rc;
 
@@ -417,18 +443,30 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     *out = NULL;
     if (!ctx)
         return CRUMB_E_INVALID;
-    /* MODES (load): the store modes add their store checks / record fetch
-     * here, after the cookie has authenticated. Until then: */
-    if (ctx->cfg.mode != CRUMB_MODE_STATELESS)
-        return CRUMB_E_UNSUPPORTED;
-
     crumb_session *s = crumb__calloc(1, sizeof *s);
     if (!s)
         return CRUMB_E_NOMEM;
     s->ctx = ctx;
     s->now = crumb_codec_now(ctx->codec);
     s->fresh = 1;
+    int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
+    if (store_mode)
+        crumb__modes_load_device(s, cookie_header);
     crumb_err rc = load_cookie(s, cookie_header);
+    if (rc == CRUMB_OK && !s->fresh && store_mode) {
+        /* after authentication and the time checks: ask the store */
+        rc = crumb__modes_check(s);
+        if (rc == CRUMB_OK && s->record_missing) {
+            /* logged out, swept, or an old id after its grace window */
+            crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
+            rc = CRUMB_E_REVOKED;
+        }
+        if (rc != CRUMB_OK) {
+            s->has_record = 0;
+            s->stale_gen = 0;
+            s->loaded_gen = 0;
+        }
+    }
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);
         if (frc != CRUMB_OK) {
@@ -555,6 +593,24 @@ static crumb_err try_deflate(uint8_t **buf, uint8_t **tmp, size_t *len, unsigned
     return CRUMB_OK;
 }
 
+/* Store the encoded payload pt[0..*len) as the session record and replace
+ * it with the reference payload (everything but the application data). */
+static crumb_err spill(crumb_session *s, uint8_t *pt, size_t room, size_t *len, unsigned *flags,
+                       int64_t now)
+{
+    crumb_err rc = crumb__modes_put_record(s, pt, *len, now);
+    if (rc != CRUMB_OK)
+        return rc;
+    crumb_payload ref = s->p;
+    ref.data = NULL;
+    ref.data_len = 0;
+    ref.data_count = 0;
+    *flags = CRUMB_FLAG_REFERENCE;
+    rc = crumb_payload_encode(&ref, pt, room, len);
+    crumb_wipe(&ref, sizeof ref);
+    return rc;
+}
+
 /* Encode, compress, pad and seal; fills the output lines. */
 static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
 {
@@ -573,7 +629,10 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
     size_t tok_cap = 0, len = 0;
     unsigned flags = 0;
     rc = crumb_payload_encode(&s->p, pt, room, &len);
-    if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && len >= c->compress_threshold)
+    if (rc == CRUMB_OK && c->mode == CRUMB_MODE_SERVER)
+        rc = spill(s, pt, room, &len, &flags, now);
+    if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && len >= c->compress_threshold &&
+        !(flags & CRUMB_FLAG_REFERENCE))
         rc = try_deflate(&pt, &tmp, &len, &flags);
 
     int64_t max_age = c->browser_session ? -1 : s->p.expires_at - now;
@@ -600,10 +659,14 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
             if (n == 0)
                 rc = CRUMB_E_TOO_LARGE;
             break;
-        } else if (c->size_policy == CRUMB_SIZE_STORE) {
-            /* MODES (spill): server mode moves the data to the store and seals
-             * a reference token here. */
-            rc = CRUMB_E_UNSUPPORTED;
+        } else if (c->size_policy == CRUMB_SIZE_STORE && c->mode != CRUMB_MODE_STATELESS &&
+                   !(flags & CRUMB_FLAG_REFERENCE)) {
+            /* spill: the data moves to the store, the cookie carries a reference */
+            flags = 0;
+            rc = crumb_payload_encode(&s->p, pt, room, &len);
+            if (rc == CRUMB_OK)
+                rc = spill(s, pt, room, &len, &flags, now);
+            continue;
         } else {
             rc = CRUMB_E_TOO_LARGE;
         }
@@ -671,10 +734,9 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     *count = 0;
     crumb_ctx *ctx = s->ctx;
     const crumb_ctx_config *c = &ctx->cfg;
-    /* MODES (save): the store modes write the record / advance the family
-     * here before the cookie is sealed. Until then: */
-    if (c->mode != CRUMB_MODE_STATELESS)
-        return CRUMB_E_UNSUPPORTED;
+    int store_mode = c->mode != CRUMB_MODE_STATELESS;
+    if (store_mode && s->stale_gen && !s->logged_out)
+        return CRUMB_OK; /* raced a rotation: the winner's cookie stands */
 
     int64_t now = crumb_codec_now(ctx->codec);
     char *w, *end;
@@ -698,6 +760,8 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
                 now >= sat_add(s->p.idle_at - c->idle_timeout, c->renew_throttle);
     if (!(s->dirty || s->migrated || s->reseal || renew))
         return CRUMB_OK;
+    if (store_mode && (rc = crumb__modes_before_save(s, now)) != CRUMB_OK)
+        return rc;
 
     int64_t idle_saved = s->p.idle_at;
     if (c->idle_timeout > 0) {
@@ -706,10 +770,16 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
             s->p.idle_at = s->p.expires_at;
     }
     rc = seal_lines(s, now, count);
+    if (rc == CRUMB_OK && store_mode)
+        rc = crumb__modes_after_save(s, now);
     if (rc != CRUMB_OK) {
         s->p.idle_at = idle_saved;
         *count = 0;
         return rc;
+    }
+    if (s->dev_line_ready) {
+        s->lines[(*count)++] = s->dev_line;
+        s->dev_line_ready = 0;
     }
     s->dirty = s->migrated = s->reseal = s->fresh = 0;
     return CRUMB_OK;
@@ -735,6 +805,8 @@ crumb_err crumb_session_rotate(crumb_session *s)
 /* see crumb.h */
 void crumb_session_logout(crumb_session *s)
 {
+    if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS)
+        crumb__modes_logout(s);
     (void)make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
 }

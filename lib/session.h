@@ -18,6 +18,9 @@ struct crumb_ctx {
     char *name, *path, *domain, *audience; /* owned copies */
     size_t name_len;
     size_t max_token;          /* longest token accepted from a request */
+    /* store modes (modes.c) */
+    crumb_codec *dev_codec;    /* seals the long-lived device cookie */
+    uint8_t store_secret[32];  /* key of the session-id hash the store sees */
 };
 
 struct crumb_session {
@@ -35,7 +38,19 @@ struct crumb_session {
     uint32_t req_chunks;       /* bit k: request carried chunk name.k (k >= 1) */
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
-    const char *lines[2 * CRUMB_CHUNKS_MAX + 2];
+    const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
+    /* store modes (modes.c) */
+    uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
+    uint32_t loaded_gen;       /* generation the request came with */
+    int stale_gen;             /* previous generation inside the grace window */
+    int has_record;            /* server record exists (rec_version valid) */
+    int record_missing;        /* reference token whose record is gone */
+    uint64_t rec_version;
+    uint8_t dev_id[16];        /* device id (device cookie) */
+    int has_dev, dev_new, dev_line_ready;
+    char ua_label[64];
+    char ip_prefix[48];
+    char dev_line[512];        /* Set-Cookie line of a new device cookie */
 };
 
 /* ==== payload.c ========================================================= */
@@ -76,5 +91,36 @@ size_t crumb__unpad(const uint8_t *buf, size_t len);
 
 /* 1 if s[0..n) is an RFC 7230 token (non-empty). */
 int crumb__is_token(const char *s, size_t n);
+
+/* ==== modes.c (store modes only) ======================================= */
+
+/* Device codec and store secret for a store-mode context. */
+crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr);
+void crumb__modes_ctx_free(crumb_ctx *ctx);
+
+/* Read the device cookie from the request header (if valid). */
+void crumb__modes_load_device(crumb_session *s, const char *hdr);
+
+/* Server record behind a reference token: fetch and decode it into out
+ * (out->data points into *rec, which the caller frees). */
+crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+                             uint8_t **rec, size_t *rec_cap);
+
+/* Per-request revocation and replay checks on an opened session.
+ * @return CRUMB_OK, CRUMB_E_REVOKED, CRUMB_E_REPLAY, store errors */
+crumb_err crumb__modes_check(crumb_session *s);
+
+/* Before sealing: advance the family after a rotation (CRUMB_E_CONFLICT if
+ * a parallel request won), assign a device id. */
+crumb_err crumb__modes_before_save(crumb_session *s, int64_t now);
+
+/* Write the encoded payload as this session's record (compare-and-swap). */
+crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
+
+/* After sealing: session index, device sighting, device cookie line. */
+crumb_err crumb__modes_after_save(crumb_session *s, int64_t now);
+
+/* Store side of logging out (revoke this id, drop record and index). */
+void crumb__modes_logout(crumb_session *s);
 
 #endif /* CRUMB_SESSION_H */

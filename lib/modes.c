@@ -1,0 +1,598 @@
+/*
+ * modes.c - the store-backed half of the session layer: per-request store
+ * checks (revocation, rotation replay with a grace window), server-mode
+ * records behind reference tokens (and spill), the long-lived device
+ * cookie and device tracking, "where you are logged in" and revocation.
+ * session.c calls in here only when ctx->cfg.mode != CRUMB_MODE_STATELESS.
+ */
+#include "session.h"
+
+#include "crumb_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEVICE_COOKIE_SUFFIX ".d"
+#define DEVICE_MAX_AGE (400 * 86400) /* browsers cap cookie lifetimes at 400 days */
+#define INDEX_THROTTLE 60            /* seconds between index last_seen writes */
+
+/* ==== Context =========================================================== */
+
+/* see session.h */
+crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr)
+{
+    const crumb_ctx_config *c = &ctx->cfg;
+    char dev_name[CRUMB_NAME_MAX + 1];
+    crumb_err rc;
+
+    if (snprintf(dev_name, sizeof dev_name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX) >=
+        (int)sizeof dev_name)
+        return CRUMB_E_INVALID;
+    crumb_codec_config cc = {
+        .cookie_name = dev_name,
+        .purpose = "device",
+        .audience = ctx->audience,
+        .accept_suites = c->accept_suites,
+        .seal_suite = c->seal_suite,
+        .log = c->log,
+        .log_ctx = c->log_ctx,
+        .random = c->random,
+        .random_ctx = c->random_ctx,
+        .clock = c->clock,
+        .clock_ctx = c->clock_ctx,
+    };
+    if ((rc = crumb_codec_new(&ctx->dev_codec, kr, &cc)) != CRUMB_OK)
+        return rc;
+    /* The store key: keyed hashes of session ids must stay stable across key
+     * rotation, so an explicit store_secret is preferred; otherwise derive it
+     * from the primary key (documented: set store_secret before rotating). */
+    if (c->store_secret) {
+        memcpy(ctx->store_secret, c->store_secret, 32);
+        return CRUMB_OK;
+    }
+    crumb_key_info ki[CRUMB_KEYRING_MAX];
+    size_t n = crumb_keyring_list(kr, ki, CRUMB_KEYRING_MAX);
+    for (size_t i = 0; i < n && i < CRUMB_KEYRING_MAX; i++) {
+        if (ki[i].state != CRUMB_KEY_PRIMARY)
+            continue;
+        return crumb__keyring_derive(kr, ki[i].id, "crumb-store-secret", ctx->store_secret) == 0
+                   ? CRUMB_OK
+                   : CRUMB_E_INTERNAL;
+    }
+    return CRUMB_E_NOKEY;
+}
+
+/* see session.h */
+void crumb__modes_ctx_free(crumb_ctx *ctx)
+{
+    crumb_codec_free(ctx->dev_codec);
+    crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
+}
+
+/* ==== Helpers =========================================================== */
+
+/* Keyed hash of a session id: the only form in which a store sees it. */
+static void session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
+                        crumb_store_key *key)
+{
+    (void)crumb__hmac_sha256(key->b, ctx->store_secret, 32, (const uint8_t *)"sid", 3, sid,
+                             CRUMB_SID_BYTES);
+}
+
+static void to_hex(char *out, const uint8_t *b, size_t n)
+{
+    static const char hx[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hx[b[i] >> 4];
+        out[2 * i + 1] = hx[b[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+/* Parse exactly 2n lowercase hex chars; 0 or -1. */
+static int from_hex(uint8_t *b, size_t n, const char *s)
+{
+    if (!s || strlen(s) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < 2 * n; i++) {
+        char ch = s[i];
+        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+        if (v < 0)
+            return -1;
+        b[i / 2] = (uint8_t)(i % 2 ? (b[i / 2] | v) : v << 4);
+    }
+    return 0;
+}
+
+/* Random bytes from the context's source. */
+static crumb_err ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
+{
+    crumb_random_fn *rng = ctx->cfg.random ? ctx->cfg.random : crumb__random_os;
+    return rng(ctx->cfg.random_ctx, buf, n) == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
+}
+
+/* 1 if needle occurs in hay. */
+static int has(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
+
+/* A short human label from a User-Agent: "Firefox on Linux". */
+static void device_label(char *out, size_t cap, const char *ua)
+{
+    const char *b = "Browser", *os = "unknown OS";
+    out[0] = 0;
+    if (!ua || !ua[0])
+        return;
+    if (has(ua, "curl/"))
+        b = "curl";
+    else if (has(ua, "Edg/"))
+        b = "Edge";
+    else if (has(ua, "Firefox/"))
+        b = "Firefox";
+    else if (has(ua, "Chrome/") || has(ua, "Chromium/"))
+        b = "Chrome";
+    else if (has(ua, "Safari/"))
+        b = "Safari";
+    if (has(ua, "Android"))
+        os = "Android";
+    else if (has(ua, "iPhone") || has(ua, "iPad"))
+        os = "iOS";
+    else if (has(ua, "Windows"))
+        os = "Windows";
+    else if (has(ua, "Mac OS X") || has(ua, "Macintosh"))
+        os = "macOS";
+    else if (has(ua, "Linux"))
+        os = "Linux";
+    snprintf(out, cap, "%s on %s", b, os);
+}
+
+/* Coarse network prefix of an address: a.b.c.0/24 or the first three
+ * groups of an IPv6 address + "::/48". Empty if not an address. */
+static void ip_prefix(char *out, size_t cap, const char *ip)
+{
+    unsigned a, b, c, d;
+    char tail;
+    out[0] = 0;
+    if (!ip || strlen(ip) > 45)
+        return;
+    if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 &&
+        c < 256 && d < 256) {
+        snprintf(out, cap, "%u.%u.%u.0/24", a, b, c);
+        return;
+    }
+    if (!strchr(ip, ':'))
+        return;
+    size_t i = 0, groups = 0;
+    char buf[48];
+    while (ip[i] && groups < 3 && i < 40) {
+        if (ip[i] == ':') {
+            groups++;
+            if (ip[i + 1] == ':')
+                break;
+        } else if (!((ip[i] >= '0' && ip[i] <= '9') || (ip[i] >= 'a' && ip[i] <= 'f') ||
+                     (ip[i] >= 'A' && ip[i] <= 'F'))) {
+            return;
+        }
+        buf[i] = ip[i];
+        i++;
+    }
+    buf[i] = 0;
+    snprintf(out, cap, "%.40s::/48", buf);
+}
+
+static const char *tenant_of(const crumb_session *s)
+{
+    return s->p.tenant;
+}
+
+/* Report a store failure to the log callback and pass the code through. */
+static crumb_err store_fail(const crumb_session *s, crumb_err rc)
+{
+    crumb_codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+    return rc;
+}
+
+static int zero_id(const uint8_t *b, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= b[i];
+    return acc == 0;
+}
+
+/* ==== Load ============================================================== */
+
+/* see session.h */
+void crumb__modes_load_device(crumb_session *s, const char *hdr)
+{
+    const crumb_ctx *ctx = s->ctx;
+    char name[CRUMB_NAME_MAX + 4];
+    const char *val = NULL;
+    size_t vlen = 0;
+    uint8_t pt[64];
+    size_t ptl = 0;
+    snprintf(name, sizeof name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX);
+    if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
+        return;
+    if (vlen > 128)
+        return; /* not one of ours: a new device id is issued */
+    if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
+        ptl == CRUMB_STORE_IDBYTES) {
+        memcpy(s->dev_id, pt, CRUMB_STORE_IDBYTES);
+        s->has_dev = 1;
+    }
+    crumb_wipe(pt, sizeof pt);
+}
+
+/* see session.h */
+crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+                             uint8_t **rec, size_t *rec_cap)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_key key;
+    size_t len = 0;
+    uint64_t version = 0;
+    int64_t exp = 0;
+    *rec_cap = CRUMB_STORE_DATA_MAX;
+    *rec = crumb__malloc(*rec_cap);
+    if (!*rec)
+        return CRUMB_E_NOMEM;
+    session_key(s->ctx, ref->sid, &key);
+    crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
+    if (rc == CRUMB_E_NOTFOUND)
+        return rc; /* the caller checks for replay first, then refuses */
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc);
+    rc = crumb_payload_decode(out, *rec, len);
+    if (rc != CRUMB_OK)
+        return store_fail(s, CRUMB_E_CORRUPT);
+    /* the record must belong to the token that names it */
+    if (!crumb_ct_equal(out->sid, ref->sid, CRUMB_SID_BYTES) ||
+        !crumb_ct_equal(out->family, ref->family, CRUMB_SID_BYTES) ||
+        out->generation != ref->generation)
+        return store_fail(s, CRUMB_E_CORRUPT);
+    s->rec_version = version;
+    s->has_record = 1;
+    return CRUMB_OK;
+}
+
+/* see session.h: revocation and replay checks after the cookie opened. */
+crumb_err crumb__modes_check(crumb_session *s)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_store_key key;
+    crumb_store_id fam, dev;
+    crumb_store_check_res res;
+    session_key(ctx, s->p.sid, &key);
+    memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
+    crumb_store_check_req req = {
+        .session = &key,
+        .family = &fam,
+        .generation = s->p.generation,
+        .tenant = s->p.tenant,
+        .user = s->p.user_len ? s->p.user : NULL,
+        .device = s->p.user_len && s->has_dev ? &dev : NULL,
+        .issued_at = s->p.issued_at,
+        .now = s->now,
+    };
+    crumb_err rc = crumb_store_check(st, &req, &res);
+    if (rc == CRUMB_E_REVOKED) {
+        crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
+        return rc;
+    }
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc); /* fail closed */
+    s->loaded_gen = s->p.generation;
+    memcpy(s->loaded_sid, s->p.sid, CRUMB_SID_BYTES);
+    uint64_t g = s->p.generation, cur = res.family_gen;
+    if (cur == 0 || g >= cur)
+        return CRUMB_OK;
+    if (g + 1 == cur && s->now - res.family_advanced_at <= ctx->cfg.rotation_grace) {
+        s->stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
+        return CRUMB_OK;
+    }
+    /* an older generation, or the previous one after the grace window */
+    crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, CRUMB_E_REPLAY, 0, 0);
+    rc = crumb_store_revoke_family(st, &fam, s->p.expires_at, s->now);
+    if (rc != CRUMB_OK)
+        store_fail(s, rc);
+    return CRUMB_E_REPLAY;
+}
+
+/* ==== Save ============================================================== */
+
+/* see session.h: the store side of a save, before the cookie is sealed. */
+crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    if (s->p.generation != s->loaded_gen) { /* rotated: advance the family */
+        crumb_store_id fam;
+        uint64_t cur = 0;
+        memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+        crumb_err rc = crumb_store_family_advance(st, &fam, s->loaded_gen, s->p.generation,
+                                                  s->p.expires_at, now, &cur);
+        if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
+            /* another request rotated this family first: do not fork it */
+            crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
+            return rc;
+        }
+        if (rc != CRUMB_OK)
+            return store_fail(s, rc);
+        if (s->has_record) {
+            /* the old id's record stays only for the grace window (parallel
+             * requests still carrying it); the new id gets a new record */
+            crumb_store_key old;
+            session_key(ctx, s->loaded_sid, &old);
+            (void)crumb_store_touch(st, &old, now + ctx->cfg.rotation_grace, now);
+            s->has_record = 0;
+            s->rec_version = 0;
+        }
+        s->loaded_gen = s->p.generation;
+    }
+    if (!s->has_dev) {
+        crumb_err rc = ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
+        if (rc != CRUMB_OK)
+            return rc;
+        s->has_dev = 1;
+        s->dev_new = 1;
+    }
+    return CRUMB_OK;
+}
+
+/* see session.h: write the full payload as the store record. */
+crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now)
+{
+    crumb_store_key key;
+    uint64_t nv = 0;
+    session_key(s->ctx, s->p.sid, &key);
+    uint64_t expect = s->has_record ? s->rec_version : CRUMB_STORE_VERSION_NEW;
+    crumb_err rc = crumb_store_put(s->ctx->cfg.store, &key, rec, len, s->p.expires_at, expect,
+                                   &nv, now);
+    if (rc != CRUMB_OK)
+        return rc == CRUMB_E_CONFLICT ? rc : store_fail(s, rc);
+    s->has_record = 1;
+    s->rec_version = nv;
+    return CRUMB_OK;
+}
+
+/* see session.h: index entry, device sighting and the device cookie line. */
+crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_err rc = CRUMB_OK;
+    if (s->p.user_len) {
+        crumb_store_sighting sig = {.label = s->ua_label[0] ? s->ua_label : NULL,
+                                    .ip_prefix = s->ip_prefix[0] ? s->ip_prefix : NULL};
+        memcpy(sig.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
+        int written = 0;
+        rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
+        if (rc == CRUMB_OK) {
+            crumb_store_session_info info = {0};
+            session_key(ctx, s->p.sid, &info.session);
+            memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
+            memcpy(info.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
+            info.created = s->p.issued_at;
+            info.last_seen = now;
+            info.expires_at = s->p.expires_at;
+            snprintf(info.label, sizeof info.label, "%s", s->ua_label);
+            rc = crumb_store_index_put(st, tenant_of(s), s->p.user, &info, now);
+        }
+        if (rc != CRUMB_OK)
+            return store_fail(s, rc);
+    }
+    if (s->dev_new) { /* the long-lived device cookie */
+        char tok[128];
+        size_t tl = 0, got = 0;
+        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->dev_id, CRUMB_STORE_IDBYTES, 0);
+        if (rc == CRUMB_OK)
+            rc = crumb_set_cookie(s->dev_line, sizeof s->dev_line, &got, &ctx->attrs,
+                                  DEVICE_COOKIE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
+        if (rc != CRUMB_OK)
+            return rc;
+        s->dev_new = 0;
+        s->dev_line_ready = 1;
+    }
+    return CRUMB_OK;
+}
+
+/* see session.h: store side of logging out this session. */
+void crumb__modes_logout(crumb_session *s)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_store_key key;
+    if (s->fresh)
+        return;
+    session_key(ctx, s->p.sid, &key);
+    crumb_err rc = crumb_store_revoke_session(st, &key, s->p.expires_at, s->now);
+    if (rc == CRUMB_OK && s->has_record)
+        rc = crumb_store_delete(st, &key);
+    if (rc == CRUMB_OK && s->p.user_len)
+        rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
+    if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
+        store_fail(s, rc);
+    s->has_record = 0;
+}
+
+/* ==== Application-facing operations ===================================== */
+
+/* Common precondition: a store mode and a signed-in user. */
+static crumb_err need_user(const crumb_session *s)
+{
+    if (!s)
+        return CRUMB_E_INVALID;
+    if (s->ctx->cfg.mode == CRUMB_MODE_STATELESS)
+        return CRUMB_E_UNSUPPORTED;
+    return s->p.user_len ? CRUMB_OK : CRUMB_E_NOSESSION;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char *ip)
+{
+    if (!s)
+        return CRUMB_E_INVALID;
+    device_label(s->ua_label, sizeof s->ua_label, ua);
+    ip_prefix(s->ip_prefix, sizeof s->ip_prefix, ip);
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t cap, size_t *n)
+{
+    crumb_err rc = need_user(s);
+    crumb_store_session_info info[16];
+    crumb_store_key me;
+    size_t got = 0;
+    *n = 0;
+    if (rc != CRUMB_OK)
+        return rc;
+    session_key(s->ctx, s->p.sid, &me);
+    rc = crumb_store_index_list(s->ctx->cfg.store, tenant_of(s), s->p.user, info,
+                                sizeof info / sizeof info[0], &got, s->now);
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc);
+    /* drop entries a revocation already ended (O(k) checks) */
+    size_t live = 0;
+    for (size_t i = 0; i < got && i < sizeof info / sizeof info[0]; i++) {
+        crumb_store_check_res res;
+        crumb_store_id dev = info[i].device;
+        crumb_store_check_req req = {
+            .session = &info[i].session,
+            .family = &info[i].family,
+            .tenant = tenant_of(s),
+            .user = s->p.user,
+            .device = zero_id(dev.b, CRUMB_STORE_IDBYTES) ? NULL : &dev,
+            .issued_at = info[i].created,
+            .now = s->now,
+        };
+        rc = crumb_store_check(s->ctx->cfg.store, &req, &res);
+        if (rc == CRUMB_OK)
+            info[live++] = info[i];
+        else if (rc != CRUMB_E_REVOKED)
+            return store_fail(s, rc);
+    }
+    got = live;
+    *n = got;
+    for (size_t i = 0; i < got && i < cap; i++) {
+        to_hex(out[i].handle, info[i].session.b, CRUMB_STORE_KEYBYTES);
+        if (zero_id(info[i].device.b, CRUMB_STORE_IDBYTES))
+            out[i].device[0] = 0;
+        else
+            to_hex(out[i].device, info[i].device.b, CRUMB_STORE_IDBYTES);
+        snprintf(out[i].label, sizeof out[i].label, "%s", info[i].label);
+        out[i].created = info[i].created;
+        out[i].last_seen = info[i].last_seen;
+        out[i].current = crumb_ct_equal(info[i].session.b, me.b, CRUMB_STORE_KEYBYTES);
+    }
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_t cap, size_t *n)
+{
+    crumb_err rc = need_user(s);
+    crumb_store_device dev[16];
+    size_t got = 0;
+    *n = 0;
+    if (rc != CRUMB_OK)
+        return rc;
+    rc = crumb_store_device_list(s->ctx->cfg.store, tenant_of(s), s->p.user, dev,
+                                 sizeof dev / sizeof dev[0], &got);
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc);
+    *n = got;
+    for (size_t i = 0; i < got && i < cap && i < sizeof dev / sizeof dev[0]; i++) {
+        to_hex(out[i].handle, dev[i].device.b, CRUMB_STORE_IDBYTES);
+        snprintf(out[i].label, sizeof out[i].label, "%s", dev[i].label);
+        snprintf(out[i].ip_prefix, sizeof out[i].ip_prefix, "%s", dev[i].ip_prefix);
+        out[i].trust = dev[i].trust;
+        out[i].first_seen = dev[i].first_seen;
+        out[i].last_seen = dev[i].last_seen;
+        out[i].current = s->has_dev && crumb_ct_equal(dev[i].device.b, s->dev_id,
+                                                      CRUMB_STORE_IDBYTES);
+    }
+    return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle)
+{
+    crumb_err rc = need_user(s);
+    crumb_store_key key;
+    crumb_store_session_info info[64];
+    size_t got = 0, found = 0;
+    if (rc != CRUMB_OK)
+        return rc;
+    if (from_hex(key.b, CRUMB_STORE_KEYBYTES, handle) != 0)
+        return CRUMB_E_INVALID;
+    /* only a session in this user's own index can be named */
+    rc = crumb_store_index_list(s->ctx->cfg.store, tenant_of(s), s->p.user, info,
+                                sizeof info / sizeof info[0], &got, s->now);
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc);
+    for (size_t i = 0; i < got && i < sizeof info / sizeof info[0]; i++)
+        found |= (size_t)crumb_ct_equal(info[i].session.b, key.b, CRUMB_STORE_KEYBYTES);
+    if (!found)
+        return CRUMB_E_NOTFOUND;
+    rc = crumb_store_revoke_session(s->ctx->cfg.store, &key, s->p.expires_at, s->now);
+    if (rc == CRUMB_OK) {
+        (void)crumb_store_delete(s->ctx->cfg.store, &key);
+        rc = crumb_store_index_delete(s->ctx->cfg.store, tenant_of(s), s->p.user, &key);
+    }
+    return rc == CRUMB_OK || rc == CRUMB_E_NOTFOUND ? CRUMB_OK : store_fail(s, rc);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle)
+{
+    crumb_err rc = need_user(s);
+    crumb_store_id dev;
+    if (rc != CRUMB_OK)
+        return rc;
+    if (from_hex(dev.b, CRUMB_STORE_IDBYTES, handle) != 0)
+        return CRUMB_E_INVALID;
+    /* revocation is scoped by tenant and user inside the store */
+    rc = crumb_store_revoke_device(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
+                                   s->now + s->ctx->cfg.absolute_lifetime, s->now);
+    if (rc == CRUMB_OK)
+        rc = crumb_store_device_set_trust(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
+                                          CRUMB_TRUST_REVOKED, s->now);
+    return rc == CRUMB_OK ? CRUMB_OK : rc == CRUMB_E_NOTFOUND ? rc : store_fail(s, rc);
+}
+
+/* Revoke the user's sessions issued up to now; except this one if keep. */
+static crumb_err revoke_user(crumb_session *s, int keep)
+{
+    crumb_err rc = need_user(s);
+    crumb_store_key me;
+    if (rc != CRUMB_OK)
+        return rc;
+    session_key(s->ctx, s->p.sid, &me);
+    /* "others": everything issued up to this second except this session;
+     * "everywhere": everything issued before this second, and this session
+     * explicitly (so a new login in the same second is not caught) */
+    rc = crumb_store_revoke_user(s->ctx->cfg.store, tenant_of(s), s->p.user,
+                                 keep ? s->now + 1 : s->now, keep ? &me : NULL, s->now + s->ctx->cfg.absolute_lifetime,
+                                 s->now);
+    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_logout_others(crumb_session *s)
+{
+    return revoke_user(s, 1);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_logout_everywhere(crumb_session *s)
+{
+    crumb_err rc = revoke_user(s, 0);
+    if (rc == CRUMB_OK)
+        crumb_session_logout(s); /* revokes this session's id too */
+    return rc;
+}

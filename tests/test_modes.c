@@ -1,0 +1,313 @@
+/*
+ * test_modes.c - the store modes of the session API, over the memory and
+ * the file store: revocation on the next request, rotation replay with the
+ * grace window, parallel rotations that must not fork a family, server
+ * mode records behind reference tokens, spill, device tracking and "where
+ * you are logged in", log out others / everywhere.
+ */
+#include "check.h"
+#include "crumb.h"
+#include "crumb_store.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+static int64_t fake_now = 1800000000;
+static int replays;
+
+static int64_t clock_cb(void *ctx)
+{
+    (void)ctx;
+    return fake_now;
+}
+
+static void log_cb(void *ctx, const crumb_event *ev)
+{
+    (void)ctx;
+    replays += ev->reason == CRUMB_R_REPLAY;
+}
+
+/* ---- a minimal cookie jar: one browser ---- */
+struct jar {
+    char names[8][64];
+    char values[8][4096];
+    int n;
+};
+
+static void jar_apply(struct jar *j, const char *const *lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
+        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
+        int del = strstr(lines[i], "Max-Age=0") != NULL, k;
+        for (k = 0; k < j->n; k++)
+            if (strlen(j->names[k]) == nl && !memcmp(j->names[k], lines[i], nl))
+                break;
+        if (del) {
+            if (k < j->n) {
+                j->n--;
+                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
+                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
+            }
+            continue;
+        }
+        if (k == j->n)
+            j->n++;
+        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
+        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
+    }
+}
+
+static const char *jar_header(const struct jar *j)
+{
+    static char h[40000];
+    size_t o = 0;
+    h[0] = 0;
+    for (int k = 0; k < j->n; k++)
+        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
+                              j->values[k]);
+    return h;
+}
+
+static const char *jar_value(const struct jar *j, const char *name)
+{
+    for (int k = 0; k < j->n; k++)
+        if (!strcmp(j->names[k], name))
+            return j->values[k];
+    return NULL;
+}
+
+/* one request: load from the jar, run fn, save into the jar */
+static crumb_session *begin_at(int line, crumb_ctx *ctx, struct jar *j, crumb_err want)
+{
+    crumb_session *s = NULL;
+    crumb_err rc = crumb_session_load(ctx, jar_header(j), &s);
+    if (rc != want)
+        fprintf(stderr, "  (request at line %d)\n", line);
+    CHECK_INT(rc, want);
+    if (!s)
+        abort();
+    CHECK_OK(crumb_session_set_client(s, "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0",
+                                      "203.0.113.77"));
+    return s;
+}
+
+#define begin(c, j, w) begin_at(__LINE__, c, j, w)
+
+static void end(crumb_session *s, struct jar *j, crumb_err want)
+{
+    const char *const *lines;
+    size_t n = 0;
+    CHECK_INT(crumb_session_save(s, &lines, &n), want);
+    if (want == CRUMB_OK)
+        jar_apply(j, lines, n);
+    crumb_session_free(s);
+}
+
+static void login(crumb_ctx *ctx, struct jar *j, const char *user)
+{
+    crumb_session *s = begin(ctx, j, CRUMB_OK);
+    CHECK_OK(crumb_session_rotate(s));
+    CHECK_OK(crumb_session_set_user(s, user, strlen(user)));
+    end(s, j, CRUMB_OK);
+}
+
+static crumb_ctx *make_ctx(crumb_keyring *kr, crumb_store *st, int mode, int policy)
+{
+    crumb_ctx_config c = {0};
+    crumb_ctx *ctx = NULL;
+    c.cookie_name = "__Host-sid";
+    c.clock = clock_cb;
+    c.log = log_cb;
+    c.mode = mode;
+    c.store = st;
+    c.size_policy = policy;
+    c.rotation_grace = 10;
+    CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
+    if (!ctx)
+        abort();
+    return ctx;
+}
+
+static void test_revocation(crumb_keyring *kr, crumb_store *st, int mode)
+{
+    const char *alice = mode == CRUMB_MODE_SERVER ? "alice-server" : "alice";
+    crumb_ctx *ctx = make_ctx(kr, st, mode, CRUMB_SIZE_ERROR);
+    struct jar a = {0}, b = {0};
+    crumb_session *s;
+    login(ctx, &a, alice);
+    CHECK(jar_value(&a, "__Host-sid") != NULL);
+    CHECK(jar_value(&a, "__Host-sid.d") != NULL); /* the device cookie */
+    fake_now += 100;
+    login(ctx, &b, alice);
+    /* "where you are logged in": two sessions, two devices, one current */
+    s = begin(ctx, &b, CRUMB_OK);
+    crumb_session_entry se[8];
+    crumb_device_entry de[8];
+    size_t n = 0;
+    CHECK_OK(crumb_session_list(s, se, 8, &n));
+    CHECK_INT(n, 2);
+    CHECK_INT(se[0].current + se[1].current, 1);
+    CHECK_OK(crumb_session_devices(s, de, 8, &n));
+    CHECK_INT(n, 2);
+    CHECK(strcmp(de[0].label, "Firefox on Linux") == 0);
+    CHECK(strcmp(de[0].ip_prefix, "203.0.113.0/24") == 0);
+    /* log out others from b: a's next request is refused */
+    CHECK_OK(crumb_session_logout_others(s));
+    end(s, &b, CRUMB_OK);
+    fake_now += 5;
+    s = begin(ctx, &a, CRUMB_E_REVOKED);
+    CHECK(crumb_session_is_new(s));
+    end(s, &a, CRUMB_OK);
+    s = begin(ctx, &b, CRUMB_OK);
+    CHECK(crumb_session_payload(s)->user_len == strlen(alice));
+    end(s, &b, CRUMB_OK);
+    /* a logs in again; b revokes a's device */
+    login(ctx, &a, alice);
+    fake_now += 5;
+    s = begin(ctx, &b, CRUMB_OK);
+    CHECK_OK(crumb_session_devices(s, de, 8, &n));
+    const char *other = NULL;
+    for (size_t i = 0; i < n && i < 8; i++)
+        if (!de[i].current && de[i].trust != 3)
+            other = de[i].handle;
+    CHECK(other != NULL);
+    if (other)
+        CHECK_OK(crumb_session_revoke_device(s, other));
+    CHECK_INT(crumb_session_revoke_device(s, "zz"), CRUMB_E_INVALID);
+    end(s, &b, CRUMB_OK);
+    s = begin(ctx, &a, CRUMB_E_REVOKED);
+    end(s, &a, CRUMB_OK);
+    /* log out everywhere: b's own session ends and its cookie is deleted */
+    s = begin(ctx, &b, CRUMB_OK);
+    CHECK_OK(crumb_session_logout_everywhere(s));
+    end(s, &b, CRUMB_OK);
+    CHECK(jar_value(&b, "__Host-sid") == NULL);
+    crumb_ctx_free(ctx);
+}
+
+static void test_replay(crumb_keyring *kr, crumb_store *st, int mode)
+{
+    const char *bob = mode == CRUMB_MODE_SERVER ? "bob-server" : "bob";
+    const char *carol = mode == CRUMB_MODE_SERVER ? "carol-server" : "carol";
+    crumb_ctx *ctx = make_ctx(kr, st, mode, CRUMB_SIZE_ERROR);
+    struct jar a = {0}, old;
+    crumb_session *s;
+    login(ctx, &a, bob);
+    old = a;
+    fake_now += 2;
+    login(ctx, &a, bob); /* privilege change: rotate again */
+    CHECK(strcmp(jar_value(&a, "__Host-sid"), jar_value(&old, "__Host-sid")) != 0);
+    /* a request still carrying the previous generation, inside the grace
+     * window, is served and never re-sealed */
+    s = begin(ctx, &old, CRUMB_OK);
+    CHECK_OK(crumb_session_set(s, "k", "v", 1));
+    const char *const *lines;
+    size_t n = 9;
+    CHECK_OK(crumb_session_save(s, &lines, &n));
+    CHECK_INT(n, 0);
+    crumb_session_free(s);
+    /* after the window it is a replay: the whole family is revoked */
+    fake_now += 60;
+    replays = 0;
+    s = begin(ctx, &old, CRUMB_E_REPLAY);
+    CHECK(crumb_session_is_new(s));
+    end(s, &old, CRUMB_OK);
+    CHECK_INT(replays, 1);
+    s = begin(ctx, &a, CRUMB_E_REVOKED);
+    end(s, &a, CRUMB_OK);
+    /* two parallel requests both rotating: one wins, the other conflicts */
+    struct jar p = {0}, q;
+    login(ctx, &p, carol);
+    q = p;
+    fake_now += 1;
+    crumb_session *s1 = begin(ctx, &p, CRUMB_OK), *s2 = begin(ctx, &q, CRUMB_OK);
+    CHECK_OK(crumb_session_rotate(s1));
+    CHECK_OK(crumb_session_rotate(s2));
+    end(s1, &p, CRUMB_OK);
+    end(s2, &q, CRUMB_E_CONFLICT);
+    s = begin(ctx, &p, CRUMB_OK); /* the winner's family is intact */
+    end(s, &p, CRUMB_OK);
+    s = begin(ctx, &q, CRUMB_OK); /* the loser's cookie: previous gen, in grace */
+    end(s, &q, CRUMB_OK);
+    crumb_ctx_free(ctx);
+}
+
+static void test_server_records(crumb_keyring *kr, crumb_store *st, int mode, int policy)
+{
+    crumb_ctx *ctx = make_ctx(kr, st, mode, policy);
+    struct jar a = {0};
+    static uint8_t big[6000];
+    check_fill(big, sizeof big);
+    login(ctx, &a, "dave");
+    crumb_session *s = begin(ctx, &a, CRUMB_OK);
+    CHECK_OK(crumb_session_set(s, "big", big, sizeof big));
+    end(s, &a, CRUMB_OK);
+    /* the cookie is a small reference; the data came back from the store */
+    CHECK(strlen(jar_value(&a, "__Host-sid")) < 400);
+    s = begin(ctx, &a, CRUMB_OK);
+    const uint8_t *v = NULL;
+    size_t vl = 0;
+    CHECK_OK(crumb_session_get(s, "big", &v, &vl));
+    CHECK_INT(vl, sizeof big);
+    if (v && vl == sizeof big)
+        CHECK_MEM(v, big, sizeof big);
+    end(s, &a, CRUMB_OK);
+    /* logout deletes the record: the old cookie no longer loads */
+    struct jar old = a;
+    s = begin(ctx, &a, CRUMB_OK);
+    crumb_session_logout(s);
+    end(s, &a, CRUMB_OK);
+    s = begin(ctx, &old, CRUMB_E_REVOKED);
+    end(s, &old, CRUMB_OK);
+    crumb_ctx_free(ctx);
+}
+
+static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
+{
+    printf("store: %s\n", name);
+    for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
+        test_revocation(kr, st, mode);
+        test_replay(kr, st, mode);
+    }
+    test_server_records(kr, st, CRUMB_MODE_SERVER, CRUMB_SIZE_ERROR);
+    test_server_records(kr, st, CRUMB_MODE_STATELESS_STORE, CRUMB_SIZE_STORE);
+}
+
+int main(void)
+{
+    uint8_t key[32];
+    crumb_keyring *kr;
+    crumb_store *st;
+    check_seed();
+    check_fill(key, sizeof key);
+    CHECK_OK(crumb_keyring_new(&kr));
+    CHECK_OK(crumb_keyring_add(kr, 1, CRUMB_KEY_PRIMARY, key));
+
+    /* stateless mode has no store operations */
+    crumb_ctx_config c = {.cookie_name = "sid", .insecure = 1};
+    crumb_ctx *ctx;
+    crumb_session *s;
+    CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
+    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    size_t n;
+    CHECK_INT(crumb_session_list(s, NULL, 0, &n), CRUMB_E_UNSUPPORTED);
+    CHECK_INT(crumb_session_logout_others(s), CRUMB_E_UNSUPPORTED);
+    crumb_session_free(s);
+    crumb_ctx_free(ctx);
+
+    CHECK_OK(crumb_store_memory_open(&st, NULL));
+    run_all(kr, st, "memory");
+    crumb_store_close(st);
+
+    char dir[] = "/tmp/crumb-modes-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_OK(crumb_store_file_open(&st, dir, NULL));
+    run_all(kr, st, "file");
+    crumb_store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+    crumb_keyring_free(kr);
+    return check_done("test_modes");
+}

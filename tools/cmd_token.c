@@ -124,7 +124,8 @@ static int entry_cmp(const void *a, const void *b)
 static uint8_t *entries_encode(entries *es, size_t *len)
 {
     size_t need = 0;
-    qsort(es->e, es->n, sizeof *es->e, entry_cmp);
+    if (es->n > 1)
+        qsort(es->e, es->n, sizeof *es->e, entry_cmp);
     for (size_t i = 0; i < es->n; i++)
         need += 3 + es->e[i].klen + es->e[i].vlen;
     uint8_t *out = malloc(need ? need : 1), *w = out;

@@ -234,7 +234,7 @@ static const char seal_help[] =
     "  --data KEY=VALUE   application data entry (repeatable)\n"
     "  --data-hex KEY=HEX application data entry with a binary value\n"
     "  --schema N         application schema version (default 0)\n"
-    "  --generation N     rotation generation (default 1)\n"
+    "  --generation N     rotation generation (default 0)\n"
     "  --family HEX       family id, 32 hex digits (default random)\n"
     "  --auth STATE       anonymous | in-progress | authenticated | pending\n"
     "  --factors LIST     e.g. password,totp (used / completed factors)\n"
@@ -507,7 +507,7 @@ int cmd_seal(int argc, char **argv)
     memset(&in, 0, sizeof in);
     in.ttl = 86400;
     in.idle = 1800;
-    in.p.generation = 1;
+    in.p.generation = 0; /* as the session layer starts a family */
     /* first pass: options (data entries are applied after the JSON) */
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {

@@ -30,7 +30,7 @@ tries=0
 while :; do
     tries=$((tries + 1))
     [ $tries -le 10 ] || { echo "$NAME: FAIL at step \"start\": no free port" >&2; exit 1; }
-    PORT=$(awk -v s="$$$tries" 'BEGIN { srand(s + systime()); print 20000 + int(rand() * 40000) }')
+    PORT=$(awk -v s="$$$tries$(date +%N)" 'BEGIN { srand(s % 1000003); print 20000 + int(rand() * 40000) }')
     PORT=$PORT "$BIN" >"$WORK/server.log" 2>&1 &
     PID=$!
     up=0

@@ -1,6 +1,7 @@
 # libcrumb Makefile. Knobs (override on the command line or environment):
 #   PREFIX DESTDIR CC OPT SAN BUILD CRYPTO=both|mbedtls WERROR=1 PKG_CONFIG
 #   SODIUM_CFLAGS SODIUM_LIBS MBEDTLS_CFLAGS MBEDTLS_LIBS ZLIB_CFLAGS ZLIB_LIBS
+#   REDIS=auto|on|off HIREDIS_CFLAGS HIREDIS_LIBS
 # Targets: all (default), check, bench, fuzz, run, deps, install, uninstall, clean.
 
 PREFIX ?= /usr/local
@@ -41,12 +42,27 @@ endif
 
 WARN = -std=c11 -Wall -Wextra -Wconversion -Wshadow -pedantic $(if $(WERROR),-Werror)
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
-CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -Ilib $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS)
+CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -Ilib $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(REDIS_CFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -fPIC -fvisibility=hidden $(CPPFLAGS_ALL) $(CFLAGS)
-LIBS_ALL = $(CRYPTO_LIBS) $(ZLIB_LIBS) -lpthread
+LIBS_ALL = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(REDIS_LIBS) -lpthread
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
+# REDIS=auto|on|off: build stores/redis.c (needs hiredis); auto = if pkg-config finds it.
+REDIS ?= auto
+ifeq ($(REDIS),auto)
+override REDIS := $(shell $(PKG_CONFIG) --exists hiredis 2>/dev/null && echo on || echo off)
+endif
+ifeq ($(REDIS),on)
+HIREDIS_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
+HIREDIS_LIBS ?= $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null || echo -lhiredis)
+REDIS_CFLAGS = -DCRUMB_HAVE_REDIS=1 $(HIREDIS_CFLAGS)
+REDIS_LIBS = $(HIREDIS_LIBS)
+LIB_SRC = $(wildcard lib/*.c) $(wildcard stores/*.c)
+else
+REDIS_CFLAGS = -DCRUMB_HAVE_REDIS=0
+REDIS_LIBS =
 LIB_SRC = $(wildcard lib/*.c) $(filter-out stores/redis.c,$(wildcard stores/*.c))
+endif
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SUPPORT_SRC = $(filter-out tests/test_%.c,$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ = $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
@@ -90,7 +106,7 @@ $(BUILD)/crumb.pc: Makefile
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: libcrumb' 'Description: authenticated session cookies and session stores' \
 	  'Version: $(VERSION)' 'Requires.private: $(CRYPTO_PC) zlib' \
-	  'Libs: -L$${libdir} -lcrumb' 'Libs.private: $(MBEDTLS_LIBS) -lpthread' \
+	  'Libs: -L$${libdir} -lcrumb' 'Libs.private: $(MBEDTLS_LIBS) $(REDIS_LIBS) -lpthread' \
 	  'Cflags: -I$${includedir}' > $@
 
 $(BUILD)/crumb: $(TOOL_SRC) $(STATIC) $(HEADERS)

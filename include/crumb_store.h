@@ -587,6 +587,41 @@ typedef struct crumb_store_file_config {
 CRUMB_EXPORT crumb_err crumb_store_file_open(crumb_store **out, const char *dir,
                                              const crumb_store_file_config *cfg) CRUMB_WUR;
 
+/* ==== Redis store (built when CRUMB_HAVE_REDIS; docs/REDIS.md) ========== */
+
+/* Redis store (several servers sharing one Redis). All fields: 0 = default. */
+typedef struct crumb_store_redis_config {
+    const char *url;             /* "redis://[[user]:pass@]host[:port][/db]" or
+                                    "unix:///path.sock[?db=N&password=P&user=U]";
+                                    NULL = "redis://127.0.0.1:6379/0" */
+    const char *prefix;          /* key prefix, no glob characters; NULL = "crumb:" */
+    unsigned connect_timeout_ms; /* default 1000 */
+    unsigned command_timeout_ms; /* default 1000; exceeded -> CRUMB_E_TIMEOUT */
+    unsigned retry_interval_ms;  /* after a failed connect, fail fast this long; default 200 */
+    unsigned pool_size;          /* connections (lazily opened); default 4, max 256 */
+    int fail_open;               /* 1 = check() returns CRUMB_OK (not revoked) when Redis
+                                    is unreachable; default 0 = fail closed */
+    const uint8_t *secret;       /* 32 bytes keying the user-id hash in key names;
+                                    NULL = a fixed key (names are still hashes) */
+    int64_t throttle;            /* device sighting write throttle (s); default 60; <0 = off */
+    size_t max_devices;          /* per user; default 64 */
+    size_t max_index;            /* session index entries per user; default 256 */
+} crumb_store_redis_config;
+
+/**
+ * Open a Redis store (hiredis). Connects one connection at once (so a bad
+ * URL, password or database shows here); the pool reconnects after errors
+ * and server restarts. Thread-safe; after fork() the child must open its own
+ * store. Only in builds with CRUMB_HAVE_REDIS (make REDIS=on|auto).
+ * @param[out] out  the new store (close with crumb_store_close)
+ * @param[in]  cfg  NULL for defaults
+ * @return CRUMB_OK, CRUMB_E_INVALID (bad URL, prefix or limits),
+ *         CRUMB_E_BACKEND (unreachable, AUTH/SELECT refused),
+ *         CRUMB_E_TIMEOUT, CRUMB_E_NOMEM
+ */
+CRUMB_EXPORT crumb_err crumb_store_redis_open(crumb_store **out,
+                                              const crumb_store_redis_config *cfg) CRUMB_WUR;
+
 #ifdef __cplusplus
 }
 #endif

@@ -12,7 +12,8 @@ if [ ! -x "$CRUMB" ]; then
     exit 1
 fi
 T=$(mktemp -d "${TMPDIR:-/tmp}/crumb-cli.XXXXXX") || exit 2
-trap 'rm -rf "$T"' EXIT INT TERM
+RPID=
+trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 unset CRUMB_KEYFILE
 checks=0
 failures=0
@@ -361,6 +362,36 @@ t 2 "store sessions without a user" ST sessions
 t 2 "store --repair outside fsck" ST sweep --repair
 mkdir "$T/open-store" && chmod 755 "$T/open-store"
 t 4 "store refuses a world-readable directory" "$CRUMB" store --file "$T/open-store" health
+
+# ---- store administration (Redis, when built in and redis-server exists) ---
+"$CRUMB" store --redis "unix://$T/none.sock" health >"$OUT" 2>"$ERR"
+if grep -q "no Redis store" "$ERR"; then
+    echo "cli.sh: skipping Redis checks (crumb built without Redis)"
+elif ! command -v redis-server >/dev/null 2>&1; then
+    echo "cli.sh: skipping Redis checks (no redis-server)"
+else
+    redis-server --port 0 --unixsocket "$T/redis.sock" --dir "$T" --save '' \
+        --appendonly no >"$T/redis.log" 2>&1 &
+    RPID=$!
+    i=0
+    while [ ! -S "$T/redis.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    RS() { "$CRUMB" store --redis "unix://$T/redis.sock" --now "$NOW" "$@"; }
+    t 0 "redis: health" RS health
+    t 0 "redis: record-session" RS record-session alice --expires $((NOW + 3600)) --label phone
+    RH=$(cat "$OUT")
+    t 0 "redis: sessions" RS sessions alice
+    has "$OUT" "$RH" "redis: sessions lists the handle"
+    t 0 "redis: revoke session" RS revoke session "$RH"
+    t 1 "redis: check revoked session" RS check --session "$RH"
+    t 0 "redis: revoke user" RS revoke user alice
+    t 1 "redis: check revoked user" RS check --user alice --issued-at $((NOW - 1))
+    t 0 "redis: stats" RS stats
+    t 0 "redis: sweep" RS sweep
+    kill "$RPID" 2>/dev/null
+    wait "$RPID" 2>/dev/null
+    RPID=
+    t 4 "redis: unreachable server is a store error" RS health
+fi
 
 echo "cli.sh: $checks checks, $failures failed"
 [ "$failures" -eq 0 ]

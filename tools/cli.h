@@ -41,6 +41,13 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
 #endif
     ;
 
+/* crumb_strerror for a crumb_err (an explicit cast: clang's
+ * -Wsign-conversion treats the enum as unsigned). */
+static inline const char *cli_strerror(crumb_err e)
+{
+    return crumb_strerror((int)e);
+}
+
 /* Exit code for a library error met while verifying a token. */
 int cli_exit_for(crumb_err e);
 

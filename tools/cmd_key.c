@@ -60,7 +60,7 @@ static int save_ring(const crumb_keyring *kr, const char *cmd, const char *path,
     size_t len = 0;
     crumb_err e = crumb_keyring_format(kr, text, sizeof text, &len);
     if (e != CRUMB_OK)
-        return cli_fail(EX_INTERNAL, cmd, "cannot format keys: %s", crumb_strerror(e));
+        return cli_fail(EX_INTERNAL, cmd, "cannot format keys: %s", cli_strerror(e));
     int err = cli_write_atomic(path, text, len, overwrite);
     crumb_wipe(text, sizeof text);
     if (err == EEXIST)
@@ -115,7 +115,7 @@ int cmd_keygen(int argc, char **argv)
     crumb_wipe(key, sizeof key);
     if (e != CRUMB_OK) {
         crumb_keyring_free(kr);
-        return cli_fail(EX_INTERNAL, "keygen", "%s", crumb_strerror(e));
+        return cli_fail(EX_INTERNAL, "keygen", "%s", cli_strerror(e));
     }
     r = save_ring(kr, "keygen", file, force);
     crumb_keyring_free(kr);
@@ -177,7 +177,7 @@ static int key_export(const crumb_keyring *kr, int env)
     size_t len = 0;
     crumb_err e = crumb_keyring_format(kr, text, sizeof text - 1, &len);
     if (e != CRUMB_OK)
-        return cli_fail(EX_INTERNAL, "key export", "%s", crumb_strerror(e));
+        return cli_fail(EX_INTERNAL, "key export", "%s", cli_strerror(e));
     text[len] = '\0';
     if (!env) {
         fwrite(text, 1, len, stdout);
@@ -336,7 +336,7 @@ int cmd_key(int argc, char **argv)
         if (e == CRUMB_E_LIMIT)
             return cli_fail(EX_USAGE, cmd, "key ring full (%u keys): remove revoked keys",
                             CRUMB_KEYRING_MAX);
-        return cli_fail(cli_exit_for(e), cmd, "%s", crumb_strerror(e));
+        return cli_fail(cli_exit_for(e), cmd, "%s", cli_strerror(e));
     }
     r = save_ring(kr, cmd, path, 1);
     crumb_keyring_free(kr);

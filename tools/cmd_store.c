@@ -69,8 +69,8 @@ static int store_fail(const sctx *x, crumb_err e)
                         crumb_store_name(x->s));
     if (e == CRUMB_E_INVALID)
         return cli_fail(EX_USAGE, x->cmd, "store refused the arguments: %s",
-                        crumb_strerror(e));
-    return cli_fail(EX_STORE, x->cmd, "%s", crumb_strerror(e));
+                        cli_strerror(e));
+    return cli_fail(EX_STORE, x->cmd, "%s", cli_strerror(e));
 }
 
 /* Parse a hex id of n bytes; 0 or -1 (reported). */
@@ -479,11 +479,11 @@ int cmd_store(int argc, char **argv)
     crumb_err e = open_store(&x, file, redis, prefix);
     if (e != CRUMB_OK) {
         if (redis)
-            return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", redis, crumb_strerror(e));
+            return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", redis, cli_strerror(e));
         if (e == CRUMB_E_INVALID)
             return cli_fail(EX_STORE, x.cmd, "%s: bad path or permissions too open (the "
                                              "directory must be 0700)", file);
-        return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", file, crumb_strerror(e));
+        return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", file, cli_strerror(e));
     }
     int rc = EX_OK;
     int64_t until = x.now + keep_s;

@@ -643,7 +643,7 @@ int cmd_seal(int argc, char **argv)
     if (e == CRUMB_OK && !in.have_family)
         e = random_bytes(in.p.family, CRUMB_SID_BYTES);
     if (e != CRUMB_OK) {
-        rc = cli_fail(EX_INTERNAL, "seal", "%s", crumb_strerror(e));
+        rc = cli_fail(EX_INTERNAL, "seal", "%s", cli_strerror(e));
         goto out;
     }
     if (in.data.n > CRUMB_DATA_ENTRIES_MAX) {
@@ -660,7 +660,7 @@ int cmd_seal(int argc, char **argv)
     e = crumb_payload_encode(&in.p, NULL, 0, &pt_len);
     if (e != CRUMB_E_BUFSIZE && e != CRUMB_OK) {
         rc = cli_fail(e == CRUMB_E_TOO_LARGE ? EX_USAGE : cli_exit_for(e), "seal",
-                      "cannot encode the payload: %s", crumb_strerror(e));
+                      "cannot encode the payload: %s", cli_strerror(e));
         goto out;
     }
     if ((pt = malloc(pt_len ? pt_len : 1)) == NULL) {
@@ -669,7 +669,7 @@ int cmd_seal(int argc, char **argv)
     }
     if ((e = crumb_payload_encode(&in.p, pt, pt_len, &pt_len)) != CRUMB_OK) {
         rc = cli_fail(cli_exit_for(e), "seal", "cannot encode the payload: %s",
-                      crumb_strerror(e));
+                      cli_strerror(e));
         goto out;
     }
 
@@ -686,7 +686,7 @@ int cmd_seal(int argc, char **argv)
     e = crumb_seal(codec, tok, tok_cap, &tok_len, pt, pt_len, 0);
     if (e != CRUMB_OK) {
         rc = cli_fail(e == CRUMB_E_NOKEY ? EX_IO : cli_exit_for(e), "seal", "%s%s",
-                      crumb_strerror(e),
+                      cli_strerror(e),
                       e == CRUMB_E_NOKEY ? " (promote a key: crumb key promote ID)" : "");
         goto out;
     }
@@ -701,7 +701,7 @@ int cmd_seal(int argc, char **argv)
         e = crumb_set_cookie(line, sizeof line, &line_len, &a, NULL, tok, tok_len, in.ttl, now);
         if (e != CRUMB_OK) {
             rc = cli_fail(cli_exit_for(e), "seal", "cannot build Set-Cookie: %s",
-                          crumb_strerror(e));
+                          cli_strerror(e));
             goto out;
         }
         printf("%s\n", line);
@@ -913,7 +913,7 @@ static void print_opened(const opened *o, int json)
         printf("{\"status\":\"%s\"", status);
         if (o->err != CRUMB_OK) {
             printf(",\"error\":");
-            cli_json_str(stdout, crumb_strerror(o->err), strlen(crumb_strerror(o->err)));
+            cli_json_str(stdout, cli_strerror(o->err), strlen(cli_strerror(o->err)));
             if (o->why) {
                 printf(",\"reason\":");
                 cli_json_str(stdout, o->why, strlen(o->why));
@@ -978,7 +978,7 @@ static void print_opened(const opened *o, int json)
     }
     printf("status:      %s", status);
     if (o->err != CRUMB_OK)
-        printf(" (%s%s%s)", crumb_strerror(o->err), o->why ? ": " : "", o->why ? o->why : "");
+        printf(" (%s%s%s)", cli_strerror(o->err), o->why ? ": " : "", o->why ? o->why : "");
     putchar('\n');
     if (!o->have_payload)
         return;
@@ -1089,12 +1089,12 @@ static int open_or_verify(int argc, char **argv, int verify)
     }
     if (verify) {
         if (o.err != CRUMB_OK && !quiet)
-            cli_fail(EX_REJECT, cmd, "%s%s%s", crumb_strerror(o.err), o.why ? ": " : "",
+            cli_fail(EX_REJECT, cmd, "%s%s%s", cli_strerror(o.err), o.why ? ": " : "",
                      o.why ? o.why : "");
     } else {
         print_opened(&o, c.json);
         if (o.err != CRUMB_OK)
-            cli_fail(EX_REJECT, cmd, "%s%s%s", crumb_strerror(o.err), o.why ? ": " : "",
+            cli_fail(EX_REJECT, cmd, "%s%s%s", cli_strerror(o.err), o.why ? ": " : "",
                      o.why ? o.why : "");
         if (fflush(stdout) != 0) {
             opened_free(&o);
@@ -1157,7 +1157,7 @@ int cmd_inspect(int argc, char **argv)
     free(tok);
     if (e != CRUMB_OK)
         return cli_fail(EX_REJECT, "inspect", "not a well-formed v1 token: %s",
-                        crumb_strerror(e));
+                        cli_strerror(e));
     if (json) {
         printf("{\"version\":%u,\"suite\":%u,\"suite_name\":\"%s\",\"flags\":%u,\"key_id\":%lu,"
                "\"nonce_len\":%zu,\"body_len\":%zu,\"tag_len\":%zu,\"total_len\":%zu,"

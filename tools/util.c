@@ -230,7 +230,7 @@ int cli_load_keys(const cli_common *c, const char *cmd, crumb_keyring **out)
             return cli_fail(EX_IO, cmd, "environment variable %s is not set", c->keys_env);
         if (e != CRUMB_OK)
             return cli_fail(e == CRUMB_E_NOMEM ? EX_INTERNAL : EX_IO, cmd, "keys in $%s: %s",
-                            c->keys_env, crumb_strerror(e));
+                            c->keys_env, cli_strerror(e));
         return EX_OK;
     }
     const char *path = c->keys ? c->keys : getenv("CRUMB_KEYFILE");
@@ -247,12 +247,12 @@ int cli_load_keys(const cli_common *c, const char *cmd, crumb_keyring **out)
         return cli_fail(EX_IO, cmd, "%s: refused: readable by group or others (chmod 600)",
                         path);
     case CRUMB_E_KEYFILE:
-        cli_fail(EX_IO, cmd, "%s: %s", path, crumb_strerror(e));
+        cli_fail(EX_IO, cmd, "%s: %s", path, cli_strerror(e));
         keyfile_error_line(path);
         return EX_IO;
     default:
         return cli_fail(e == CRUMB_E_NOMEM ? EX_INTERNAL : EX_IO, cmd, "%s: %s", path,
-                        crumb_strerror(e));
+                        cli_strerror(e));
     }
 }
 
@@ -276,7 +276,7 @@ int cli_codec(const cli_common *c, const char *cmd, const crumb_keyring *kr, cru
     crumb_err e = crumb_codec_new(out, kr, &cfg);
     if (e != CRUMB_OK)
         return cli_fail(e == CRUMB_E_INVALID ? EX_USAGE : EX_INTERNAL, cmd,
-                        "cannot set up the codec: %s", crumb_strerror(e));
+                        "cannot set up the codec: %s", cli_strerror(e));
     return EX_OK;
 }
 

@@ -267,6 +267,13 @@ t 2 "key promote unknown id" "$CRUMB" key promote 99 --keys "$R"
 t 2 "key promote bad id" "$CRUMB" key promote x --keys "$R"
 t 2 "key add --id taken" "$CRUMB" key add --id 3 --keys "$R"
 t 2 "key changes refuse --keys-env" env CRUMB_TEST_KEYS="$ENVKEYS" "$CRUMB" key add --keys-env CRUMB_TEST_KEYS
+# concurrent edits take turns (directory lock): no add is lost
+P=$T/par
+t 0 "parallel: keygen" "$CRUMB" keygen "$P"
+for i in 1 2 3 4 5 6; do "$CRUMB" key add --keys "$P" >/dev/null 2>&1 & done
+wait
+t 0 "parallel: list" "$CRUMB" key list --keys "$P"
+same "$(grep -c decrypt-only "$OUT")" "6" "six parallel key adds all kept"
 perm=$(ls -l "$R" | cut -c1-10)
 same "$perm" "-rw-------" "key file mode after edits"
 leftovers=$(ls "$T" | grep -c '\.tmp\.' || true)

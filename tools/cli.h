@@ -95,6 +95,13 @@ int cli_codec(const cli_common *c, const char *cmd, const crumb_keyring *kr, cru
  * file is removed on every failure. Returns 0 or an errno value. */
 int cli_write_atomic(const char *path, const void *data, size_t len, int overwrite);
 
+/* Take an exclusive flock on the directory holding path, so concurrent
+ * `crumb key` edits of one key file take turns (the file itself is
+ * replaced by rename, so it cannot carry the lock). Returns the fd to pass
+ * to cli_unlock, or -1 (errno set). */
+int cli_lock_dir_of(const char *path);
+void cli_unlock(int fd);
+
 /* Read all of f (at most max bytes) into a malloc'd buffer; 0 or -1. */
 int cli_read_all(FILE *f, size_t max, char **out, size_t *len);
 

@@ -200,6 +200,9 @@ static int key_export(const crumb_keyring *kr, int env)
     return fflush(stdout) == 0 ? EX_OK : EX_IO;
 }
 
+static int run_key_cmd(const cli_common *cp, const char *cmd, const char *sub, uint32_t id,
+                       uint32_t new_id, int have_id, int primary, int force, int env);
+
 /* see cli.h */
 int cmd_key(int argc, char **argv)
 {
@@ -257,7 +260,26 @@ int cmd_key(int argc, char **argv)
     if (!readonly && c.keys_env)
         return cli_fail(EX_USAGE, cmd, "keys from --keys-env cannot be changed; use a key file");
 
+    int lock = -1;
+    if (!readonly) {
+        const char *p = c.keys ? c.keys : getenv("CRUMB_KEYFILE");
+        if (p && *p && (lock = cli_lock_dir_of(p)) < 0)
+            return cli_fail(EX_IO, cmd, "cannot lock the directory of %s: %s", p,
+                            strerror(errno));
+    }
+    r = run_key_cmd(&c, cmd, sub, id, new_id, have_id, primary, force, env);
+    cli_unlock(lock);
+    return r;
+}
+
+/* Load the keys, apply one `key` subcommand, save; returns an exit code.
+ * Modifying subcommands run with the key file's directory locked. */
+static int run_key_cmd(const cli_common *cp, const char *cmd, const char *sub, uint32_t id,
+                       uint32_t new_id, int have_id, int primary, int force, int env)
+{
+    cli_common c = *cp;
     crumb_keyring *kr = NULL;
+    int r;
     if ((r = cli_load_keys(&c, cmd, &kr)) != EX_OK)
         return r;
     if (!strcmp(sub, "list")) {

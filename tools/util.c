@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -296,8 +297,8 @@ static int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
-/* fsync the directory holding path (best effort on systems without it). */
-static void fsync_dir(const char *path)
+/* Open the directory holding path read-only; the fd or -1. */
+static int open_parent(const char *path)
 {
     char dir[PATH_MAX];
     const char *slash = strrchr(path, '/');
@@ -308,11 +309,39 @@ static void fsync_dir(const char *path)
     else {
         size_t n = (size_t)(slash - path);
         if (n >= sizeof dir)
-            return;
+            return -1;
         memcpy(dir, path, n);
         dir[n] = '\0';
     }
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* see cli.h */
+int cli_lock_dir_of(const char *path)
+{
+    int fd = open_parent(path);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* see cli.h */
+void cli_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases the flock */
+}
+
+/* fsync the directory holding path (best effort on systems without it). */
+static void fsync_dir(const char *path)
+{
+    int fd = open_parent(path);
     if (fd >= 0) {
         (void)fsync(fd);
         close(fd);

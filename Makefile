@@ -17,6 +17,7 @@ BUILD ?= build
 SAN ?=
 CRYPTO ?= both
 WERROR ?=
+JOBS ?= 2
 
 MAJOR = 0
 VERSION = 0.1.0
@@ -47,8 +48,15 @@ CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -fPIC -fvisibility=hidden $(CPPFLAGS_ALL
 LIBS_ALL = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(REDIS_LIBS) -lpthread
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
-# REDIS=auto|on|off: build stores/redis.c (needs hiredis); auto = if pkg-config finds it.
+# REDIS=auto|on|off (or 1|0): build stores/redis.c (needs hiredis); auto = if
+# pkg-config finds hiredis.
 REDIS ?= auto
+ifeq ($(REDIS),1)
+override REDIS := on
+endif
+ifeq ($(REDIS),0)
+override REDIS := off
+endif
 ifeq ($(REDIS),auto)
 override REDIS := $(shell $(PKG_CONFIG) --exists hiredis 2>/dev/null && echo on || echo off)
 endif
@@ -126,9 +134,9 @@ $(BUILD)/bench/%: bench/%.c $(STATIC) $(HEADERS)
 # threaded ones under TSan, all run by tests/run.sh which ends with
 # "N passed, N failed".
 check: deps
-	$(MAKE) check-build
-	$(MAKE) check-build BUILD=build/asan SAN=address,undefined OPT='-O1 -g'
-	$(MAKE) check-build BUILD=build/tsan SAN=thread OPT='-O1 -g'
+	$(MAKE) -j$(JOBS) check-build
+	$(MAKE) -j$(JOBS) check-build BUILD=build/asan SAN=address,undefined OPT='-O1 -g'
+	$(MAKE) -j$(JOBS) check-build BUILD=build/tsan SAN=thread OPT='-O1 -g'
 	tests/run.sh
 
 check-build: all tests $(if $(FUZZ_SRC),$(BUILD)/fuzz_replay)

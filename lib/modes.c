@@ -565,20 +565,37 @@ crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle)
     return rc == CRUMB_OK ? CRUMB_OK : rc == CRUMB_E_NOTFOUND ? rc : store_fail(s, rc);
 }
 
-/* Revoke the user's sessions issued up to now; except this one if keep. */
+/* Revoke the user's sessions, except this one if keep: every session in
+ * the user's index by id (exact, whatever second it was issued in), and a
+ * user-level mark for anything issued before this second that the index
+ * no longer lists. A login later in the same second is not caught. */
 static crumb_err revoke_user(crumb_session *s, int keep)
 {
     crumb_err rc = need_user(s);
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_session_info info[64];
     crumb_store_key me;
+    size_t got = 0;
+    int64_t until = s->now + s->ctx->cfg.absolute_lifetime;
     if (rc != CRUMB_OK)
         return rc;
     session_key(s->ctx, s->p.sid, &me);
-    /* "others": everything issued up to this second except this session;
-     * "everywhere": everything issued before this second, and this session
-     * explicitly (so a new login in the same second is not caught) */
-    rc = crumb_store_revoke_user(s->ctx->cfg.store, tenant_of(s), s->p.user,
-                                 keep ? s->now + 1 : s->now, keep ? &me : NULL, s->now + s->ctx->cfg.absolute_lifetime,
-                                 s->now);
+    rc = crumb_store_index_list(st, tenant_of(s), s->p.user, info, sizeof info / sizeof info[0],
+                                &got, s->now);
+    for (size_t i = 0; rc == CRUMB_OK && i < got && i < sizeof info / sizeof info[0]; i++) {
+        if (keep && crumb_ct_equal(info[i].session.b, me.b, CRUMB_STORE_KEYBYTES))
+            continue;
+        rc = crumb_store_revoke_session(st, &info[i].session, until, s->now);
+        if (rc == CRUMB_OK)
+            (void)crumb_store_delete(st, &info[i].session);
+        if (rc == CRUMB_OK)
+            rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &info[i].session);
+        if (rc == CRUMB_E_NOTFOUND)
+            rc = CRUMB_OK;
+    }
+    if (rc == CRUMB_OK)
+        rc = crumb_store_revoke_user(st, tenant_of(s), s->p.user, s->now, keep ? &me : NULL,
+                                     until, s->now);
     return rc == CRUMB_OK ? rc : store_fail(s, rc);
 }
 

@@ -798,6 +798,16 @@ crumb_err crumb_session_rotate(crumb_session *s)
     if (rc != CRUMB_OK)
         return rc;
     s->p.generation++;
+    /* a rotation (login, privilege change) issues a new session: its times
+     * restart, so revocations that predate it ("log out others") do not
+     * catch it */
+    const crumb_ctx_config *c = &s->ctx->cfg;
+    int64_t now = crumb_codec_now(s->ctx->codec);
+    s->p.issued_at = now;
+    s->p.expires_at = sat_add(now, c->absolute_lifetime);
+    s->p.idle_at = s->p.expires_at;
+    if (c->idle_timeout > 0 && sat_add(now, c->idle_timeout) < s->p.expires_at)
+        s->p.idle_at = sat_add(now, c->idle_timeout);
     s->dirty = 1;
     return CRUMB_OK;
 }

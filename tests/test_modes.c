@@ -162,6 +162,19 @@ static void test_revocation(crumb_keyring *kr, crumb_store *st, int mode)
     s = begin(ctx, &b, CRUMB_OK);
     CHECK(crumb_session_payload(s)->user_len == strlen(alice));
     end(s, &b, CRUMB_OK);
+    /* browsing before "log out others", logging in in the same second:
+     * the login is a new session and survives */
+    struct jar c = {0};
+    s = begin(ctx, &c, CRUMB_OK);
+    CHECK_OK(crumb_session_set(s, "cart", "1", 1));
+    end(s, &c, CRUMB_OK);
+    s = begin(ctx, &b, CRUMB_OK);
+    CHECK_OK(crumb_session_logout_others(s));
+    end(s, &b, CRUMB_OK);
+    login(ctx, &c, alice);
+    s = begin(ctx, &c, CRUMB_OK);
+    CHECK(crumb_session_payload(s)->user_len == strlen(alice));
+    end(s, &c, CRUMB_OK);
     /* a logs in again; b revokes a's device */
     login(ctx, &a, alice);
     fake_now += 5;

@@ -34,6 +34,9 @@ static int read_token(const char *cmd, const char *arg, char **tok, size_t *len)
     size_t a = 0, b = *len;
     while (a < b && (s[a] == ' ' || s[a] == '\t' || s[a] == '\n' || s[a] == '\r'))
         a++;
+    const char *nl = memchr(s + a, '\n', b - a);
+    if (nl) /* first line only */
+        b = (size_t)(nl - s);
     while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\n' || s[b - 1] == '\r'))
         b--;
     memmove(s, s + a, b - a);

@@ -1034,6 +1034,8 @@ static void print_opened(const opened *o, int json)
         printf(" time=%s", t);
     }
     putchar('\n');
+    if (o->info.flags & CRUMB_FLAG_REFERENCE)
+        printf("note:        reference token (server mode): the data is in the store\n");
     printf("data:        %zu entr%s\n", p->data_count, p->data_count == 1 ? "y" : "ies");
     size_t pos = 0, klen, vlen;
     const char *key;

@@ -622,6 +622,35 @@ typedef struct crumb_store_redis_config {
 CRUMB_EXPORT crumb_err crumb_store_redis_open(crumb_store **out,
                                               const crumb_store_redis_config *cfg) CRUMB_WUR;
 
+/* ==== Cache in front of any store (stores/cache.c; docs/REDIS.md) ======== */
+
+/* Cache configuration. All fields: 0 = default. */
+typedef struct crumb_store_cache_config {
+    size_t max_entries; /* check() answers kept (LRU beyond); default 10000 */
+    int64_t ttl;        /* seconds (logical `now`) an answer is reused; default 2.
+                           This bounds how long a revocation made by ANOTHER process
+                           (or the family generation it advanced) goes unseen here. */
+    int own_inner;      /* 1 = closing the cache also closes inner */
+} crumb_store_cache_config;
+
+/**
+ * Wrap inner in a process-local cache of check() answers (revoked and not
+ * revoked; errors are never cached). Every other method goes to inner;
+ * revocations, family advances, trust changes, device deletion and sweep
+ * made through the cache empty it at once. Optional slots mirror inner's.
+ * Thread-safe if inner is.
+ * @param[out] out    the cache store (close with crumb_store_close)
+ * @param[in]  inner  the store to wrap (not owned unless cfg->own_inner)
+ * @param[in]  cfg    NULL for defaults
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_store_cache_open(crumb_store **out, crumb_store *inner,
+                                              const crumb_store_cache_config *cfg) CRUMB_WUR;
+
+/* Drop every cached answer (e.g. on a revocation message from another
+ * server). Does nothing if cache is NULL or not a cache store. */
+CRUMB_EXPORT void crumb_store_cache_invalidate(crumb_store *cache);
+
 #ifdef __cplusplus
 }
 #endif

@@ -138,18 +138,19 @@ static int verify(void)
     for (size_t i = 0; i < json_len(tests) && i < sizeof cases / sizeof cases[0]; i++) {
         const json *t = json_at(tests, i);
         const struct kat_case *k = &cases[i];
-        size_t len;
+        size_t mk_len = 0, rnd_len = 0, sub_len = 0;
         CHECK(json_str_eq(t, "name", k->name));
-        uint8_t *mk = json_hex(json_get(t, "master_key"), &len);
-        uint8_t *rnd = json_hex(json_get(t, "random"), &len);
-        uint8_t *want_sub = json_hex(json_get(t, "subkey"), &len);
+        uint8_t *mk = json_hex(json_get(t, "master_key"), &mk_len);
+        uint8_t *rnd = json_hex(json_get(t, "random"), &rnd_len);
+        uint8_t *want_sub = json_hex(json_get(t, "subkey"), &sub_len);
         const char *want = json_str(json_get(t, "token"));
-        if (!mk || !rnd || !want_sub || !want) {
+        if (!mk || !rnd || !want_sub || !want || mk_len != 32 || sub_len != 32 ||
+            rnd_len > sizeof nonce_src) {
             CHECK(!"vector fields missing");
             break;
         }
         memcpy(master, mk, 32);
-        memcpy(nonce_src, rnd, len <= sizeof nonce_src ? len : sizeof nonce_src);
+        memcpy(nonce_src, rnd, rnd_len);
         crumb_codec *c = make_codec(k);
         plaintext(pt, k->pt_len);
         CHECK_OK(crumb_seal(c, tok, sizeof tok, &tl, pt, k->pt_len, k->flags));

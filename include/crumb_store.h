@@ -606,6 +606,8 @@ typedef struct crumb_store_redis_config {
     int64_t throttle;            /* device sighting write throttle (s); default 60; <0 = off */
     size_t max_devices;          /* per user; default 64 */
     size_t max_index;            /* session index entries per user; default 256 */
+    int no_publish;              /* 1 = do not PUBLISH on "<prefix>invalidate" after
+                                    revocations (see crumb_store_redis_subscribe) */
 } crumb_store_redis_config;
 
 /**
@@ -621,6 +623,21 @@ typedef struct crumb_store_redis_config {
  */
 CRUMB_EXPORT crumb_err crumb_store_redis_open(crumb_store **out,
                                               const crumb_store_redis_config *cfg) CRUMB_WUR;
+
+/**
+ * Keep a cache (crumb_store_cache_open) in step with every server sharing
+ * this Redis: a background thread subscribes to "<prefix>invalidate" and
+ * calls crumb_store_cache_invalidate(cache) on every message, and after any
+ * reconnect (messages may have been missed). Redis stores PUBLISH there
+ * after each revocation, family advance, device trust change or deletion
+ * and sweep. The thread stops when redis is closed; cache must stay open
+ * until then (open the cache with own_inner = 1 over this store and close
+ * only the cache). One subscription per store.
+ * @return CRUMB_OK, CRUMB_E_INVALID (not a Redis store, NULL cache, already
+ *         subscribed), CRUMB_E_NOMEM (thread not started)
+ */
+CRUMB_EXPORT crumb_err crumb_store_redis_subscribe(crumb_store *redis,
+                                                   crumb_store *cache) CRUMB_WUR;
 
 /* ==== Cache in front of any store (stores/cache.c; docs/REDIS.md) ======== */
 

@@ -19,8 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ==== Types and constants =============================================== */
 
@@ -163,6 +165,15 @@ typedef struct rd_store {
     atomic_uint rr;                  /* round-robin start for the pool */
     atomic_llong down_until;         /* monotonic ms: fail fast until then */
     atomic_ullong checks;
+    int publish;                     /* PUBLISH on the invalidation channel */
+    char channel[RD_PREFIX_MAX + 16];
+    /* subscriber thread (crumb_store_redis_subscribe) */
+    pthread_t sub_thread;
+    int sub_running;
+    atomic_int sub_stop;
+    pthread_mutex_t sub_lock;        /* guards sub_ctx against close() */
+    redisContext *sub_ctx;
+    crumb_store *sub_cache;
 } rd_store;
 
 /* Key kinds (one letter after the prefix). */
@@ -832,9 +843,13 @@ static void rd_q_extend(rd_conn *c, const char *k, long long ttl)
 
 /* ==== Methods: lifecycle, health, stats ================================== */
 
+static void rd_sub_stop(rd_store *r);
+
 static void rd_close(crumb_store *s)
 {
     rd_store *r = (rd_store *)s;
+    rd_sub_stop(r);
+    pthread_mutex_destroy(&r->sub_lock);
     for (unsigned i = 0; i < r->npool; i++) {
         rd_drop(&r->pool[i]);
         pthread_mutex_destroy(&r->pool[i].lock);
@@ -1081,6 +1096,24 @@ static crumb_err rd_eval_flag(rd_conn *c, int idx, int nk, const char **keys, in
     return e;
 }
 
+/* After a change other servers' caches must see: PUBLISH on the
+ * invalidation channel (best effort: a lost message is bounded by the
+ * caches' TTL). Returns rc unchanged. */
+static crumb_err rd_publish(rd_store *r, crumb_err rc)
+{
+    if (rc != CRUMB_OK || !r->publish)
+        return rc;
+    rd_conn *c = rd_acquire(r);
+    if (c->ctx != NULL || rd_connect(r, c) == CRUMB_OK) {
+        crumb_err e;
+        redisReply *x = rd_cmd(c, &e, "PUBLISH %s x", r->channel);
+        if (x)
+            freeReplyObject(x);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc;
+}
+
 static crumb_err rd_touch(crumb_store *s, const crumb_store_key *key, int64_t expires_at,
                           int64_t now)
 {
@@ -1140,7 +1173,7 @@ static crumb_err rd_revoke_session(crumb_store *s, const crumb_store_key *key, i
     const char *args[2] = {u, ttl};
     crumb_err rc;
     RD_RUN(r, rc, rd_eval_flag(c, RS_MAXSET, 1, keys, 2, args, CRUMB_OK));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 static crumb_err rd_revoke_family(crumb_store *s, const crumb_store_id *family, int64_t until,
@@ -1158,7 +1191,7 @@ static crumb_err rd_revoke_family(crumb_store *s, const crumb_store_id *family, 
     const char *args[3] = {u, nw, ttl};
     crumb_err rc;
     RD_RUN(r, rc, rd_eval_flag(c, RS_FREVOKE, 1, keys, 3, args, CRUMB_OK));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 /* revoke_device on c: WATCH the user and devices keys, keep the later
@@ -1236,7 +1269,7 @@ static crumb_err rd_revoke_device(crumb_store *s, const char *tenant, const char
     rd_user_key(r, dk, RK_DEVICES, tenant, user);
     crumb_err rc;
     RD_RUN(r, rc, rd_revoke_device_on(c, uk, dk, device, until, now));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 static crumb_err rd_revoke_user(crumb_store *s, const char *tenant, const char *user,
@@ -1257,7 +1290,7 @@ static crumb_err rd_revoke_user(crumb_store *s, const char *tenant, const char *
     const char *args[4] = {b, ex, u, ttl};
     crumb_err rc;
     RD_RUN(r, rc, rd_eval_flag(c, RS_UREVOKE, 1, keys, 4, args, CRUMB_OK));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 /* revoke_all on c: raise the global not-before (never lowers it). */
@@ -1278,7 +1311,7 @@ static crumb_err rd_revoke_all(crumb_store *s, int64_t before, int64_t now)
     (void)now;
     crumb_err rc;
     RD_RUN(r, rc, rd_revoke_all_on(r, c, before));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 /* check on c: one pipelined round trip (GET/HMGET of the global, session,
@@ -1468,7 +1501,7 @@ static crumb_err rd_family_advance(crumb_store *s, const crumb_store_id *family,
         return CRUMB_E_INVALID;
     crumb_err rc;
     RD_RUN(r, rc, rd_family_advance_on(r, c, family, expected, new_gen, until, now, current));
-    return rc;
+    return rd_publish(r, rc);
 }
 
 /* ==== Methods: devices and the session index (WATCH + model.h) ============ */
@@ -1676,7 +1709,7 @@ static crumb_err rd_device_set_trust(crumb_store *s, const char *tenant, const c
         trust > CRUMB_TRUST_REVOKED)
         return CRUMB_E_INVALID;
     rd_uargs a = {.op = UOP_TRUST, .device = device, .trust = trust, .now = now};
-    return rd_user_run((rd_store *)s, tenant, user, 1, &a);
+    return rd_publish((rd_store *)s, rd_user_run((rd_store *)s, tenant, user, 1, &a));
 }
 
 static crumb_err rd_device_delete(crumb_store *s, const char *tenant, const char *user,
@@ -1685,7 +1718,7 @@ static crumb_err rd_device_delete(crumb_store *s, const char *tenant, const char
     if (!rd_user_args(&tenant, user) || device == NULL)
         return CRUMB_E_INVALID;
     rd_uargs a = {.op = UOP_DELETE, .device = device};
-    return rd_user_run((rd_store *)s, tenant, user, 1, &a);
+    return rd_publish((rd_store *)s, rd_user_run((rd_store *)s, tenant, user, 1, &a));
 }
 
 static crumb_err rd_index_put(crumb_store *s, const char *tenant, const char *user,
@@ -1862,7 +1895,101 @@ static crumb_err rd_sweep(crumb_store *s, int64_t now, const crumb_store_retenti
     RD_RUN(r, rc, (memset(&sa.c, 0, sizeof sa.c), rd_scan(r, c, rd_sweep_key, &sa)));
     if (counts)
         *counts = sa.c;
-    return rc;
+    return rd_publish(r, rc);
+}
+
+static const crumb_store_methods rd_methods;
+
+/* ==== Pub/sub invalidation of caches ===================================== */
+
+/* Sleep ms milliseconds in small steps, returning early if asked to stop. */
+static void rd_sub_nap(rd_store *r, int64_t ms)
+{
+    for (int64_t t = 0; t < ms && !atomic_load(&r->sub_stop); t += 20) {
+        struct timespec ts = {0, 20 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Subscriber thread: (re)connect, SUBSCRIBE, flush the cache (messages may
+ * have been missed while disconnected), then flush on every message. */
+static void *rd_sub_main(void *arg)
+{
+    rd_store *r = arg;
+    while (!atomic_load(&r->sub_stop)) {
+        redisContext *ctx = r->url.path[0]
+                                ? redisConnectUnixWithTimeout(r->url.path, r->conn_tv)
+                                : redisConnectWithTimeout(r->url.host, r->url.port, r->conn_tv);
+        int ok = ctx != NULL && ctx->err == 0;
+        if (ok && !r->url.path[0])
+            redisEnableKeepAlive(ctx);
+        redisReply *x = NULL;
+        if (ok && r->url.pass[0]) {
+            x = r->url.user[0] ? redisCommand(ctx, "AUTH %s %s", r->url.user, r->url.pass)
+                               : redisCommand(ctx, "AUTH %s", r->url.pass);
+            ok = x != NULL && x->type != REDIS_REPLY_ERROR;
+            if (x)
+                freeReplyObject(x);
+        }
+        if (ok) {
+            x = redisCommand(ctx, "SUBSCRIBE %s", r->channel);
+            ok = x != NULL && x->type == REDIS_REPLY_ARRAY;
+            if (x)
+                freeReplyObject(x);
+        }
+        pthread_mutex_lock(&r->sub_lock);
+        if (ok && !atomic_load(&r->sub_stop))
+            r->sub_ctx = ctx;
+        else
+            ok = 0;
+        pthread_mutex_unlock(&r->sub_lock);
+        crumb_store_cache_invalidate(r->sub_cache);
+        while (ok) {
+            void *v = NULL;
+            if (redisGetReply(ctx, &v) != REDIS_OK)
+                break;
+            freeReplyObject(v);
+            crumb_store_cache_invalidate(r->sub_cache);
+        }
+        pthread_mutex_lock(&r->sub_lock);
+        r->sub_ctx = NULL;
+        pthread_mutex_unlock(&r->sub_lock);
+        if (ctx)
+            redisFree(ctx);
+        crumb_store_cache_invalidate(r->sub_cache);
+        rd_sub_nap(r, r->retry_ms);
+    }
+    return NULL;
+}
+
+/* Stop and join the subscriber thread, if any. */
+static void rd_sub_stop(rd_store *r)
+{
+    if (!r->sub_running)
+        return;
+    atomic_store(&r->sub_stop, 1);
+    pthread_mutex_lock(&r->sub_lock);
+    if (r->sub_ctx != NULL)
+        shutdown(r->sub_ctx->fd, SHUT_RDWR); /* wakes the blocking read */
+    pthread_mutex_unlock(&r->sub_lock);
+    pthread_join(r->sub_thread, NULL);
+    r->sub_running = 0;
+}
+
+/* see crumb_store.h */
+crumb_err crumb_store_redis_subscribe(crumb_store *redis, crumb_store *cache)
+{
+    if (redis == NULL || cache == NULL || redis->methods != &rd_methods)
+        return CRUMB_E_INVALID;
+    rd_store *r = (rd_store *)redis;
+    if (r->sub_running)
+        return CRUMB_E_INVALID;
+    r->sub_cache = cache;
+    atomic_store(&r->sub_stop, 0);
+    if (pthread_create(&r->sub_thread, NULL, rd_sub_main, r) != 0)
+        return CRUMB_E_NOMEM;
+    r->sub_running = 1;
+    return CRUMB_OK;
 }
 
 /* ==== Method table and constructor ======================================= */
@@ -1940,9 +2067,14 @@ crumb_err crumb_store_redis_open(crumb_store **out, const crumb_store_redis_conf
     atomic_init(&r->rr, 0u);
     atomic_init(&r->down_until, 0);
     atomic_init(&r->checks, 0u);
+    atomic_init(&r->sub_stop, 0);
+    pthread_mutex_init(&r->sub_lock, NULL);
+    r->publish = !c.no_publish;
+    snprintf(r->channel, sizeof r->channel, "%sinvalidate", r->prefix);
     r->npool = c.pool_size ? c.pool_size : 4u;
     r->pool = crumb__calloc(r->npool, sizeof *r->pool);
     if (r->pool == NULL) {
+        pthread_mutex_destroy(&r->sub_lock);
         crumb__free(r);
         return CRUMB_E_NOMEM;
     }

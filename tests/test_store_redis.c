@@ -3,7 +3,8 @@
  * test starts on a random free loopback port in a temp dir (no persistence,
  * removed at the end): conformance suite, URL forms (TCP, unix socket,
  * password, database), atomic family advance across processes, two
- * processes seeing each other's revocations, bounded indexes, key names
+ * processes seeing each other's revocations (directly, and through a
+ * long-TTL cache invalidated by pub/sub), bounded indexes, key names
  * without raw user ids, and failure handling (server stopped: BACKEND;
  * server frozen: TIMEOUT; fail-open; recovery after restart).
  * Skips (exit 0) when built without hiredis or when redis-server is absent.
@@ -531,6 +532,102 @@ static void test_two_processes(void)
     crumb_store_close(s);
 }
 
+/* Number of subscribers of channel on the test server (-1 on error). */
+static long long numsub(const char *channel)
+{
+    redisContext *c = raw_conn();
+    if (c == NULL)
+        return -1;
+    redisReply *x = redisCommand(c, "PUBSUB NUMSUB %s", channel);
+    long long n = -1;
+    if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+        x->element[1]->type == REDIS_REPLY_INTEGER)
+        n = x->element[1]->integer;
+    if (x)
+        freeReplyObject(x);
+    redisFree(c);
+    return n;
+}
+
+/* A server with a long-lived cache in front of Redis sees another server's
+ * revocation at once through pub/sub, not after the cache TTL. */
+static void test_cache_pubsub(void)
+{
+    crumb_store_redis_config cfg = {.url = url, .prefix = "ps:"};
+    int64_t now = now_s();
+    int go[2], done[2];
+    CHECK_INT(pipe(go), 0);
+    CHECK_INT(pipe(done), 0);
+    pid_t kid = fork();
+    if (kid == 0) {
+        close(go[1]);
+        close(done[0]);
+        crumb_store *rs = NULL, *cs = NULL;
+        crumb_store_cache_config cc = {.ttl = 3600, .own_inner = 1};
+        if (crumb_store_redis_open(&rs, &cfg) != CRUMB_OK ||
+            crumb_store_cache_open(&cs, rs, &cc) != CRUMB_OK ||
+            crumb_store_redis_subscribe(rs, cs) != CRUMB_OK)
+            _exit(2);
+        crumb_store_key k = key_n(9);
+        crumb_store_check_req q = {&k, NULL, 1, NULL, NULL, NULL, now - 10, now};
+        crumb_store_check_res r;
+        int rc = 0;
+        char c;
+        for (int i = 0; i < 300 && numsub("ps:invalidate") < 1; i++)
+            usleep(10000); /* subscribed (the subscriber flushes once on connect) */
+        usleep(50000);
+        for (int i = 0; i < 3; i++) /* cached from now on */
+            if (crumb_store_check(cs, &q, &r) != CRUMB_OK)
+                rc = 3;
+        if (write(done[1], "r", 1) != 1 || read(go[0], &c, 1) != 1) /* parent revokes */
+            _exit(4);
+        crumb_err e = CRUMB_OK;
+        for (int i = 0; i < 300 && e == CRUMB_OK; i++) { /* up to 3 s */
+            e = crumb_store_check(cs, &q, &r);
+            if (e == CRUMB_OK)
+                usleep(10000);
+        }
+        if (rc == 0 && e != CRUMB_E_REVOKED)
+            rc = 5;
+        crumb_store_stats st;
+        if (rc == 0 && (crumb_store_stats_get(cs, &st) != CRUMB_OK || st.checks < 4))
+            rc = 6;
+        crumb_store_close(cs); /* also closes rs and stops its subscriber */
+        _exit(rc);
+    }
+    close(go[0]);
+    close(done[1]);
+    crumb_store *s = open_redis(&cfg);
+    CHECK(s != NULL);
+    char c;
+    CHECK_INT(read(done[0], &c, 1), 1);
+    for (int i = 0; i < 300 && numsub("ps:invalidate") < 1; i++)
+        usleep(10000);
+    CHECK_INT(numsub("ps:invalidate"), 1);
+    crumb_store_key k = key_n(9);
+    struct timeval t0, t1;
+    gettimeofday(&t0, NULL);
+    if (s)
+        CHECK_OK(crumb_store_revoke_session(s, &k, now + 600, now));
+    CHECK_INT(write(go[1], "g", 1), 1);
+    int st = -1;
+    waitpid(kid, &st, 0);
+    gettimeofday(&t1, NULL);
+    CHECK(WIFEXITED(st));
+    CHECK_INT(WEXITSTATUS(st), 0);
+    printf("pub/sub: other process's cache saw the revocation within %ld ms\n",
+           (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000));
+    /* misuse */
+    crumb_store *m = NULL;
+    CHECK_OK(crumb_store_memory_open(&m, NULL));
+    CHECK_INT(crumb_store_redis_subscribe(m, m), CRUMB_E_INVALID);
+    CHECK_INT(crumb_store_redis_subscribe(s, NULL), CRUMB_E_INVALID);
+    crumb_store_close(m);
+    close(go[1]);
+    close(done[0]);
+    crumb_store_close(s);
+}
+
 /* Poll health until OK or ~5 s pass; returns the last code. */
 static crumb_err wait_healthy(crumb_store *s)
 {
@@ -641,6 +738,7 @@ int main(void)
     test_bounds();
     test_atomic_across_processes();
     test_two_processes();
+    test_cache_pubsub();
     test_failure();
     srv_cleanup();
     return check_done("test_store_redis");

@@ -65,12 +65,12 @@ HIREDIS_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
 HIREDIS_LIBS ?= $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null || echo -lhiredis)
 REDIS_CFLAGS = -DCRUMB_HAVE_REDIS=1 $(HIREDIS_CFLAGS)
 REDIS_LIBS = $(HIREDIS_LIBS)
-LIB_SRC = $(wildcard lib/*.c) $(wildcard stores/*.c)
 else
+# without hiredis stores/redis.c builds stubs returning CRUMB_E_UNAVAILABLE
 REDIS_CFLAGS = -DCRUMB_HAVE_REDIS=0
 REDIS_LIBS =
-LIB_SRC = $(wildcard lib/*.c) $(filter-out stores/redis.c,$(wildcard stores/*.c))
 endif
+LIB_SRC = $(wildcard lib/*.c) $(wildcard stores/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SUPPORT_SRC = $(filter-out tests/test_%.c,$(wildcard tests/*.c))
 TEST_SUPPORT_OBJ = $(TEST_SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)

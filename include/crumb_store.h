@@ -587,7 +587,7 @@ typedef struct crumb_store_file_config {
 CRUMB_EXPORT crumb_err crumb_store_file_open(crumb_store **out, const char *dir,
                                              const crumb_store_file_config *cfg) CRUMB_WUR;
 
-/* ==== Redis store (built when CRUMB_HAVE_REDIS; docs/REDIS.md) ========== */
+/* ==== Redis store (docs/REDIS.md) ======================================= */
 
 /* Redis store (several servers sharing one Redis). All fields: 0 = default. */
 typedef struct crumb_store_redis_config {
@@ -614,12 +614,13 @@ typedef struct crumb_store_redis_config {
  * Open a Redis store (hiredis). Connects one connection at once (so a bad
  * URL, password or database shows here); the pool reconnects after errors
  * and server restarts. Thread-safe; after fork() the child must open its own
- * store. Only in builds with CRUMB_HAVE_REDIS (make REDIS=on|auto).
+ * store. Built without hiredis (make REDIS=off) it returns
+ * CRUMB_E_UNAVAILABLE.
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  cfg  NULL for defaults
  * @return CRUMB_OK, CRUMB_E_INVALID (bad URL, prefix or limits),
  *         CRUMB_E_BACKEND (unreachable, AUTH/SELECT refused),
- *         CRUMB_E_TIMEOUT, CRUMB_E_NOMEM
+ *         CRUMB_E_TIMEOUT, CRUMB_E_NOMEM, CRUMB_E_UNAVAILABLE (no hiredis)
  */
 CRUMB_EXPORT crumb_err crumb_store_redis_open(crumb_store **out,
                                               const crumb_store_redis_config *cfg) CRUMB_WUR;
@@ -634,7 +635,8 @@ CRUMB_EXPORT crumb_err crumb_store_redis_open(crumb_store **out,
  * until then (open the cache with own_inner = 1 over this store and close
  * only the cache). One subscription per store.
  * @return CRUMB_OK, CRUMB_E_INVALID (not a Redis store, NULL cache, already
- *         subscribed), CRUMB_E_NOMEM (thread not started)
+ *         subscribed), CRUMB_E_NOMEM (thread not started),
+ *         CRUMB_E_UNAVAILABLE (no hiredis)
  */
 CRUMB_EXPORT crumb_err crumb_store_redis_subscribe(crumb_store *redis,
                                                    crumb_store *cache) CRUMB_WUR;

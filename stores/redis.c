@@ -3,10 +3,35 @@
  * keys under one prefix, atomic updates through Lua scripts or WATCH/MULTI,
  * expiry through Redis TTLs, a small pool of blocking connections with
  * timeouts and reconnect, and errors mapped to CRUMB_E_BACKEND/TIMEOUT.
- * Key layout and semantics: docs/REDIS.md.
+ * Key layout and semantics: docs/REDIS.md. Without hiredis
+ * (CRUMB_HAVE_REDIS 0) only stubs returning CRUMB_E_UNAVAILABLE are built.
  */
 #include "crumb_store.h"
 #include "internal.h"
+
+#if !CRUMB_HAVE_REDIS
+
+/* Built without hiredis (make REDIS=off): the API exists and says so. */
+
+/* see crumb_store.h */
+crumb_err crumb_store_redis_open(crumb_store **out, const crumb_store_redis_config *cfg)
+{
+    (void)cfg;
+    if (out != NULL)
+        *out = NULL;
+    return out == NULL ? CRUMB_E_INVALID : CRUMB_E_UNAVAILABLE;
+}
+
+/* see crumb_store.h */
+crumb_err crumb_store_redis_subscribe(crumb_store *redis, crumb_store *cache)
+{
+    (void)redis;
+    (void)cache;
+    return CRUMB_E_UNAVAILABLE;
+}
+
+#else
+
 #include "model.h"
 
 #include <hiredis/hiredis.h>
@@ -2092,3 +2117,5 @@ crumb_err crumb_store_redis_open(crumb_store **out, const crumb_store_redis_conf
     *out = &r->base;
     return CRUMB_OK;
 }
+
+#endif /* CRUMB_HAVE_REDIS */

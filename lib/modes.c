@@ -334,11 +334,23 @@ crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
         s->loaded_gen = s->p.generation;
     }
     if (!s->has_dev) {
-        crumb_err rc = ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
-        if (rc != CRUMB_OK)
-            return rc;
-        s->has_dev = 1;
+        /* the device cookie is missing: a session remembers its device in
+         * the payload's device field, so a client that drops the device
+         * cookie does not register a new device on every save */
+        if (s->p.device_len == 2 * CRUMB_STORE_IDBYTES &&
+            from_hex(s->dev_id, CRUMB_STORE_IDBYTES, s->p.device) == 0) {
+            s->has_dev = 1;
+        } else {
+            crumb_err rc = ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
+            if (rc != CRUMB_OK)
+                return rc;
+            s->has_dev = 1;
+        }
         s->dev_new = 1;
+    }
+    if (s->p.device_len == 0) {
+        to_hex(s->p.device, s->dev_id, CRUMB_STORE_IDBYTES);
+        s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
     }
     return CRUMB_OK;
 }
@@ -371,6 +383,10 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
         memcpy(sig.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
         int written = 0;
         rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
+        if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
+            crumb_codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+            rc = CRUMB_OK;
+        }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
             session_key(ctx, s->p.sid, &info.session);

@@ -276,8 +276,34 @@ static void test_server_records(crumb_keyring *kr, crumb_store *st, int mode, in
     crumb_ctx_free(ctx);
 }
 
+/* A client that drops the device cookie keeps one device (the session
+ * remembers it) and its saves never fail on the store's device limit. */
+static void test_no_device_cookie(crumb_keyring *kr, crumb_store *st)
+{
+    crumb_ctx *ctx = make_ctx(kr, st, CRUMB_MODE_STATELESS_STORE, CRUMB_SIZE_ERROR);
+    struct jar a = {0};
+    crumb_device_entry de[8];
+    size_t n = 0;
+    login(ctx, &a, "erin");
+    for (int i = 0; i < 80; i++) {
+        struct jar only = a;
+        only.n = 1; /* the session cookie only */
+        fake_now += 61; /* past the sighting throttle */
+        crumb_session *s = begin(ctx, &only, CRUMB_OK);
+        CHECK_OK(crumb_session_set(s, "i", &i, sizeof i));
+        end(s, &only, CRUMB_OK);
+        memcpy(a.values[0], only.values[0], sizeof a.values[0]);
+    }
+    crumb_session *s = begin(ctx, &a, CRUMB_OK);
+    CHECK_OK(crumb_session_devices(s, de, 8, &n));
+    CHECK_INT(n, 1);
+    end(s, &a, CRUMB_OK);
+    crumb_ctx_free(ctx);
+}
+
 static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
 {
+    test_no_device_cookie(kr, st);
     printf("store: %s\n", name);
     for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
         test_revocation(kr, st, mode);

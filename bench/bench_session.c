@@ -1,0 +1,138 @@
+/*
+ * bench_session.c - one request's session work (load a cookie, change a
+ * value, save) per mode, beside a bare crumb_open of the same token in the
+ * same run as the baseline. Prints medians of several runs.
+ */
+#include "crumb.h"
+#include "crumb_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUNS 5
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static char header[8192];
+static crumb_ctx *ctx;
+static int reseal;
+
+/* One request: load, (optionally) change, save. */
+static void request(void)
+{
+    crumb_session *s = NULL;
+    const char *const *lines;
+    size_t n;
+    crumb_err rc = crumb_session_load(ctx, header, &s);
+    if (rc != CRUMB_OK) {
+        fprintf(stderr, "load: %s\n", crumb_strerror(rc));
+        abort();
+    }
+    if (reseal && (rc = crumb_session_set(s, "n", "x", 1)) != CRUMB_OK)
+        fprintf(stderr, "set: %s\n", crumb_strerror(rc)), abort();
+    if ((rc = crumb_session_save(s, &lines, &n)) != CRUMB_OK)
+        fprintf(stderr, "save: %s\n", crumb_strerror(rc)), abort();
+    crumb_session_free(s);
+}
+
+static uint8_t pt[8192];
+static void bare_open(void)
+{
+    const char *tok = strchr(header, '=') + 1, *end = strchr(tok, ';');
+    size_t n, tl = end ? (size_t)(end - tok) : strlen(tok);
+    if (crumb_open(crumb_ctx_codec(ctx), pt, sizeof pt, &n, tok, tl, NULL) != CRUMB_OK)
+        abort();
+}
+
+static double measure(void (*fn)(void))
+{
+    double r[RUNS];
+    for (int k = 0; k < RUNS; k++) {
+        long n = 0;
+        double t0 = now_s(), t;
+        do {
+            for (int i = 0; i < 64; i++)
+                fn();
+            n += 64;
+        } while ((t = now_s() - t0) < 0.3);
+        r[k] = (double)n / t;
+    }
+    qsort(r, RUNS, sizeof r[0], cmp_d);
+    return r[RUNS / 2];
+}
+
+/* Make a logged-in session with a few values and keep its cookie header. */
+static void setup(crumb_keyring *kr, int mode, crumb_store *st)
+{
+    crumb_ctx_config c = {.cookie_name = "sid", .insecure = 1, .mode = mode, .store = st};
+    crumb_session *s;
+    const char *const *lines;
+    size_t n;
+    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(ctx, NULL, &s) ||
+        crumb_session_rotate(s) || crumb_session_set_user(s, "alice@example.com", 17) ||
+        crumb_session_set(s, "cart", "3 items", 7) || crumb_session_set(s, "theme", "dark", 4) ||
+        crumb_session_save(s, &lines, &n))
+        abort();
+    size_t o = 0;
+    header[0] = 0;
+    for (size_t i = 0; i < n; i++) { /* the session cookie first, then sid.d */
+        const char *semi = strchr(lines[i], ';');
+        o += (size_t)snprintf(header + o, sizeof header - o, "%s%.*s", o ? "; " : "",
+                              (int)(semi - lines[i]), lines[i]);
+    }
+    crumb_session_free(s);
+}
+
+int main(void)
+{
+    uint8_t key[32];
+    crumb_keyring *kr;
+    crumb_store *mem, *file;
+    char dir[] = "/tmp/crumb-bench-XXXXXX";
+    if (crumb_key_generate(key) || crumb_keyring_new(&kr) ||
+        crumb_keyring_add(kr, 1, CRUMB_KEY_PRIMARY, key) || crumb_store_memory_open(&mem, NULL) ||
+        !mkdtemp(dir) || crumb_store_file_open(&file, dir, NULL))
+        return 1;
+    struct {
+        const char *name;
+        int mode;
+        crumb_store *st;
+    } modes[] = {{"stateless", CRUMB_MODE_STATELESS, NULL},
+                 {"stateless+memory", CRUMB_MODE_STATELESS_STORE, mem},
+                 {"stateless+file", CRUMB_MODE_STATELESS_STORE, file},
+                 {"server+memory", CRUMB_MODE_SERVER, mem}};
+    printf("%-18s %14s %14s %14s %8s\n", "mode", "load+save/s", "load+set+save/s",
+           "bare open/s", "cookie");
+    for (size_t i = 0; i < sizeof modes / sizeof modes[0]; i++) {
+        setup(kr, modes[i].mode, modes[i].st);
+        reseal = 0;
+        double a = measure(request);
+        reseal = 1;
+        double b = modes[i].st == file ? 0 : measure(request); /* file puts fsync */
+        double o = measure(bare_open);
+        const char *semi = strchr(header, ';');
+        printf("%-18s %14.0f %14.0f %14.0f %8zu\n", modes[i].name, a, b, o,
+               semi ? (size_t)(semi - header) : strlen(header));
+        crumb_ctx_free(ctx);
+    }
+    crumb_store_close(mem);
+    crumb_store_close(file);
+    crumb_keyring_free(kr);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

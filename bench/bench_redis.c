@@ -1,7 +1,8 @@
 /*
  * bench_redis.c - Redis store throughput: check (session + family + user +
  * device rules, one pipelined round trip), get and put of a 200-byte
- * record, single-threaded and with 4 threads sharing one store, beside
+ * record, single-threaded and with 4 threads sharing one store, the same
+ * check answered by the cache wrapper (stores/cache.c), beside
  * `redis-benchmark -t get,set -n 100000 -q` (the ceiling) from the same run
  * against the same server. Uses CRUMB_REDIS_URL if set (redis-benchmark is
  * then skipped), else starts a private redis-server on a random loopback
@@ -200,17 +201,35 @@ int main(void)
         double four = measure(ops[i].op, THREADS);
         printf("%-28s %12.0f %12.0f\n", ops[i].name, one, four);
     }
+    /* the same checks through a process-local cache (1000 distinct
+     * requests per thread, all hits after the first pass) */
+    crumb_store *redis = store, *cache = NULL;
+    crumb_store_cache_config cc = {.ttl = 3600, .max_entries = 10000};
+    if (crumb_store_cache_open(&cache, redis, &cc) == CRUMB_OK) {
+        store = cache;
+        double one = measure('c', 1);
+        double four = measure('c', THREADS);
+        printf("%-28s %12.0f %12.0f\n", "check via cache (hits)", one, four);
+        crumb_store_close(cache);
+        store = redis;
+    }
     crumb_store_close(store);
     if (port > 0) {
         char cmd[160];
         printf("redis-benchmark ceiling (same server, same run):\n");
         fflush(stdout);
-        snprintf(cmd, sizeof cmd, "redis-benchmark -p %d -t get,set -n 100000 -q -c 1 2>&1 | tr '\\r' '\\n' | grep 'per second'", port);
+        snprintf(cmd, sizeof cmd,
+                 "redis-benchmark -p %d -t get,set -n 100000 -q -c 1 2>&1 | "
+                 "tr '\\r' '\\n' | grep 'per second'",
+                 port);
         printf("  -c 1 (one connection, like 1 thread above):\n");
         fflush(stdout);
         if (system(cmd) != 0)
             printf("  (redis-benchmark failed)\n");
-        snprintf(cmd, sizeof cmd, "redis-benchmark -p %d -t get,set -n 100000 -q 2>&1 | tr '\\r' '\\n' | grep 'per second'", port);
+        snprintf(cmd, sizeof cmd,
+                 "redis-benchmark -p %d -t get,set -n 100000 -q 2>&1 | "
+                 "tr '\\r' '\\n' | grep 'per second'",
+                 port);
         printf("  default (50 connections):\n");
         fflush(stdout);
         if (system(cmd) != 0)

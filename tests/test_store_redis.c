@@ -4,13 +4,15 @@
  * removed at the end): conformance suite, URL forms (TCP, unix socket,
  * password, database), atomic family advance across processes, two
  * processes seeing each other's revocations (directly, and through a
- * long-TTL cache invalidated by pub/sub), bounded indexes, key names
+ * long-TTL cache invalidated by pub/sub), threads sharing one store,
+ * allocation failures, bounded indexes, key names
  * without raw user ids, and failure handling (server stopped: BACKEND;
  * server frozen: TIMEOUT; fail-open; recovery after restart).
  * Skips (exit 0) when built without hiredis or when redis-server is absent.
  */
 #include "check.h"
 #include "crumb_store.h"
+#include "internal.h"
 #include "store_conformance.h"
 
 #if !CRUMB_HAVE_REDIS
@@ -30,6 +32,7 @@ int main(void)
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #ifdef __linux__
 #include <sys/prctl.h>
@@ -535,6 +538,100 @@ static void test_two_processes(void)
     crumb_store_close(s);
 }
 
+/* Threads share one store (the connection pool; run under TSan too):
+ * devices, index and records stay consistent. */
+static crumb_store *tshared;
+static int terrors;
+
+static void *worker(void *arg)
+{
+    unsigned t = (unsigned)(size_t)arg;
+    int64_t now = now_s();
+    for (unsigned i = 0; i < 100; i++) {
+        crumb_store_key k = key_n(1000 * t + i);
+        crumb_store_sighting sg = {id_n(t), {1}, "dev", NULL};
+        crumb_store_check_req q = {&k, NULL, 0, "t", "tina", &sg.device, now, now};
+        crumb_store_check_res r;
+        crumb_store_session_info in;
+        memset(&in, 0, sizeof in);
+        in.session = k;
+        in.last_seen = now + i;
+        in.expires_at = now + 600;
+        if (crumb_store_put(tshared, &k, (const uint8_t *)"v", 1, now + 60,
+                            CRUMB_STORE_VERSION_NEW, NULL, now) != CRUMB_OK ||
+            crumb_store_check(tshared, &q, &r) != CRUMB_OK ||
+            crumb_store_device_seen(tshared, "t", "tina", &sg, now + i, NULL) != CRUMB_OK ||
+            crumb_store_index_put(tshared, "t", "tina", &in, now) != CRUMB_OK)
+            __atomic_add_fetch(&terrors, 1, __ATOMIC_RELAXED);
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    crumb_store_redis_config cfg = {.prefix = "thr:", .pool_size = 3, .max_index = 50};
+    tshared = open_redis(&cfg);
+    CHECK(tshared != NULL);
+    if (tshared == NULL)
+        return;
+    pthread_t th[4];
+    for (size_t i = 0; i < 4; i++)
+        CHECK_INT(pthread_create(&th[i], NULL, worker, (void *)i), 0);
+    for (size_t i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    CHECK_INT(terrors, 0);
+    crumb_store_device dv[8];
+    crumb_store_session_info ix[64];
+    size_t n = 0;
+    CHECK_OK(crumb_store_device_list(tshared, "t", "tina", dv, 8, &n));
+    CHECK_INT(n, 4); /* no lost device under concurrent WATCH/MULTI */
+    CHECK_OK(crumb_store_index_list(tshared, "t", "tina", ix, 64, &n, now_s()));
+    CHECK_INT(n, 50); /* bounded by max_index */
+    crumb_store_close(tshared);
+}
+
+/* Allocation failures inside the store: a clear CRUMB_E_NOMEM, never a
+ * crash or a leak (ASan), and the store works again afterwards. */
+static void test_alloc_failures(void)
+{
+    int64_t now = now_s();
+    for (long n = 1; n < 6; n++) {
+        crumb_store_redis_config cfg = {.url = url, .prefix = "nomem:"};
+        crumb_store *s = NULL;
+        crumb__alloc_fail_at(n, 0);
+        crumb_err e = crumb_store_redis_open(&s, &cfg);
+        crumb__alloc_fail_at(0, 0);
+        if (e != CRUMB_OK) {
+            CHECK_INT(e, CRUMB_E_NOMEM);
+            CHECK(s == NULL);
+        }
+        crumb_store_close(s);
+    }
+    crumb_store_redis_config cfg = {.prefix = "nomem2:"};
+    crumb_store *s = open_redis(&cfg);
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    crumb_store_sighting sg = {id_n(1), {1}, "x", NULL};
+    CHECK_OK(crumb_store_device_seen(s, "t", "u", &sg, now, NULL));
+    crumb__alloc_fail_at(1, 1);
+    sg.device = id_n(2);
+    crumb_err e1 = crumb_store_device_seen(s, "t", "u", &sg, now, NULL);
+    crumb_store_device d[4];
+    size_t n = 0;
+    crumb_err e2 = crumb_store_device_list(s, "t", "u", d, 4, &n);
+    crumb_store_sweep_counts c;
+    crumb_err e3 = crumb_store_sweep(s, now, NULL, &c);
+    crumb__alloc_fail_at(0, 0);
+    CHECK_INT(e1, CRUMB_E_NOMEM);
+    CHECK_INT(e2, CRUMB_E_NOMEM);
+    CHECK(e3 == CRUMB_OK || e3 == CRUMB_E_NOMEM);
+    CHECK_OK(crumb_store_device_list(s, "t", "u", d, 4, &n));
+    CHECK_INT(n, 1); /* the failed sighting wrote nothing */
+    CHECK_OK(crumb_store_device_seen(s, "t", "u", &sg, now, NULL));
+    crumb_store_close(s);
+}
+
 /* Number of subscribers of channel on the test server (-1 on error). */
 static long long numsub(const char *channel)
 {
@@ -741,6 +838,8 @@ int main(void)
     test_bounds();
     test_atomic_across_processes();
     test_two_processes();
+    test_threads();
+    test_alloc_failures();
     test_cache_pubsub();
     test_failure();
     srv_cleanup();

@@ -30,6 +30,7 @@ int main(void)
 
 #include <hiredis/hiredis.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -168,16 +169,23 @@ static void srv_stop(void)
     S.pid = 0;
 }
 
-/* Stop the server and remove the temp dir. */
+/* Stop the server and remove the temp dir with whatever is in it. */
 static void srv_cleanup(void)
 {
     srv_stop();
-    unlink(S.sock);
-    unlink(S.log);
-    char p[128];
-    snprintf(p, sizeof p, "%s/dump.rdb", S.dir);
-    unlink(p);
-    rmdir(S.dir);
+    DIR *d = opendir(S.dir);
+    struct dirent *de;
+    while (d != NULL && (de = readdir(d)) != NULL) {
+        char p[512];
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", S.dir, de->d_name);
+        unlink(p);
+    }
+    if (d != NULL)
+        closedir(d);
+    if (rmdir(S.dir) != 0)
+        fprintf(stderr, "%s:%d: could not remove %s\n", __FILE__, __LINE__, S.dir);
 }
 
 /* ==== helpers ============================================================ */

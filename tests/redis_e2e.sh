@@ -27,7 +27,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-rand_port() { awk -v s="$$$1$(date +%N)" 'BEGIN { srand(s % 1000003); print 20000 + int(rand() * 40000) }'; }
+rand_port() { echo $((20000 + $(od -An -N2 -tu2 /dev/urandom) % 40000)); }
 
 # redis-server on a random port, retried when taken
 tries=0

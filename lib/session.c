@@ -635,7 +635,13 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
         !(flags & CRUMB_FLAG_REFERENCE))
         rc = try_deflate(&pt, &tmp, &len, &flags);
 
-    int64_t max_age = c->browser_session ? -1 : s->p.expires_at - now;
+    /* the cookie lives as long as the session can: never past the absolute
+     * lifetime, whatever expires_at says (it may come from an older, longer
+     * configuration) */
+    int64_t exp = s->p.expires_at, cap = sat_add(s->p.issued_at, c->absolute_lifetime);
+    if (cap < exp)
+        exp = cap;
+    int64_t max_age = c->browser_session ? -1 : exp - now;
     if (max_age < -1)
         max_age = 0;
     size_t base = base_line_len(ctx, max_age, now), tok_len = 0, n = 1;

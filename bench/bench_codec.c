@@ -7,6 +7,7 @@
  * runs only OP (seal1 open1 seal2 open2 seal3 open3 naive-open naive-seal)
  * N times; per-op cost = (cost(N) - cost(0)) / N.
  */
+#include "bench.h"
 #include "crumb.h"
 
 #include <mbedtls/base64.h>
@@ -24,19 +25,6 @@ static uint8_t pt[PAYLOAD], out[4096], key[32];
 static char tok[4096];
 static size_t tok_len;
 static crumb_codec *codecs[4];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* ---- operations ---- */
 static char naive_tok[4096];

@@ -8,6 +8,7 @@
  * then skipped), else starts a private redis-server on a random loopback
  * port. Prints "SKIP" and exits 0 without hiredis or redis-server.
  */
+#include "bench.h"
 #include "crumb_store.h"
 
 #include <stdio.h>
@@ -37,13 +38,6 @@ int main(void)
 static crumb_store *store;
 static int64_t T;
 static uint8_t data[200];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One operation of kind op ('c' check, 'g' get, 'p' put) on record i. */
 static int one_op(int op, unsigned i)

@@ -3,6 +3,7 @@
  * value, save) per mode, beside a bare crumb_open of the same token in the
  * same run as the baseline. Prints medians of several runs.
  */
+#include "bench.h"
 #include "crumb.h"
 #include "crumb_store.h"
 
@@ -13,19 +14,6 @@
 #include <unistd.h>
 
 #define RUNS 5
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static char header[8192];
 static crumb_ctx *ctx;

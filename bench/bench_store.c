@@ -4,6 +4,7 @@
  * of a small file. `bench_store OP STORE N` runs only the measured loop
  * (function bench_loop) for callgrind instruction counts.
  */
+#include "bench.h"
 #include "crumb_store.h"
 
 #include <fcntl.h>
@@ -82,19 +83,6 @@ static void setup(const char *store, const char *dir)
     if (fd < 0 || write(fd, data, sizeof data) != (ssize_t)sizeof data)
         exit(1);
     close(fd);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Median ops/s over 5 runs of n operations. */

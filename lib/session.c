@@ -642,6 +642,8 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
     if (cap < exp)
         exp = cap;
     int64_t max_age = c->browser_session ? -1 : exp - now;
+    if (max_age > 400 * 86400)
+        max_age = 400 * 86400; /* browsers cap cookie lifetimes at 400 days */
     if (max_age < -1)
         max_age = 0;
     size_t base = base_line_len(ctx, max_age, now), tok_len = 0, n = 1;

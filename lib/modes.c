@@ -28,20 +28,7 @@ crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr)
     if (snprintf(dev_name, sizeof dev_name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX) >=
         (int)sizeof dev_name)
         return CRUMB_E_INVALID;
-    crumb_codec_config cc = {
-        .cookie_name = dev_name,
-        .purpose = "device",
-        .audience = ctx->audience,
-        .accept_suites = c->accept_suites,
-        .seal_suite = c->seal_suite,
-        .log = c->log,
-        .log_ctx = c->log_ctx,
-        .random = c->random,
-        .random_ctx = c->random_ctx,
-        .clock = c->clock,
-        .clock_ctx = c->clock_ctx,
-    };
-    if ((rc = crumb_codec_new(&ctx->dev_codec, kr, &cc)) != CRUMB_OK)
+    if ((rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec)) != CRUMB_OK)
         return rc;
     /* The store key: keyed hashes of session ids must stay stable across key
      * rotation, so an explicit store_secret is preferred; otherwise derive it
@@ -102,13 +89,6 @@ static int from_hex(uint8_t *b, size_t n, const char *s)
         b[i / 2] = (uint8_t)(i % 2 ? (b[i / 2] | v) : v << 4);
     }
     return 0;
-}
-
-/* Random bytes from the context's source. */
-static crumb_err ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
-{
-    crumb_random_fn *rng = ctx->cfg.random ? ctx->cfg.random : crumb__random_os;
-    return rng(ctx->cfg.random_ctx, buf, n) == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
 }
 
 /* 1 if needle occurs in hay. */
@@ -341,7 +321,7 @@ crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
             from_hex(s->dev_id, CRUMB_STORE_IDBYTES, s->p.device) == 0) {
             s->has_dev = 1;
         } else {
-            crumb_err rc = ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
+            crumb_err rc = crumb__ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
             if (rc != CRUMB_OK)
                 return rc;
             s->has_dev = 1;

@@ -44,12 +44,33 @@ static int dup_str(char **dst, const char *src)
     return 0;
 }
 
-/* Fill buf with random bytes from the configured source. */
-static crumb_err get_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
+/* see session.h */
+crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
 {
     int rc = ctx->cfg.random ? ctx->cfg.random(ctx->cfg.random_ctx, buf, n)
                              : crumb__random_os(NULL, buf, n);
     return rc == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
+}
+
+/* see session.h */
+crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
+                           const char *purpose, crumb_codec **out)
+{
+    const crumb_ctx_config *c = &ctx->cfg;
+    crumb_codec_config cc = {
+        .cookie_name = cookie_name,
+        .purpose = purpose,
+        .audience = ctx->audience,
+        .accept_suites = c->accept_suites,
+        .seal_suite = c->seal_suite,
+        .log = c->log,
+        .log_ctx = c->log_ctx,
+        .random = c->random,
+        .random_ctx = c->random_ctx,
+        .clock = c->clock,
+        .clock_ctx = c->clock_ctx,
+    };
+    return crumb_codec_new(out, kr, &cc);
 }
 
 /* Log a reason through the codec's callback. */
@@ -145,20 +166,7 @@ crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ct
 
     crumb_err rc = crumb_cookie_check(&ctx->attrs);
     if (rc == CRUMB_OK) {
-        crumb_codec_config cc = {
-            .cookie_name = ctx->name,
-            .purpose = "session",
-            .audience = ctx->audience,
-            .accept_suites = c.accept_suites,
-            .seal_suite = c.seal_suite,
-            .log = c.log,
-            .log_ctx = c.log_ctx,
-            .random = c.random,
-            .random_ctx = c.random_ctx,
-            .clock = c.clock,
-            .clock_ctx = c.clock_ctx,
-        };
-        rc = crumb_codec_new(&ctx->codec, kr, &cc);
+        rc = crumb__ctx_codec(ctx, kr, ctx->name, "session", &ctx->codec);
     }
     if (rc == CRUMB_OK && c.mode != CRUMB_MODE_STATELESS) {
         ctx->cfg.store_secret = cfg->store_secret;
@@ -212,8 +220,8 @@ static crumb_err make_fresh(crumb_session *s)
     s->p.data = s->data;
     s->fresh = 1;
     s->dirty = s->migrated = s->reseal = 0;
-    crumb_err rc = get_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
-    return rc ? rc : get_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
+    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    return rc ? rc : crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
 }
 
 /* Parse a canonical decimal in [lo, hi] from s[0..n); -1 if not one. */
@@ -345,15 +353,16 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
     }
 
     /* One block, sized from the configuration (never from the request):
-     * token chars | plaintext | inflate output. */
+     * token chars | plaintext. The inflate buffer is taken only for a
+     * deflated token. */
     size_t ptcap = crumb_open_bufsize(ctx->max_token);
-    size_t blk = ctx->max_token + ptcap + c->inflate_max;
+    size_t blk = ctx->max_token + ptcap;
     char *buf = crumb__malloc(blk);
     if (!buf)
         return CRUMB_E_NOMEM;
     char *tok = buf;
     uint8_t *pt = (uint8_t *)buf + ctx->max_token;
-    uint8_t *inf = pt + ptcap;
+    uint8_t *inf = NULL;
     size_t off = 0;
     memcpy(tok, val[0] + skip, vlen[0] - skip);
     off = vlen[0] - skip;
@@ -382,7 +391,9 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
     }
     if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_DEFLATE)) {
         size_t out_len = 0;
-        rc = crumb__inflate(inf, c->inflate_max, &out_len, pt, pt_len, c->inflate_ratio);
+        inf = crumb__malloc(c->inflate_max);
+        rc = inf ? crumb__inflate(inf, c->inflate_max, &out_len, pt, pt_len, c->inflate_ratio)
+                 : CRUMB_E_NOMEM;
         if (rc == CRUMB_OK) {
             body = inf;
             pt_len = out_len;
@@ -419,6 +430,7 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
         rc = adopt(s, &p);
     crumb_wipe(&p, sizeof p);
     wipe_free(buf, blk);
+    wipe_free(inf, inf ? c->inflate_max : 0);
     wipe_free(rec, rec_cap);
     if (rc != CRUMB_OK)
         return rc;
@@ -802,7 +814,7 @@ size_t crumb_session_cookie_size(const crumb_session *s)
 /* see crumb.h */
 crumb_err crumb_session_rotate(crumb_session *s)
 {
-    crumb_err rc = get_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
     if (rc != CRUMB_OK)
         return rc;
     s->p.generation++;

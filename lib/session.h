@@ -53,6 +53,17 @@ struct crumb_session {
     char dev_line[512];        /* Set-Cookie line of a new device cookie */
 };
 
+/* ==== session.c ========================================================= */
+
+/* Random bytes from the context's configured source (or the OS).
+ * @return CRUMB_OK, CRUMB_E_RANDOM */
+crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
+
+/* A codec for this context's suites, audience and hooks, bound to
+ * cookie_name and purpose (the session codec, and modes.c's device codec). */
+crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
+                           const char *purpose, crumb_codec **out);
+
 /* ==== payload.c ========================================================= */
 
 /* Order of data keys: memcmp order, a proper prefix sorts first. */

@@ -81,11 +81,15 @@ int app_config_from_env(app_config *cfg, char *err, size_t errcap)
             cfg->store = APP_STORE_FILE;
         else if (!strcmp(v, "memory"))
             cfg->store = APP_STORE_MEMORY;
+        else if (!strcmp(v, "redis"))
+            cfg->store = APP_STORE_REDIS;
         else {
-            snprintf(err, errcap, "CRUMB_STORE=%s: use file or memory", v);
+            snprintf(err, errcap, "CRUMB_STORE=%s: use file, memory or redis", v);
             return -1;
         }
     }
+    if ((v = getenv("CRUMB_REDIS_URL")) != NULL && *v)
+        cfg->redis_url = v;
     if ((v = getenv("CRUMB_SECURE")) != NULL && *v)
         cfg->secure = !strcmp(v, "1");
     return 0;
@@ -297,15 +301,20 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         goto fail;
 
     if (cfg->mode != CRUMB_MODE_STATELESS) {
+        const char *what = path;
         if (cfg->store == APP_STORE_MEMORY) {
+            what = "memory";
             rc = crumb_store_memory_open(&a->store, NULL);
+        } else if (cfg->store == APP_STORE_REDIS) {
+            what = "redis"; /* not the URL: it may hold a password */
+            crumb_store_redis_config rcfg = {.url = cfg->redis_url};
+            rc = crumb_store_redis_open(&a->store, &rcfg);
         } else {
             snprintf(path, sizeof path, "%s/store", var);
             rc = crumb_store_file_open(&a->store, path, NULL);
         }
         if (rc != CRUMB_OK) {
-            snprintf(err, errcap, "open %s store: %s",
-                     cfg->store == APP_STORE_MEMORY ? "memory" : path, crumb_strerror(rc));
+            snprintf(err, errcap, "open %s store: %s", what, crumb_strerror(rc));
             goto fail;
         }
     }

@@ -16,16 +16,18 @@ typedef struct app app;
 /* Store kinds (app_config.store). */
 #define APP_STORE_FILE 0
 #define APP_STORE_MEMORY 1
+#define APP_STORE_REDIS 2 /* needs a build with hiredis (make REDIS=auto|on) */
 
 typedef struct app_config {
     const char *var_dir; /* "./var": keys, users, store/ (created 0700) */
     int mode;            /* CRUMB_MODE_* (default: CRUMB_MODE_STATELESS_STORE) */
     int store;           /* APP_STORE_* (ignored in CRUMB_MODE_STATELESS) */
+    const char *redis_url; /* CRUMB_REDIS_URL; NULL = redis://127.0.0.1:6379/0 */
     int secure;          /* 1 = served over HTTPS: "__Host-" cookie with Secure */
 } app_config;
 
 /* Fill cfg from the environment: CRUMB_VAR, CRUMB_MODE=server|stateless-store|
- * stateless, CRUMB_STORE=file|memory, CRUMB_SECURE=1. Unset = defaults.
+ * stateless, CRUMB_STORE=file|memory|redis, CRUMB_REDIS_URL, CRUMB_SECURE=1. Unset = defaults.
  * Returns 0, or -1 with a message in err for an unknown value. */
 int app_config_from_env(app_config *cfg, char *err, size_t errcap);
 

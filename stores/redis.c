@@ -380,8 +380,9 @@ static void rd_idx_encode(uint8_t *out, const crumb_store_session_info *x)
 static int rd_idx_decode(crumb_store_session_info *x, const uint8_t *in, size_t n)
 {
     memset(x, 0, sizeof *x);
-    if (n != RD_IDX_BYTES || in[0] != RD_IDX_BLOB_VERSION || in[97] > CRUMB_STORE_LABEL_MAX)
-        return -1;
+    if (n != RD_IDX_BYTES || in[0] != RD_IDX_BLOB_VERSION ||
+        in[RD_IDX_BYTES - 1 - CRUMB_STORE_LABEL_MAX] > CRUMB_STORE_LABEL_MAX)
+        return -1; /* that byte is the label length */
     size_t p = 1;
     memcpy(x->session.b, in + p, 32), p += 32;
     memcpy(x->family.b, in + p, 16), p += 16;

@@ -5,8 +5,10 @@
 # browser 2; "log out others" on B ends browser 1's session on its next
 # request to A, and browser 2 stays signed in on both. The redis-server is
 # private (random loopback port, no persistence, temp dir removed at exit).
-# Prints SKIP and exits 0 when redis-server, curl or the example's Redis
-# support is missing. Run from the repo root after `make check`.
+# Prints SKIP and exits 0 when redis-server or curl is missing, or
+# libcrumb was built without hiredis. Run from the repo root after `make check`.
+# Debugging: KEEP=DIR copies the work directory (server logs, and a
+# redis-cli MONITOR log of every command) to DIR at exit.
 NAME=redis_e2e
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
@@ -22,6 +24,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/crumb-redis-e2e.XXXXXX") || exit 2
 PIDS=
 cleanup() {
     for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    [ -n "$KEEP" ] && cp -r "$WORK" "$KEEP"
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -48,6 +51,7 @@ while :; do
     kill "$RPID" 2>/dev/null; wait "$RPID" 2>/dev/null
 done
 PIDS="$RPID"
+[ -n "$KEEP" ] && { redis-cli -p "$RPORT" monitor >"$WORK/monitor.log" 2>&1 & PIDS="$PIDS $!"; }
 
 export CRUMB_VAR="$WORK/var" CRUMB_MODE=stateless-store CRUMB_STORE=redis \
     CRUMB_REDIS_URL="redis://127.0.0.1:$RPORT/0" HOST=127.0.0.1
@@ -69,8 +73,8 @@ start_server() {
         done
         if [ $up = 1 ]; then PIDS="$PIDS $pid"; return 0; fi
         wait "$pid" 2>/dev/null
-        grep -q "CRUMB_STORE=redis" "$WORK/server-$1.log" &&
-            skip "examples/app.c has no CRUMB_STORE=redis yet ($(head -n 1 "$WORK/server-$1.log"))"
+        grep -q "not available in this build" "$WORK/server-$1.log" &&
+            skip "libcrumb was built without hiredis (make REDIS=off)"
         grep -q "cannot listen" "$WORK/server-$1.log" && continue
         echo "$NAME: FAIL at step \"start $1\": server did not start:" >&2
         cat "$WORK/server-$1.log" >&2; exit 1

@@ -365,6 +365,8 @@ static void group_index(crumb_store *s)
         in[i].last_seen = T0 + 10 * i;
         in[i].expires_at = T0 + 1000 + 100 * i;
         snprintf(in[i].label, sizeof in[i].label, "session %u", i);
+        if (i == 2) /* longest label, every byte above any length field's range */
+            memset(in[i].label, 'z', CRUMB_STORE_LABEL_MAX);
         SC_OK(crumb_store_index_put(s, "t", "alice", &in[i], T0));
     }
     SC_OK(crumb_store_index_list(s, "t", "alice", out, 3, &n, T0 + 30));

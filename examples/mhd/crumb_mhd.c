@@ -185,8 +185,9 @@ int main(void)
         return 1;
     }
     static const char *const modes[] = {"stateless", "stateless-store", "server"};
+    static const char *const stores[] = {"file", "memory", "redis"}; /* APP_STORE_* */
     printf("libcrumb demo (%s mode, %s store) listening on http://%s%s%s:%u/\n",
-           modes[cfg.mode], cfg.mode == 0 ? "no" : cfg.store == APP_STORE_MEMORY ? "memory" : "file",
+           modes[cfg.mode], cfg.mode == 0 ? "no" : stores[cfg.store],
            v6 ? "[" : "", host, v6 ? "]" : "", port);
     if (!cfg.secure)
         printf("plain-HTTP development cookie (no Secure flag); behind TLS set CRUMB_SECURE=1\n");

@@ -5,7 +5,7 @@
  * password, database), atomic family advance across processes, two
  * processes seeing each other's revocations (directly, and through a
  * long-TTL cache invalidated by pub/sub), threads sharing one store,
- * allocation failures, bounded indexes, key names
+ * allocation failures, bounded indexes, corrupt blobs, key names
  * without raw user ids, and failure handling (server stopped: BACKEND;
  * server frozen: TIMEOUT; fail-open; recovery after restart).
  * Skips (exit 0) when built without hiredis or when redis-server is absent.
@@ -400,6 +400,125 @@ static void test_bounds(void)
     }
     crumb_store_sighting sg = {id_n(9), {1}, NULL, NULL};
     CHECK_INT(crumb_store_device_seen(s, "", "bob", &sg, now, NULL), CRUMB_E_LIMIT);
+    crumb_store_close(s);
+}
+
+/* The single key named "<prefix><kind>*" (kind "ix:" or "dv:"), into out. */
+static int find_key(redisContext *c, const char *pattern, char *out, size_t cap)
+{
+    redisReply *x = redisCommand(c, "KEYS %s", pattern);
+    int ok = x != NULL && x->type == REDIS_REPLY_ARRAY && x->elements == 1;
+    if (ok)
+        snprintf(out, cap, "%s", x->element[0]->str);
+    if (x)
+        freeReplyObject(x);
+    return ok ? 0 : -1;
+}
+
+/* Blobs in a user's index and device hashes that someone else wrote wrong
+ * (truncated, unknown version, length fields out of range, another Redis
+ * type at the key) read back as CRUMB_E_CORRUPT, never a crash or an
+ * over-read, and the good entries are still there once the bad one goes. */
+static void test_corrupt_blobs(void)
+{
+    crumb_store_redis_config cfg = {.prefix = "bad:"};
+    crumb_store *s = open_redis(&cfg);
+    redisContext *c = raw_conn();
+    CHECK(s != NULL && c != NULL);
+    if (s == NULL || c == NULL) {
+        crumb_store_close(s);
+        if (c)
+            redisFree(c);
+        return;
+    }
+    int64_t now = now_s();
+    crumb_store_session_info in, out[4];
+    memset(&in, 0, sizeof in);
+    in.session = key_n(300);
+    in.last_seen = now;
+    in.expires_at = now + 1000;
+    memset(in.label, 'z', CRUMB_STORE_LABEL_MAX);
+    CHECK_OK(crumb_store_index_put(s, "", "carol", &in, now));
+    crumb_store_sighting sg = {id_n(300), {3}, "phone", "192.0.2.0/24"};
+    CHECK_OK(crumb_store_device_seen(s, "", "carol", &sg, now, NULL));
+    char ix[256], dv[256];
+    CHECK(find_key(c, "bad:ix:*", ix, sizeof ix) == 0);
+    CHECK(find_key(c, "bad:dv:*", dv, sizeof dv) == 0);
+
+    /* the good blobs, as the store wrote them */
+    uint8_t good_ix[512], good_dv[512];
+    size_t nix = 0, ndv = 0;
+    redisReply *x = redisCommand(c, "HGETALL %s", ix);
+    if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 2 && x->element[1]->len <= 512)
+        memcpy(good_ix, x->element[1]->str, nix = x->element[1]->len);
+    if (x)
+        freeReplyObject(x);
+    x = redisCommand(c, "HGETALL %s", dv);
+    if (x && x->type == REDIS_REPLY_ARRAY && x->elements == 2 && x->element[1]->len <= 512)
+        memcpy(good_dv, x->element[1]->str, ndv = x->element[1]->len);
+    if (x)
+        freeReplyObject(x);
+    CHECK(nix > 90 && ndv > 80);
+    if (nix <= 90 || ndv <= 80)
+        goto out;
+
+    for (int dev = 0; dev < 2; dev++) {
+        const uint8_t *g = dev ? good_dv : good_ix;
+        size_t gn = dev ? ndv : nix;
+        const char *key = dev ? dv : ix;
+        for (int kind = 0; kind < 6; kind++) {
+            uint8_t b[600];
+            size_t n = gn;
+            memcpy(b, g, gn);
+            switch (kind) {
+            case 0: n = 0; break;                /* empty */
+            case 1: n = gn - 1; break;           /* truncated */
+            case 2: b[0] ^= 0x80; break;         /* unknown version */
+            case 3: b[n++] = 'x'; break;         /* trailing byte */
+            case 4: /* a length field at its maximum: label (index) / trust (device) */
+                b[dev ? 49 : 89] = 0xff;
+                break;
+            case 5: /* device: label length past the end; index: label length 64 */
+                b[dev ? 82 : 89] = dev ? 0xfe : CRUMB_STORE_LABEL_MAX + 1;
+                break;
+            }
+            redisReply *h = redisCommand(c, "HSET %s %s %b", key, "00ff", b, n);
+            CHECK(h != NULL && h->type == REDIS_REPLY_INTEGER);
+            if (h)
+                freeReplyObject(h);
+            size_t got = 99;
+            crumb_store_device dout[4];
+            crumb_err e = dev ? crumb_store_device_list(s, "", "carol", dout, 4, &got)
+                              : crumb_store_index_list(s, "", "carol", out, 4, &got, now);
+            if (e != CRUMB_E_CORRUPT)
+                fprintf(stderr, "  %s blob kind %d: %s\n", dev ? "device" : "index", kind,
+                        crumb_strerror(e));
+            CHECK_INT(e, CRUMB_E_CORRUPT);
+        }
+        redisReply *h = redisCommand(c, "HDEL %s %s", key, "00ff");
+        if (h)
+            freeReplyObject(h);
+    }
+    /* the good entries survived */
+    size_t got = 0;
+    crumb_store_device dout[4];
+    CHECK_OK(crumb_store_index_list(s, "", "carol", out, 4, &got, now));
+    CHECK_INT(got, 1);
+    CHECK(got == 1 && memcmp(&out[0], &in, sizeof in) == 0);
+    CHECK_OK(crumb_store_device_list(s, "", "carol", dout, 4, &got));
+    CHECK_INT(got, 1);
+    CHECK(got == 1 && strcmp(dout[0].label, "phone") == 0);
+    /* another type at the key: WRONGTYPE maps to CRUMB_E_CORRUPT */
+    x = redisCommand(c, "SET %s %s", ix, "not-a-hash");
+    if (x)
+        freeReplyObject(x);
+    CHECK_INT(crumb_store_index_list(s, "", "carol", out, 4, &got, now), CRUMB_E_CORRUPT);
+    CHECK_INT(crumb_store_index_put(s, "", "carol", &in, now), CRUMB_E_CORRUPT);
+out:
+    x = redisCommand(c, "DEL %s %s", ix, dv);
+    if (x)
+        freeReplyObject(x);
+    redisFree(c);
     crumb_store_close(s);
 }
 
@@ -844,6 +963,7 @@ int main(void)
     test_urls();
     test_keys_and_ttl();
     test_bounds();
+    test_corrupt_blobs();
     test_atomic_across_processes();
     test_two_processes();
     test_threads();

@@ -293,8 +293,8 @@ CRUMB_EXPORT int64_t crumb_codec_now(const crumb_codec *c);
 
 /* Report an event to the codec's log callback, if any (used by the session
  * and store layers so every reason reaches one callback). */
-CRUMB_EXPORT void crumb_codec_log(const crumb_codec *c, int reason, int err, uint32_t key_id,
-                                  uint8_t suite);
+CRUMB_EXPORT void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err,
+                                  uint32_t key_id, uint8_t suite);
 
 /* Exact length in characters of the token for a plaintext of pt_len bytes
  * sealed with the codec's seal suite. */

@@ -139,11 +139,12 @@ int64_t crumb_codec_now(const crumb_codec *c)
 }
 
 /* see crumb.h */
-void crumb_codec_log(const crumb_codec *c, int reason, int err, uint32_t key_id, uint8_t suite)
+void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err, uint32_t key_id,
+                     uint8_t suite)
 {
     if (!c->cfg.log)
         return;
-    crumb_event ev = {reason, err, key_id, suite, crumb_codec_now(c)};
+    crumb_event ev = {(int)reason, (int)err, key_id, suite, crumb_codec_now(c)};
     c->cfg.log(c->cfg.log_ctx, &ev);
 }
 
@@ -272,7 +273,7 @@ crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, size_t *tok_le
 }
 
 /* Log an open failure and return CRUMB_E_AUTH. */
-static crumb_err reject(const crumb_codec *c, int reason, uint32_t key_id, uint8_t suite)
+static crumb_err reject(const crumb_codec *c, crumb_reason reason, uint32_t key_id, uint8_t suite)
 {
     crumb_codec_log(c, reason, CRUMB_E_AUTH, key_id, suite);
     return CRUMB_E_AUTH;

@@ -74,7 +74,7 @@ crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const 
 }
 
 /* Log a reason through the codec's callback. */
-static void log_reason(const crumb_ctx *ctx, int reason, crumb_err err,
+static void log_reason(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
                        const crumb_open_info *info)
 {
     crumb_codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);

@@ -33,6 +33,7 @@ crumb_err crumb_store_redis_subscribe(crumb_store *redis, crumb_store *cache)
 #else
 
 #include "model.h"
+#include "redis_internal.h"
 
 #include <hiredis/hiredis.h>
 
@@ -57,8 +58,6 @@ crumb_err crumb_store_redis_subscribe(crumb_store *redis, crumb_store *cache)
 #define RD_EXP_BATCH 32 /* expired index entries dropped per index_put */
 #define RD_DEV_KEEP_DAYS                                                                   \
     (CRUMB_STORE_TRUSTED_DAYS + CRUMB_STORE_SEEN_DAYS + CRUMB_STORE_REVOKED_DAYS)
-#define RD_DEV_BLOB_VERSION 1
-#define RD_IDX_BLOB_VERSION 1
 
 /* Lua scripts, loaded per connection (EVALSHA, falling back to EVAL). */
 enum { RS_PUT, RS_TOUCH, RS_MAXSET, RS_FREVOKE, RS_FADVANCE, RS_UREVOKE, RS_EXTEND, RS_DELIF,
@@ -289,110 +288,6 @@ static int rd_user_args(const char **tenant, const char *user)
     if (*tenant == NULL)
         *tenant = "";
     return stm_user_args_ok(*tenant, user);
-}
-
-/* ==== Blob encodings (device records and index entries) =================== */
-
-/* Little-endian int64 put/get. */
-static void rd_put64(uint8_t *p, int64_t v)
-{
-    uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(u >> (8 * i));
-}
-
-static int64_t rd_get64(const uint8_t *p)
-{
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)p[i] << (8 * i);
-    return (int64_t)u;
-}
-
-#define RD_DEV_FIXED (1 + 16 + 32 + 1 + 32)
-#define RD_DEV_MAX (RD_DEV_FIXED + 2 + CRUMB_STORE_LABEL_MAX + CRUMB_STORE_IP_MAX)
-#define RD_IDX_BYTES (1 + 32 + 16 + 16 + 24 + 1 + CRUMB_STORE_LABEL_MAX)
-
-/* Encode a device into out (RD_DEV_MAX bytes); returns the length. */
-static size_t rd_dev_encode(uint8_t *out, const stm_dev *d)
-{
-    size_t p = 0;
-    out[p++] = RD_DEV_BLOB_VERSION;
-    memcpy(out + p, d->d.device.b, 16), p += 16;
-    memcpy(out + p, d->d.fingerprint, 32), p += 32;
-    out[p++] = (uint8_t)d->d.trust;
-    rd_put64(out + p, d->d.first_seen), p += 8;
-    rd_put64(out + p, d->d.last_seen), p += 8;
-    rd_put64(out + p, d->d.trust_changed_at), p += 8;
-    rd_put64(out + p, d->written_at), p += 8;
-    size_t ll = strnlen(d->d.label, CRUMB_STORE_LABEL_MAX);
-    out[p++] = (uint8_t)ll;
-    memcpy(out + p, d->d.label, ll), p += ll;
-    size_t il = strnlen(d->d.ip_prefix, CRUMB_STORE_IP_MAX);
-    out[p++] = (uint8_t)il;
-    memcpy(out + p, d->d.ip_prefix, il), p += il;
-    return p;
-}
-
-/* Decode a device blob; 0 on success, -1 if malformed. */
-static int rd_dev_decode(stm_dev *d, const uint8_t *in, size_t n)
-{
-    memset(d, 0, sizeof *d);
-    if (n < RD_DEV_FIXED + 2 || in[0] != RD_DEV_BLOB_VERSION || in[49] > CRUMB_TRUST_REVOKED)
-        return -1;
-    size_t p = 1;
-    memcpy(d->d.device.b, in + p, 16), p += 16;
-    memcpy(d->d.fingerprint, in + p, 32), p += 32;
-    d->d.trust = in[p++];
-    d->d.first_seen = rd_get64(in + p), p += 8;
-    d->d.last_seen = rd_get64(in + p), p += 8;
-    d->d.trust_changed_at = rd_get64(in + p), p += 8;
-    d->written_at = rd_get64(in + p), p += 8;
-    size_t ll = in[p++];
-    if (ll > CRUMB_STORE_LABEL_MAX || p + ll + 1 > n)
-        return -1;
-    memcpy(d->d.label, in + p, ll), p += ll;
-    size_t il = in[p++];
-    if (il > CRUMB_STORE_IP_MAX || p + il != n)
-        return -1;
-    memcpy(d->d.ip_prefix, in + p, il);
-    return 0;
-}
-
-/* Encode an index entry into out (RD_IDX_BYTES bytes, fixed size). */
-static void rd_idx_encode(uint8_t *out, const crumb_store_session_info *x)
-{
-    size_t p = 0;
-    memset(out, 0, RD_IDX_BYTES);
-    out[p++] = RD_IDX_BLOB_VERSION;
-    memcpy(out + p, x->session.b, 32), p += 32;
-    memcpy(out + p, x->family.b, 16), p += 16;
-    memcpy(out + p, x->device.b, 16), p += 16;
-    rd_put64(out + p, x->created), p += 8;
-    rd_put64(out + p, x->last_seen), p += 8;
-    rd_put64(out + p, x->expires_at), p += 8;
-    size_t ll = strnlen(x->label, CRUMB_STORE_LABEL_MAX);
-    out[p++] = (uint8_t)ll;
-    memcpy(out + p, x->label, ll);
-}
-
-/* Decode an index entry; 0 on success, -1 if malformed. */
-static int rd_idx_decode(crumb_store_session_info *x, const uint8_t *in, size_t n)
-{
-    memset(x, 0, sizeof *x);
-    if (n != RD_IDX_BYTES || in[0] != RD_IDX_BLOB_VERSION ||
-        in[RD_IDX_BYTES - 1 - CRUMB_STORE_LABEL_MAX] > CRUMB_STORE_LABEL_MAX)
-        return -1; /* that byte is the label length */
-    size_t p = 1;
-    memcpy(x->session.b, in + p, 32), p += 32;
-    memcpy(x->family.b, in + p, 16), p += 16;
-    memcpy(x->device.b, in + p, 16), p += 16;
-    x->created = rd_get64(in + p), p += 8;
-    x->last_seen = rd_get64(in + p), p += 8;
-    x->expires_at = rd_get64(in + p), p += 8;
-    size_t ll = in[p++];
-    memcpy(x->label, in + p, ll);
-    return 0;
 }
 
 /* ==== URL parsing ======================================================== */
@@ -817,13 +712,13 @@ static crumb_err rd_load_blobs(rd_conn *c, const char *key, int devices, stm_use
         if (v->type != REDIS_REPLY_STRING) {
             e = CRUMB_E_CORRUPT;
         } else if (devices) {
-            if (rd_dev_decode(&u->dev[u->ndev], (const uint8_t *)v->str, v->len) != 0)
+            if (crumb__rd_dev_decode(&u->dev[u->ndev], (const uint8_t *)v->str, v->len) != 0)
                 e = CRUMB_E_CORRUPT;
             else
                 stm_dev_resort(u, u->ndev++);
         } else {
             crumb_store_session_info in;
-            if (rd_idx_decode(&in, (const uint8_t *)v->str, v->len) != 0)
+            if (crumb__rd_idx_decode(&in, (const uint8_t *)v->str, v->len) != 0)
                 e = CRUMB_E_CORRUPT;
             else {
                 size_t j = u->nidx++;
@@ -854,10 +749,10 @@ static crumb_err rd_watch(rd_conn *c, const char *k1, const char *k2)
 /* Queue HSET of device d into the devices hash dk (inside MULTI). */
 static void rd_q_dev(rd_conn *c, const char *dk, const stm_dev *d)
 {
-    uint8_t blob[RD_DEV_MAX];
+    uint8_t blob[CRUMB__RD_DEV_MAX];
     char hx[33];
     rd_hex(hx, d->d.device.b, 16);
-    size_t n = rd_dev_encode(blob, d);
+    size_t n = crumb__rd_dev_encode(blob, d);
     redisAppendCommand(c->ctx, "HSET %s %s %b", dk, hx, blob, n);
 }
 
@@ -1423,7 +1318,7 @@ static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_re
                 const redisReply *d = rep[i++];
                 stm_dev dv;
                 if (rule == CRUMB_STORE_RULE_NONE && d->type == REDIS_REPLY_STRING) {
-                    if (rd_dev_decode(&dv, (const uint8_t *)d->str, d->len) != 0)
+                    if (crumb__rd_dev_decode(&dv, (const uint8_t *)d->str, d->len) != 0)
                         e = CRUMB_E_CORRUPT;
                     else if (dv.d.trust == CRUMB_TRUST_REVOKED)
                         rule = CRUMB_STORE_RULE_DEVICE;
@@ -1651,10 +1546,10 @@ static crumb_err rd_user_txn(rd_store *r, rd_conn *c, const char *key, rd_uargs 
             n = 3;
             break;
         case UOP_IPUT: {
-            uint8_t blob[RD_IDX_BYTES];
-            rd_idx_encode(blob, a->info);
+            uint8_t blob[CRUMB__RD_IDX_BYTES];
+            crumb__rd_idx_encode(blob, a->info);
             rd_hex(hx, a->info->session.b, CRUMB_STORE_KEYBYTES);
-            redisAppendCommand(c->ctx, "HSET %s %s %b", key, hx, blob, (size_t)RD_IDX_BYTES);
+            redisAppendCommand(c->ctx, "HSET %s %s %b", key, hx, blob, (size_t)CRUMB__RD_IDX_BYTES);
             rd_q_extend(c, key, rd_ttl(a->info->expires_at, a->now));
             n += 2;
             for (size_t j = 0; j < nexp; j++)

@@ -10,8 +10,13 @@
 #include "fuzz_common.h"
 #include "session.h"
 
+#include "../stores/file_internal.h"
+
+#include <dirent.h>
 #include <errno.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *outdir;
 static unsigned seq;
@@ -279,6 +284,164 @@ static void gen_cookie(const crumb_keyring *kr)
     crumb_ctx_free(ctx);
 }
 
+/* Emit the file store record at path (type from its directory) as
+ * fuzz_filestore seeds: the image re-encoded under fuzz_fs_hash (mode 0,
+ * for user records once per operation), as written (mode 1), and its body
+ * (mode 2). Exits if the store wrote a record its own decoder refuses. */
+static void emit_record(const char *path, int type)
+{
+    static const int order[] = {CRUMB__FS_SESSION, CRUMB__FS_REVOKE, CRUMB__FS_FAMILY,
+                                CRUMB__FS_USER, CRUMB__FS_GLOBAL};
+    static uint8_t img[1 + 200000], out[1 + 200000];
+    uint8_t h[32], fh[32];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(img + 1, 1, sizeof img - 1, f) : 0;
+    if (!f || n < CRUMB__FS_HDR + CRUMB__FS_TRAILER || n == sizeof img - 1) {
+        fprintf(stderr, "%s: unreadable record\n", path);
+        exit(1);
+    }
+    fclose(f);
+    unsigned t = 0;
+    while (order[t] != type)
+        t++;
+    memcpy(h, img + 1 + 12, 32);
+    crumb__fs_record r;
+    uint8_t *enc;
+    size_t en;
+    fuzz_fs_hash(fh);
+    if (crumb__fs_record_decode(&r, type, h, img + 1, n) != CRUMB_OK ||
+        crumb__fs_record_encode(&r, fh, &enc, &en) != CRUMB_OK) {
+        fprintf(stderr, "%s: the store's record does not decode\n", path);
+        exit(1);
+    }
+    for (unsigned op = 0; op < (type == CRUMB__FS_USER ? 8u : 1u); op++) {
+        out[0] = (uint8_t)(t | op << 5);
+        memcpy(out + 1, enc, en);
+        emit("filestore", out, 1 + en);
+    }
+    crumb__free(enc);
+    crumb__fs_record_free(&r);
+    img[0] = (uint8_t)(t | 1u << 3);
+    emit("filestore", img, 1 + n);
+    img[CRUMB__FS_HDR] = (uint8_t)(t | 2u << 3);
+    emit("filestore", img + CRUMB__FS_HDR, 1 + n - CRUMB__FS_HDR - CRUMB__FS_TRAILER);
+}
+
+/* nftw callback: remove one entry of the scratch store. */
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(p);
+}
+
+/* Records written by the real file store (fixed secret, FUZZ_NOW): sessions
+ * of several sizes, a revocation, families, the global record, users with
+ * devices, device revocations, a user rule and index entries. */
+static void gen_filestore(void)
+{
+    static const char dirs[] = "srfu";
+    static uint8_t data[5000];
+    char tmpl[] = "/tmp/crumb-gen-filestore.XXXXXX", path[600];
+    uint8_t secret[32];
+    memset(secret, 0x42, sizeof secret);
+    if (mkdtemp(tmpl) == NULL) {
+        perror("mkdtemp");
+        exit(1);
+    }
+    snprintf(path, sizeof path, "%s/store", tmpl);
+    crumb_store_file_config cfg = {.secret = secret, .no_fsync = 1};
+    crumb_store *st = NULL;
+    FUZZ_SETUP(crumb_store_file_open(&st, path, &cfg));
+    const int64_t now = FUZZ_NOW;
+    crumb_store_key k;
+    crumb_store_id fam, dev;
+    static const size_t sizes[] = {0, 1, 100, 4000};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        memset(k.b, (int)(0x10 + i), sizeof k.b);
+        memset(data, (int)('a' + i), sizes[i]);
+        FUZZ_SETUP(crumb_store_put(st, &k, data, sizes[i], now + 3600, CRUMB_STORE_VERSION_ANY,
+                                   NULL, now));
+    }
+    FUZZ_SETUP(crumb_store_touch(st, &k, now + 7200, now));
+    FUZZ_SETUP(crumb_store_revoke_session(st, &k, now + 600, now));
+    memset(fam.b, 0xfa, sizeof fam.b);
+    FUZZ_SETUP(crumb_store_family_advance(st, &fam, 0, 3, now + 3600, now, NULL));
+    memset(fam.b, 0xfb, sizeof fam.b);
+    FUZZ_SETUP(crumb_store_revoke_family(st, &fam, now + 3600, now));
+    FUZZ_SETUP(crumb_store_revoke_all(st, now - 100, now));
+    static const char *const labels[] = {"", "Firefox on Linux", "a", "phone"};
+    for (unsigned u = 0; u < 3; u++) {
+        char user[16];
+        snprintf(user, sizeof user, "user%u", u);
+        const char *tenant = u == 2 ? "acme" : NULL;
+        for (unsigned d = 0; d < u + 1; d++) {
+            crumb_store_sighting sg = {.label = labels[d % 4],
+                                       .ip_prefix = d ? "192.0.2.0/24" : NULL};
+            memset(sg.device.b, (int)(0x30 + d), sizeof sg.device.b);
+            memset(sg.fingerprint, (int)(0x60 + d), sizeof sg.fingerprint);
+            FUZZ_SETUP(crumb_store_device_seen(st, tenant, user, &sg, now - 86400 * (int64_t)d,
+                                               NULL));
+            crumb_store_session_info info = {.created = now - 100 * (int64_t)d,
+                                             .last_seen = now - (int64_t)d,
+                                             .expires_at = now + 600 - 700 * (int64_t)(d == 2)};
+            memset(info.session.b, (int)(0x70 + d), sizeof info.session.b);
+            info.family = fam;
+            info.device = sg.device;
+            snprintf(info.label, sizeof info.label, "%s", labels[(d + 1) % 4]);
+            if (info.expires_at > now)
+                FUZZ_SETUP(crumb_store_index_put(st, tenant, user, &info, now));
+        }
+        memset(dev.b, 0x30, sizeof dev.b);
+        if (u >= 1)
+            FUZZ_SETUP(crumb_store_device_set_trust(st, tenant, user, &dev, CRUMB_TRUST_TRUSTED,
+                                                    now));
+        memset(dev.b, 0x31, sizeof dev.b);
+        if (u >= 2)
+            FUZZ_SETUP(crumb_store_revoke_device(st, tenant, user, &dev, now + 3600, now));
+        memset(dev.b, 0xee, sizeof dev.b);
+        if (u >= 1)
+            FUZZ_SETUP(crumb_store_revoke_device(st, tenant, user, &dev, now + 60, now));
+        if (u == 1)
+            FUZZ_SETUP(crumb_store_revoke_user(st, tenant, user, now - 1, &k, now + 3600, now));
+        if (u == 2)
+            FUZZ_SETUP(crumb_store_revoke_user(st, tenant, user, now - 1, NULL, now + 3600, now));
+    }
+    crumb_store_close(st);
+
+    /* every record file, by directory */
+    for (const char *t = dirs; *t; t++) {
+        for (unsigned fan = 0; fan < 256; fan++) {
+            char dpath[640], rpath[1024];
+            snprintf(dpath, sizeof dpath, "%s/%c/%02x", path, *t, fan);
+            DIR *d = opendir(dpath);
+            struct dirent *e;
+            while (d && (e = readdir(d)) != NULL) {
+                if (e->d_name[0] == '.')
+                    continue;
+                snprintf(rpath, sizeof rpath, "%s/%s", dpath, e->d_name);
+                emit_record(rpath, *t == 's' ? CRUMB__FS_SESSION : *t == 'r' ? CRUMB__FS_REVOKE
+                                   : *t == 'f' ? CRUMB__FS_FAMILY : CRUMB__FS_USER);
+            }
+            if (d)
+                closedir(d);
+        }
+    }
+    char gpath[640];
+    snprintf(gpath, sizeof gpath, "%s/global", path);
+    emit_record(gpath, CRUMB__FS_GLOBAL);
+    nftw(tmpl, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+
+    /* damaged headers for the raw mode */
+    static const uint8_t empty_mode0[] = {0};
+    emit("filestore", empty_mode0, sizeof empty_mode0);
+    uint8_t newer[1 + CRUMB__FS_HDR + 8 + CRUMB__FS_TRAILER] = {1 | 1u << 3, 'C', 'R', 'M', 'R',
+                                                                2, 'R'};
+    newer[1 + 8] = 8;
+    emit("filestore", newer, sizeof newer);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -298,6 +461,7 @@ int main(int argc, char **argv)
     gen_inflate();
     gen_keyring(kr);
     gen_cookie(kr);
+    gen_filestore();
     crumb_keyring_free(kr);
     printf("wrote %u seeds to %s\n", seq, outdir);
     return 0;

@@ -4,9 +4,7 @@
  * crash-safely (temp file, fsync, rename, directory fsync), versioned and
  * CRC-checked, with flock() stripes for cross-process read-modify-write.
  */
-#include "crumb_store.h"
-#include "internal.h"
-#include "model.h"
+#include "file_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,8 +23,8 @@
 
 #define FS_MAGIC "CRMR"
 #define FS_FORMAT 1u
-#define FS_HDR 44u          /* magic 4, format 1, type 1, reserved 2, len 4, hash 32 */
-#define FS_TRAILER 4u       /* CRC-32 */
+#define FS_HDR CRUMB__FS_HDR
+#define FS_TRAILER CRUMB__FS_TRAILER
 #define FS_STRIPES 64u
 #define FS_TMP_AGE 3600     /* sweep removes temp files older than this (s) */
 #define FS_SECRET_FILE_LEN 41u
@@ -37,7 +35,13 @@
     (8u + 8u + 1u + 32u + 12u + STM_HARD_MAX_DREV * 24u + STM_HARD_MAX_DEVICES * FS_DEV_BYTES + \
      STM_HARD_MAX_INDEX * FS_IDX_BYTES)
 
-enum { T_SESSION = 'S', T_REVOKE = 'R', T_FAMILY = 'F', T_USER = 'U', T_GLOBAL = 'G' };
+enum {
+    T_SESSION = CRUMB__FS_SESSION,
+    T_REVOKE = CRUMB__FS_REVOKE,
+    T_FAMILY = CRUMB__FS_FAMILY,
+    T_USER = CRUMB__FS_USER,
+    T_GLOBAL = CRUMB__FS_GLOBAL
+};
 
 typedef struct file_store {
     crumb_store base; /* first */
@@ -205,12 +209,54 @@ static void lock_drop(int fd)
 
 /* ==== Record I/O ======================================================== */
 
-/* Read and verify the record at path: type and hash must match and the
- * body may not exceed maxbody. On success *body points into *owned (which
- * the caller frees with crumb__free) or into stackbuf (*owned NULL).
- * CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT, CRUMB_E_IO, CRUMB_E_NOMEM. */
+/* Largest body a record of this type may have (0 for an unknown type):
+ * bounds the file size before anything is allocated. */
+static size_t rec_maxbody(int type)
+{
+    switch (type) {
+    case T_SESSION: return 16u + CRUMB_STORE_DATA_MAX;
+    case T_REVOKE:
+    case T_GLOBAL: return 8u;
+    case T_FAMILY: return 32u;
+    case T_USER: return FS_USER_MAX;
+    default: return 0;
+    }
+}
+
+/* 1 if a record image of n bytes is within the size bounds of type. */
+static int rec_size_ok(int type, uint64_t n)
+{
+    return n >= FS_HDR + FS_TRAILER && n - FS_HDR - FS_TRAILER <= rec_maxbody(type);
+}
+
+/* Verify the record image buf[0..n) of type `type` for path hash h: size
+ * bound, magic, type, reserved bytes, length field, CRC-32 and hash, then
+ * the format version; fixed-size bodies (R, G, F) must have exactly their
+ * size. On success *body and *blen locate the body inside buf.
+ * CRUMB_E_CORRUPT, CRUMB_E_VERSION. */
+static crumb_err rec_verify(const uint8_t *buf, size_t n, int type, const uint8_t h[32],
+                            const uint8_t **body, size_t *blen)
+{
+    if (!rec_size_ok(type, n) || memcmp(buf, FS_MAGIC, 4) != 0 || buf[5] != (uint8_t)type ||
+        buf[6] || buf[7] || get32(buf + 8) != n - FS_HDR - FS_TRAILER ||
+        get32(buf + n - 4) != crc(buf, n - 4) || memcmp(buf + 12, h, 32) != 0)
+        return CRUMB_E_CORRUPT;
+    if (buf[4] != FS_FORMAT)
+        return CRUMB_E_VERSION;
+    size_t bl = n - FS_HDR - FS_TRAILER;
+    if (type != T_SESSION && type != T_USER && bl != rec_maxbody(type))
+        return CRUMB_E_CORRUPT;
+    *body = buf + FS_HDR;
+    *blen = bl;
+    return CRUMB_OK;
+}
+
+/* Read the record file at path whole and verify it (rec_verify). On
+ * success *body points into *owned (which the caller frees with
+ * crumb__free) or into stackbuf (*owned NULL).
+ * CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT, CRUMB_E_VERSION, CRUMB_E_IO, CRUMB_E_NOMEM. */
 static crumb_err rec_read(file_store *fs, const char *path, int type, const uint8_t h[32],
-                          size_t maxbody, uint8_t *stackbuf, size_t stackcap, uint8_t **owned,
+                          uint8_t *stackbuf, size_t stackcap, uint8_t **owned,
                           const uint8_t **body, size_t *blen)
 {
     *owned = NULL;
@@ -222,8 +268,7 @@ static crumb_err rec_read(file_store *fs, const char *path, int type, const uint
         close(fd);
         return CRUMB_E_IO;
     }
-    if (!S_ISREG(st.st_mode) || st.st_size < (off_t)(FS_HDR + FS_TRAILER) ||
-        (uint64_t)st.st_size > (uint64_t)maxbody + FS_HDR + FS_TRAILER) {
+    if (!S_ISREG(st.st_mode) || st.st_size < 0 || !rec_size_ok(type, (uint64_t)st.st_size)) {
         close(fd);
         atomic_fetch_add(&fs->corrupt, 1);
         return CRUMB_E_CORRUPT;
@@ -247,35 +292,24 @@ static crumb_err rec_read(file_store *fs, const char *path, int type, const uint
         got += (size_t)r;
     }
     close(fd);
-    crumb_err rc = CRUMB_OK;
-    if (got != n)
-        rc = CRUMB_E_CORRUPT; /* truncated under us: a record is never rewritten in place */
-    else if (memcmp(buf, FS_MAGIC, 4) != 0 || buf[5] != (uint8_t)type || buf[6] || buf[7] ||
-             get32(buf + 8) != n - FS_HDR - FS_TRAILER || get32(buf + n - 4) != crc(buf, n - 4) ||
-             memcmp(buf + 12, h, 32) != 0)
-        rc = CRUMB_E_CORRUPT;
-    else if (buf[4] != FS_FORMAT)
-        rc = CRUMB_E_VERSION;
+    /* got < n: truncated under us (a record is never rewritten in place) */
+    crumb_err rc = got != n ? CRUMB_E_CORRUPT : rec_verify(buf, n, type, h, body, blen);
     if (rc != CRUMB_OK) {
         if (rc == CRUMB_E_CORRUPT)
             atomic_fetch_add(&fs->corrupt, 1);
         crumb__free(*owned);
         *owned = NULL;
-        return rc;
     }
-    *body = buf + FS_HDR;
-    *blen = n - FS_HDR - FS_TRAILER;
-    return CRUMB_OK;
+    return rc;
 }
 
-/* Write a record atomically: temp file, fsync, rename over path, fsync the
- * directory. On failure the old record (if any) is untouched.
- * CRUMB_E_NOSPC, CRUMB_E_IO, CRUMB_E_NOMEM. */
-static crumb_err rec_write(file_store *fs, const char *path, int type, const uint8_t h[32],
-                           const uint8_t *body, size_t blen)
+/* Build the record image of (type, h, body) into *out (allocated, caller
+ * wipes if secret and frees), *n its size. CRUMB_E_NOMEM. */
+static crumb_err rec_image(int type, const uint8_t h[32], const uint8_t *body, size_t blen,
+                           uint8_t **out, size_t *n)
 {
-    size_t n = FS_HDR + blen + FS_TRAILER;
-    uint8_t *buf = crumb__malloc(n);
+    size_t len = FS_HDR + blen + FS_TRAILER;
+    uint8_t *buf = crumb__malloc(len);
     if (buf == NULL)
         return CRUMB_E_NOMEM;
     memcpy(buf, FS_MAGIC, 4);
@@ -286,7 +320,23 @@ static crumb_err rec_write(file_store *fs, const char *path, int type, const uin
     memcpy(buf + 12, h, 32);
     if (blen)
         memcpy(buf + FS_HDR, body, blen);
-    put32(buf + n - 4, crc(buf, n - 4));
+    put32(buf + len - 4, crc(buf, len - 4));
+    *out = buf;
+    *n = len;
+    return CRUMB_OK;
+}
+
+/* Write a record atomically: temp file, fsync, rename over path, fsync the
+ * directory. On failure the old record (if any) is untouched.
+ * CRUMB_E_NOSPC, CRUMB_E_IO, CRUMB_E_NOMEM. */
+static crumb_err rec_write(file_store *fs, const char *path, int type, const uint8_t h[32],
+                           const uint8_t *body, size_t blen)
+{
+    uint8_t *buf;
+    size_t n;
+    crumb_err rc = rec_image(type, h, body, blen, &buf, &n);
+    if (rc != CRUMB_OK)
+        return rc;
 
     char tmp[PATH_MAX], pdir[PATH_MAX];
     uint8_t rnd[6] = {0};
@@ -294,7 +344,6 @@ static crumb_err rec_write(file_store *fs, const char *path, int type, const uin
     snprintf(tmp, sizeof tmp, "%s/tmp/%ld.%llu.%02x%02x%02x%02x%02x%02x", fs->dir,
              (long)getpid(), (unsigned long long)atomic_fetch_add(&fs->tmp_seq, 1), rnd[0], rnd[1],
              rnd[2], rnd[3], rnd[4], rnd[5]);
-    crumb_err rc = CRUMB_OK;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0) {
         rc = werr(errno);
@@ -456,7 +505,9 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
     uint32_t nv = get32(p);
     p += 4;
     e = CRUMB_E_CORRUPT;
-    if (nv > STM_HARD_MAX_DEVICES)
+    /* a device takes at least 83 bytes, an index entry 89: counts the body
+     * cannot hold fail before anything is allocated for them */
+    if (nv > STM_HARD_MAX_DEVICES || (size_t)(end - p) < (size_t)nv * 83 + 4)
         goto fail;
     if (stm_reserve((void **)&u->dev, &u->capdev, nv, sizeof *u->dev) != CRUMB_OK) {
         e = CRUMB_E_NOMEM;
@@ -483,7 +534,7 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
         goto fail;
     uint32_t ni = get32(p);
     p += 4;
-    if (ni > STM_HARD_MAX_INDEX)
+    if (ni > STM_HARD_MAX_INDEX || (size_t)(end - p) < (size_t)ni * 89)
         goto fail;
     if (stm_reserve((void **)&u->idx, &u->capidx, ni, sizeof *u->idx) != CRUMB_OK) {
         e = CRUMB_E_NOMEM;
@@ -519,7 +570,7 @@ static crumb_err user_load(file_store *fs, const char *path, const uint8_t h[32]
     const uint8_t *body;
     size_t blen;
     memset(u, 0, sizeof *u);
-    crumb_err rc = rec_read(fs, path, T_USER, h, FS_USER_MAX, sb, sizeof sb, &owned, &body, &blen);
+    crumb_err rc = rec_read(fs, path, T_USER, h, sb, sizeof sb, &owned, &body, &blen);
     if (rc == CRUMB_E_NOTFOUND)
         return CRUMB_OK;
     if (rc != CRUMB_OK)
@@ -767,13 +818,28 @@ static crumb_err fs_health(crumb_store *s, int64_t now)
 
 /* ==== Session records =================================================== */
 
-/* Decode a session body. */
+/* Decode a session body: version, expires_at, then the data (b + 16). */
 static crumb_err sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64_t *exp)
 {
     if (n < 16 || n - 16 > CRUMB_STORE_DATA_MAX)
         return CRUMB_E_CORRUPT;
     *ver = get64(b);
     *exp = (int64_t)get64(b + 8);
+    return CRUMB_OK;
+}
+
+/* Encode a session body of 16 + len bytes into *out (allocated; the
+ * caller wipes and frees it). CRUMB_E_NOMEM. */
+static crumb_err sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
+                             size_t len)
+{
+    uint8_t *nb = *out = crumb__malloc(16 + len);
+    if (nb == NULL)
+        return CRUMB_E_NOMEM;
+    put64(nb, ver);
+    put64(nb + 8, (uint64_t)exp);
+    if (len)
+        memcpy(nb + 16, data, len);
     return CRUMB_OK;
 }
 
@@ -810,8 +876,7 @@ static crumb_err fs_put(crumb_store *s, const crumb_store_key *key, const uint8_
     uint64_t ver = 0;
     int64_t exp = 0;
     int present = 0;
-    rc = rec_read(fs, path, T_SESSION, h, 16 + CRUMB_STORE_DATA_MAX, sb, sizeof sb, &owned, &body,
-                  &blen);
+    rc = rec_read(fs, path, T_SESSION, h, sb, sizeof sb, &owned, &body, &blen);
     if (rc == CRUMB_OK) {
         rc = sess_decode(body, blen, &ver, &exp);
         present = rc == CRUMB_OK && exp > now;
@@ -832,15 +897,10 @@ static crumb_err fs_put(crumb_store *s, const crumb_store_key *key, const uint8_
             rc = CRUMB_E_CONFLICT;
     }
     if (rc == CRUMB_OK) {
-        uint8_t *nb = crumb__malloc(16 + len);
-        if (nb == NULL) {
-            rc = CRUMB_E_NOMEM;
-        } else {
-            ver = ver + 1 ? ver + 1 : 1;
-            put64(nb, ver);
-            put64(nb + 8, (uint64_t)expires_at);
-            if (len)
-                memcpy(nb + 16, data, len);
+        uint8_t *nb;
+        ver = ver + 1 ? ver + 1 : 1;
+        rc = sess_encode(&nb, ver, expires_at, data, len);
+        if (rc == CRUMB_OK) {
             rc = rec_write(fs, path, T_SESSION, h, nb, 16 + len);
             crumb_wipe(nb, 16 + len);
             crumb__free(nb);
@@ -865,8 +925,7 @@ static crumb_err fs_get(crumb_store *s, const crumb_store_key *key, uint8_t *buf
         return rc;
     const uint8_t *body;
     size_t blen;
-    rc = rec_read(fs, path, T_SESSION, h, 16 + CRUMB_STORE_DATA_MAX, sb, sizeof sb, &owned, &body,
-                  &blen);
+    rc = rec_read(fs, path, T_SESSION, h, sb, sizeof sb, &owned, &body, &blen);
     if (rc != CRUMB_OK)
         return rc;
     uint64_t ver;
@@ -906,8 +965,7 @@ static crumb_err fs_touch(crumb_store *s, const crumb_store_key *key, int64_t ex
         return (crumb_err)-lk;
     const uint8_t *body;
     size_t blen;
-    rc = rec_read(fs, path, T_SESSION, h, 16 + CRUMB_STORE_DATA_MAX, sb, sizeof sb, &owned, &body,
-                  &blen);
+    rc = rec_read(fs, path, T_SESSION, h, sb, sizeof sb, &owned, &body, &blen);
     uint64_t ver;
     int64_t exp;
     if (rc == CRUMB_OK)
@@ -951,22 +1009,19 @@ static crumb_err fs_del(crumb_store *s, const crumb_store_key *key)
 
 /* ==== Revocation, families ============================================== */
 
-/* Read a small fixed-size record body of exactly n bytes into out.
- * CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT, CRUMB_E_IO. */
+/* Read the fixed-size body of an R, G or F record (n = rec_maxbody(type)
+ * bytes, which rec_verify enforces) into out.
+ * CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT, CRUMB_E_VERSION, CRUMB_E_IO. */
 static crumb_err small_read(file_store *fs, const char *path, int type, const uint8_t h[32],
                             uint8_t *out, size_t n)
 {
     uint8_t sb[128], *owned;
     const uint8_t *body;
     size_t blen;
-    crumb_err rc = rec_read(fs, path, type, h, n, sb, sizeof sb, &owned, &body, &blen);
+    crumb_err rc = rec_read(fs, path, type, h, sb, sizeof sb, &owned, &body, &blen);
     if (rc != CRUMB_OK)
         return rc;
-    if (blen != n) {
-        atomic_fetch_add(&fs->corrupt, 1);
-        return CRUMB_E_CORRUPT;
-    }
-    memcpy(out, body, n);
+    memcpy(out, body, n < blen ? n : blen);
     return CRUMB_OK;
 }
 
@@ -1001,6 +1056,24 @@ typedef struct ffam {
     int64_t advanced_at, until, revoked_until;
 } ffam;
 
+/* Decode a family body. */
+static void fam_decode(ffam *f, const uint8_t b[32])
+{
+    f->gen = get64(b);
+    f->advanced_at = (int64_t)get64(b + 8);
+    f->until = (int64_t)get64(b + 16);
+    f->revoked_until = (int64_t)get64(b + 24);
+}
+
+/* Encode a family body. */
+static void fam_encode(uint8_t b[32], const ffam *f)
+{
+    put64(b, f->gen);
+    put64(b + 8, (uint64_t)f->advanced_at);
+    put64(b + 16, (uint64_t)f->until);
+    put64(b + 24, (uint64_t)f->revoked_until);
+}
+
 /* Read a family record (zeroed if absent). */
 static crumb_err fam_read(file_store *fs, const char *path, const uint8_t h[32], ffam *f)
 {
@@ -1011,10 +1084,7 @@ static crumb_err fam_read(file_store *fs, const char *path, const uint8_t h[32],
         return CRUMB_OK;
     if (rc != CRUMB_OK)
         return rc;
-    f->gen = get64(b);
-    f->advanced_at = (int64_t)get64(b + 8);
-    f->until = (int64_t)get64(b + 16);
-    f->revoked_until = (int64_t)get64(b + 24);
+    fam_decode(f, b);
     return CRUMB_OK;
 }
 
@@ -1022,10 +1092,7 @@ static crumb_err fam_read(file_store *fs, const char *path, const uint8_t h[32],
 static crumb_err fam_write(file_store *fs, const char *path, const uint8_t h[32], const ffam *f)
 {
     uint8_t b[32];
-    put64(b, f->gen);
-    put64(b + 8, (uint64_t)f->advanced_at);
-    put64(b + 16, (uint64_t)f->until);
-    put64(b + 24, (uint64_t)f->revoked_until);
+    fam_encode(b, f);
     return rec_write(fs, path, T_FAMILY, h, b, 32);
 }
 
@@ -1382,8 +1449,7 @@ static crumb_err visit(file_store *fs, int type, const char *path, const uint8_t
         size_t blen;
         uint64_t ver;
         int64_t exp = 0;
-        rc = rec_read(fs, path, T_SESSION, h, 16 + CRUMB_STORE_DATA_MAX, sb, sizeof sb, &owned,
-                      &body, &blen);
+        rc = rec_read(fs, path, T_SESSION, h, sb, sizeof sb, &owned, &body, &blen);
         if (rc == CRUMB_OK)
             rc = sess_decode(body, blen, &ver, &exp);
         crumb__free(owned);
@@ -1534,3 +1600,96 @@ static const crumb_store_methods file_methods = {
     .index_del = fs_index_del,
     .sweep = fs_sweep,
 };
+
+/* ==== In-memory record codec (file_internal.h) ========================== */
+
+/* see file_internal.h */
+crumb_err crumb__fs_record_decode(crumb__fs_record *r, int type, const uint8_t h[32],
+                                  const uint8_t *img, size_t n)
+{
+    memset(r, 0, sizeof *r);
+    if (rec_maxbody(type) == 0 || h == NULL || (img == NULL && n > 0))
+        return CRUMB_E_INVALID;
+    const uint8_t *b;
+    size_t bl;
+    crumb_err rc = rec_verify(img, n, type, h, &b, &bl);
+    if (rc != CRUMB_OK)
+        return rc;
+    r->type = type;
+    switch (type) {
+    case T_SESSION:
+        rc = sess_decode(b, bl, &r->version, &r->until);
+        if (rc == CRUMB_OK) {
+            r->data = b + 16;
+            r->data_len = bl - 16;
+        }
+        break;
+    case T_FAMILY: {
+        ffam f;
+        fam_decode(&f, b);
+        r->version = f.gen;
+        r->advanced_at = f.advanced_at;
+        r->until = f.until;
+        r->revoked_until = f.revoked_until;
+        break;
+    }
+    case T_USER: rc = user_decode(&r->user, b, bl); break;
+    default: r->until = (int64_t)get64(b); break; /* T_REVOKE, T_GLOBAL */
+    }
+    if (rc != CRUMB_OK)
+        memset(r, 0, sizeof *r);
+    return rc;
+}
+
+/* see file_internal.h */
+crumb_err crumb__fs_record_encode(const crumb__fs_record *r, const uint8_t h[32], uint8_t **img,
+                                  size_t *n)
+{
+    *img = NULL;
+    *n = 0;
+    uint8_t small[32], *owned = NULL;
+    const uint8_t *body = small;
+    size_t blen = 0;
+    crumb_err rc = CRUMB_OK;
+    switch (r->type) {
+    case T_SESSION:
+        if (r->data_len > CRUMB_STORE_DATA_MAX || (r->data == NULL && r->data_len > 0))
+            return CRUMB_E_INVALID;
+        rc = sess_encode(&owned, r->version, r->until, r->data, r->data_len);
+        body = owned;
+        blen = 16 + r->data_len;
+        break;
+    case T_REVOKE:
+    case T_GLOBAL:
+        put64(small, (uint64_t)r->until);
+        blen = 8;
+        break;
+    case T_FAMILY: {
+        ffam f = {r->version, r->advanced_at, r->until, r->revoked_until};
+        fam_encode(small, &f);
+        blen = 32;
+        break;
+    }
+    case T_USER:
+        rc = user_encode(&r->user, &owned, &blen);
+        body = owned;
+        break;
+    default: return CRUMB_E_INVALID;
+    }
+    if (rc == CRUMB_OK)
+        rc = rec_image(r->type, h, body, blen, img, n);
+    if (owned != NULL) {
+        crumb_wipe(owned, blen);
+        crumb__free(owned);
+    }
+    return rc;
+}
+
+/* see file_internal.h */
+void crumb__fs_record_free(crumb__fs_record *r)
+{
+    if (r == NULL)
+        return;
+    stm_user_free(&r->user);
+    memset(r, 0, sizeof *r);
+}

@@ -68,6 +68,13 @@ static inline int stm_user_args_ok(const char *tenant, const char *user)
     return user != NULL && stm_name_ok(tenant) && stm_name_ok(user);
 }
 
+/* 1 if t lies at least span (>= 0) seconds before now. Stored times come
+ * from records a store reads back (any int64), so no signed subtraction. */
+static inline int stm_aged(int64_t t, int64_t now, int64_t span)
+{
+    return t <= now && (uint64_t)now - (uint64_t)t >= (uint64_t)span;
+}
+
 /* Copy a NUL-terminated string into a fixed field, truncating to cap-1. */
 static inline void stm_strcpy(char *dst, size_t cap, const char *src)
 {
@@ -243,7 +250,7 @@ static inline crumb_err stm_device_seen(stm_user *u, const crumb_store_sighting 
     if (s->ip_prefix)
         stm_strcpy(nd.ip_prefix, sizeof nd.ip_prefix, s->ip_prefix);
     int changed = memcmp(&nd, &d->d, sizeof nd) != 0;
-    if (!changed && lim->throttle >= 0 && now - d->written_at < lim->throttle)
+    if (!changed && lim->throttle >= 0 && !stm_aged(d->written_at, now, lim->throttle))
         return CRUMB_OK; /* throttled */
     if (now > nd.last_seen)
         nd.last_seen = now;
@@ -379,21 +386,22 @@ static inline int stm_user_sweep(stm_user *u, int64_t now, const crumb_store_ret
     }
     for (size_t i = 0; i < u->ndev;) {
         crumb_store_device *d = &u->dev[i].d;
-        if (d->trust == CRUMB_TRUST_TRUSTED && now - d->last_seen >= r->trusted_days * STM_DAY) {
+        if (d->trust == CRUMB_TRUST_TRUSTED &&
+            stm_aged(d->last_seen, now, r->trusted_days * STM_DAY)) {
             d->trust = CRUMB_TRUST_SEEN;
             d->trust_changed_at = now;
             c->devices_demoted++;
             dirty = 1;
         }
         if ((d->trust == CRUMB_TRUST_SEEN || d->trust == CRUMB_TRUST_UNKNOWN) &&
-            now - d->last_seen >= r->seen_days * STM_DAY) {
+            stm_aged(d->last_seen, now, r->seen_days * STM_DAY)) {
             d->trust = CRUMB_TRUST_REVOKED;
             d->trust_changed_at = now;
             c->devices_revoked++;
             dirty = 1;
         }
         if (d->trust == CRUMB_TRUST_REVOKED &&
-            now - d->trust_changed_at >= r->revoked_days * STM_DAY) {
+            stm_aged(d->trust_changed_at, now, r->revoked_days * STM_DAY)) {
             stm_dev_remove(u, i);
             c->devices_purged++;
             dirty = 1;

@@ -98,6 +98,42 @@ static crumb_err werr(int e)
 }
 
 /* Keyed path hash of (type, a, b). */
+/* Read up to n bytes, retrying EINTR and short reads; stops at end of file.
+ * Returns the count read, or -1 on a read error (errno set). */
+static ssize_t read_full(int fd, uint8_t *buf, size_t n)
+{
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return -1;
+        if (r == 0)
+            break;
+        got += (size_t)r;
+    }
+    return (ssize_t)got;
+}
+
+/* Write all n bytes, retrying EINTR and short writes.
+ * CRUMB_OK, CRUMB_E_NOSPC, CRUMB_E_IO. */
+static crumb_err write_full(int fd, const uint8_t *buf, size_t n)
+{
+    size_t done = 0;
+    while (done < n) {
+        ssize_t w = write(fd, buf + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return werr(errno);
+        if (w == 0)
+            return CRUMB_E_NOSPC;
+        done += (size_t)w;
+    }
+    return CRUMB_OK;
+}
+
 static crumb_err path_hash(const file_store *fs, uint8_t out[32], int type, const void *a,
                            size_t na, const void *b, size_t nb)
 {
@@ -161,6 +197,20 @@ static crumb_err fsync_dir(const file_store *fs, const char *path)
     int e = errno;
     close(fd);
     return rc == 0 ? CRUMB_OK : werr(e);
+}
+
+/* mkdir dir 0700 and make the new entry durable by fsyncing its parent.
+ * If that fsync fails the directory is removed again, so a retry creates
+ * (and fsyncs) it instead of finding it present but not durable.
+ * CRUMB_OK (also when dir already exists), CRUMB_E_IO, CRUMB_E_NOSPC. */
+static crumb_err mkdir_durable(const file_store *fs, const char *dir, const char *parent)
+{
+    if (mkdir(dir, 0700) != 0)
+        return errno == EEXIST ? CRUMB_OK : werr(errno);
+    crumb_err rc = fsync_dir(fs, parent);
+    if (rc != CRUMB_OK)
+        rmdir(dir);
+    return rc;
 }
 
 /* Parent directory of path into out (PATH_MAX). */
@@ -282,18 +332,14 @@ static crumb_err rec_read(file_store *fs, const char *path, int type, const uint
             return CRUMB_E_NOMEM;
         }
     }
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, buf + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-    }
+    ssize_t got = read_full(fd, buf, n);
     close(fd);
-    /* got < n: truncated under us (a record is never rewritten in place) */
-    crumb_err rc = got != n ? CRUMB_E_CORRUPT : rec_verify(buf, n, type, h, body, blen);
+    /* a read error is CRUMB_E_IO (the record may be fine: callers must not
+     * treat it as damage); got < n means truncated under us, and a record is
+     * never rewritten in place */
+    crumb_err rc = got < 0              ? CRUMB_E_IO
+                   : (size_t)got != n ? CRUMB_E_CORRUPT
+                                      : rec_verify(buf, n, type, h, body, blen);
     if (rc != CRUMB_OK) {
         if (rc == CRUMB_E_CORRUPT)
             atomic_fetch_add(&fs->corrupt, 1);
@@ -351,21 +397,7 @@ static crumb_err rec_write(file_store *fs, const char *path, int type, const uin
         crumb__free(buf);
         return rc;
     }
-    size_t done = 0;
-    while (done < n) {
-        ssize_t w = write(fd, buf + done, n - done);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w < 0) {
-            rc = werr(errno);
-            break;
-        }
-        if (w == 0) {
-            rc = CRUMB_E_NOSPC;
-            break;
-        }
-        done += (size_t)w;
-    }
+    rc = write_full(fd, buf, n);
     if (rc == CRUMB_OK && !fs->no_fsync && fsync(fd) != 0)
         rc = werr(errno);
     if (close(fd) != 0 && rc == CRUMB_OK)
@@ -373,14 +405,10 @@ static crumb_err rec_write(file_store *fs, const char *path, int type, const uin
     crumb_wipe(buf, n);
     crumb__free(buf);
     if (rc == CRUMB_OK) {
+        char gp[PATH_MAX];
         parent_of(pdir, path);
-        if (mkdir(pdir, 0700) == 0) { /* new fan-out directory: make it durable */
-            char gp[PATH_MAX];
-            parent_of(gp, pdir);
-            rc = fsync_dir(fs, gp);
-        } else if (errno != EEXIST) {
-            rc = werr(errno);
-        }
+        parent_of(gp, pdir);
+        rc = mkdir_durable(fs, pdir, gp); /* the fan-out directory */
     }
     if (rc == CRUMB_OK && rename(tmp, path) != 0)
         rc = werr(errno);
@@ -632,6 +660,15 @@ static crumb_err user_modify(file_store *fs, const char *tenant, const char *use
         return (crumb_err)-lk;
     stm_user u;
     rc = user_load(fs, path, h, &u);
+    if (rc == CRUMB_E_CORRUPT && op == U_REVOKE_USER && a->before >= a->now) {
+        /* the operator's way out of a damaged user record (every check
+         * for this user fails closed on it): logging the user out of all
+         * sessions issued until now covers every session the record could
+         * have refused; its devices, device revocations and index (all
+         * unreadable) are lost: docs/STORE.md */
+        memset(&u, 0, sizeof u);
+        rc = CRUMB_OK;
+    }
     if (rc != CRUMB_OK) {
         lock_drop(lk);
         return rc;
@@ -692,13 +729,15 @@ static crumb_err load_secret(file_store *fs)
     for (int attempt = 0; attempt < 2; attempt++) {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd >= 0) {
-            ssize_t r = read(fd, b, sizeof b);
-            char extra;
-            ssize_t r2 = read(fd, &extra, 1);
+            uint8_t extra;
+            ssize_t r = read_full(fd, b, sizeof b);
+            ssize_t r2 = r == (ssize_t)sizeof b ? read_full(fd, &extra, 1) : 0;
             close(fd);
             crumb_err rc = CRUMB_OK;
-            if (r != (ssize_t)sizeof b || r2 != 0 || memcmp(b, "CRSK", 4) != 0 || b[4] != 1 ||
-                get32(b + 37) != crc(b, 37))
+            if (r < 0 || r2 < 0) /* unreadable now is not damaged: never CORRUPT */
+                rc = CRUMB_E_IO;
+            else if (r != (ssize_t)sizeof b || r2 != 0 || memcmp(b, "CRSK", 4) != 0 ||
+                     b[4] != 1 || get32(b + 37) != crc(b, 37))
                 rc = CRUMB_E_CORRUPT;
             else
                 memcpy(fs->secret, b + 5, 32);
@@ -719,9 +758,7 @@ static crumb_err load_secret(file_store *fs)
         fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
             return werr(errno);
-        crumb_err rc = CRUMB_OK;
-        if (write(fd, b, sizeof b) != (ssize_t)sizeof b)
-            rc = werr(errno ? errno : ENOSPC);
+        crumb_err rc = write_full(fd, b, sizeof b);
         if (rc == CRUMB_OK && fsync(fd) != 0)
             rc = werr(errno);
         close(fd);
@@ -780,10 +817,7 @@ crumb_err crumb_store_file_open(crumb_store **out, const char *dir,
     for (size_t i = 0; i < sizeof subs / sizeof subs[0] && rc == CRUMB_OK; i++) {
         char p[PATH_MAX];
         snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
-        if (mkdir(p, 0700) == 0)
-            rc = fsync_dir(fs, dir);
-        else if (errno != EEXIST)
-            rc = werr(errno);
+        rc = mkdir_durable(fs, p, dir);
     }
     if (rc == CRUMB_OK) {
         if (c.secret != NULL)
@@ -1040,9 +1074,10 @@ static crumb_err fs_revoke_session(crumb_store *s, const crumb_store_key *key, i
     if (lk < 0)
         return (crumb_err)-lk;
     rc = small_read(fs, path, T_REVOKE, h, b, 8);
-    if (rc == CRUMB_OK && (int64_t)get64(b) >= until) {
-        lock_drop(lk);
-        return CRUMB_OK;
+    if ((rc == CRUMB_OK && (int64_t)get64(b) >= until) ||
+        (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND && rc != CRUMB_E_CORRUPT)) {
+        lock_drop(lk); /* already revoked long enough, or unreadable now (IO) */
+        return rc;
     }
     put64(b, (uint64_t)until); /* also replaces a damaged record: revoking is always safe */
     rc = rec_write(fs, path, T_REVOKE, h, b, 8);
@@ -1507,11 +1542,19 @@ static crumb_err walk(file_store *fs, int64_t now, const crumb_store_retention *
         for (unsigned fan = 0; fan < 256 && rc == CRUMB_OK; fan++) {
             char dpath[PATH_MAX], path[PATH_MAX];
             int pl = snprintf(dpath, sizeof dpath, "%s/%c/%02x", fs->dir, type_dir(types[t]), fan);
-            DIR *d = pl > 0 && (size_t)pl < sizeof dpath ? opendir(dpath) : NULL;
-            if (d == NULL)
-                continue;
+            if (pl <= 0 || (size_t)pl >= sizeof dpath)
+                return CRUMB_E_INVALID;
+            DIR *d = opendir(dpath);
+            if (d == NULL) {
+                if (errno == ENOENT) /* fan-out directories are made on first use */
+                    continue;
+                return CRUMB_E_IO; /* never skip records silently */
+            }
             struct dirent *e;
-            while (rc == CRUMB_OK && (e = readdir(d)) != NULL) {
+            for (;;) {
+                errno = 0;
+                if (rc != CRUMB_OK || (e = readdir(d)) == NULL)
+                    break;
                 uint8_t h[32];
                 if (!parse_name(e->d_name, h) || h[0] != fan)
                     continue;
@@ -1525,6 +1568,8 @@ static crumb_err walk(file_store *fs, int64_t now, const crumb_store_retention *
                 rc = visit(fs, types[t], path, h, now, r, c, st);
                 lock_drop(lk);
             }
+            if (rc == CRUMB_OK && errno != 0) /* readdir failed */
+                rc = CRUMB_E_IO;
             closedir(d);
         }
     }

@@ -353,9 +353,15 @@ if [ -n "$ufile" ]; then
     t 4 "store fsck finds a corrupt record" ST fsck
     has "$OUT" "corrupt          1" "fsck counts the corrupt record"
     has "$ERR" "corrupt record" "fsck reports corruption on stderr"
-    bad=0
-    for u in alice bob carol; do ST devices "$u" >/dev/null 2>&1 || bad=$((bad + 1)); done
+    has "$ERR" "fail closed" "fsck says how a corrupt record behaves"
+    bad=0 baduser=
+    for u in alice bob carol; do
+        ST devices "$u" >/dev/null 2>&1 || { bad=$((bad + 1)); baduser=$u; }
+    done
     same "$bad" "1" "exactly one user's reads fail on the corrupt record"
+    t 0 "store revoke user overwrites the corrupt record" ST revoke user "${baduser:-carol}"
+    t 0 "store fsck clean after the revoke" ST fsck
+    has "$OUT" "no corrupt records" "fsck clean after the revoke"
 else
     fail "no user record file found under $S/u (store layout changed?)"
 fi
@@ -366,7 +372,7 @@ t 2 "store revoke what" ST revoke
 t 2 "store revoke session bad handle" ST revoke session xyz
 t 2 "store record-session without --expires" ST record-session alice
 t 2 "store sessions without a user" ST sessions
-t 2 "store --repair outside fsck" ST sweep --repair
+t 2 "store fsck has no --repair" ST fsck --repair
 mkdir "$T/open-store" && chmod 755 "$T/open-store"
 t 4 "store refuses a world-readable directory" "$CRUMB" store --file "$T/open-store" health
 

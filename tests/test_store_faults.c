@@ -23,13 +23,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Known bugs in stores/file.c, reported and not fixed yet: the cases they
- * break are counted and listed instead of failing the test. Build with
- * -DFAULTS_KNOWN_BUGS=1 to assert them like everything else. */
-#ifndef FAULTS_KNOWN_BUGS
-#define FAULTS_KNOWN_BUGS 0
-#endif
-
 #define NOW 1700000000LL
 #define DAY 86400LL
 
@@ -327,31 +320,6 @@ static int printed;
             if (printed++ < 60)                                                      \
                 fprintf(stderr, "%s:%d: [%s] CHECK failed: %s\n", __FILE__, __LINE__, \
                         point, #cond);                                               \
-        }                                                                            \
-    } while (0)
-
-/* Known bugs (see the report at the end of main). */
-enum { KB_READ_CORRUPT, KB_OVERWRITE, KB_SECRET_READ, KB_SWEEP_SILENT, KB_FANOUT, KB_N };
-static const char *const kb_name[KB_N] = {
-    "a failed read() of a record is reported as CRUMB_E_CORRUPT (rec_read)",
-    "put ANY / revoke_session / revoke_family overwrite a record they failed to read "
-    "(version reset to 1, revocation shortened, family generation lost)",
-    "a failed or short read() of DIR/secret makes open return CRUMB_E_CORRUPT (load_secret)",
-    "sweep returns CRUMB_OK after opendir()/readdir() failed, leaving records unswept (walk)",
-    "a write that failed after mkdir() of a new fan-out directory leaves that directory "
-    "unsynced for good: the retry sees EEXIST and never fsyncs its parent (rec_write)"};
-static long kb_hits[KB_N];
-static char kb_example[KB_N][256];
-
-/* A check that a known bug breaks: counted (and the first case kept) unless
- * FAULTS_KNOWN_BUGS asks to fail on it. */
-#define EXPECT_KB(cond, kb)                                                          \
-    do {                                                                             \
-        if (!FAULTS_KNOWN_BUGS && !(cond)) {                                         \
-            if (kb_hits[kb]++ == 0)                                                  \
-                snprintf(kb_example[kb], sizeof kb_example[kb], "%s", point);        \
-        } else {                                                                     \
-            EXPECT(cond);                                                            \
         }                                                                            \
     } while (0)
 
@@ -814,7 +782,7 @@ typedef struct op {
     const char *name;
     op_fn fn;
     int multi;      /* touches many records: judged record by record */
-    int overwrites; /* replaces a record it cannot read as corrupt (KB_OVERWRITE) */
+    int overwrites; /* replaces a record it cannot read as corrupt */
 } op;
 
 static const op ops[] = {
@@ -898,7 +866,7 @@ static void judge_rc(crumb_err rc, crumb_err ref, int c, int mode)
         EXPECT(rc == ref);
         return;
     }
-    EXPECT_KB(rc != CRUMB_E_CORRUPT || c != C_READ, KB_READ_CORRUPT);
+    EXPECT(rc != CRUMB_E_CORRUPT || c != C_READ);
     EXPECT(rc == ref || rc == CRUMB_E_IO || rc == CRUMB_E_NOSPC ||
            (rc == CRUMB_E_CORRUPT && c == C_READ));
     if (mode == M_EIO)
@@ -942,10 +910,10 @@ static void run_point(const op *o, const snap *old, const snap *nw, crumb_err re
         applied_despite_error++ == 0)
         snprintf(applied_example, sizeof applied_example, "%s", point);
     if (o->overwrites && read_phase && rc == ref) { /* the read failed, the write went on */
-        EXPECT_KB(state_ok, KB_OVERWRITE);
+        EXPECT(state_ok);
     } else if (o->multi && (c == C_OPENDIR || c == C_READDIR) && rc == ref) {
         EXPECT(each);
-        EXPECT_KB(state_ok, KB_SWEEP_SILENT);
+        EXPECT(state_ok);
     } else {
         EXPECT(state_ok);
     }
@@ -1037,7 +1005,7 @@ static void test_fanout_retry(void)
                 ref_fsyncs = fi.count[C_FSYNC];
                 EXPECT(ref_fsyncs == 3);
             } else {
-                EXPECT_KB(fi.count[C_FSYNC] == ref_fsyncs, KB_FANOUT);
+                EXPECT(fi.count[C_FSYNC] == ref_fsyncs);
             }
         }
         crumb_store_close(s);
@@ -1097,7 +1065,7 @@ static void run_open(int fresh)
                  * loop: EINTR or a short count is an error there, so only
                  * flock (not used by open) would have to retry */
                 if (c == C_READ)
-                    EXPECT_KB(rc != CRUMB_E_CORRUPT, KB_SECRET_READ);
+                    EXPECT(rc != CRUMB_E_CORRUPT);
                 EXPECT(rc == CRUMB_OK || rc == CRUMB_E_IO || rc == CRUMB_E_NOSPC ||
                        (rc == CRUMB_E_CORRUPT && c == C_READ));
                 if (m == M_EIO)
@@ -1216,9 +1184,5 @@ int main(void)
         printf("note: %ld failed ops left their change in place (the rename or unlink "
                "landed, then syncing the directory failed), e.g. [%s]\n",
                applied_despite_error, applied_example);
-    for (int b = 0; b < KB_N; b++)
-        if (kb_hits[b])
-            printf("KNOWN BUG (tolerated, FAULTS_KNOWN_BUGS=0): %s: %ld cases, e.g. [%s]\n",
-                   kb_name[b], kb_hits[b], kb_example[b]);
     return check_done("test_store_faults");
 }

@@ -46,8 +46,10 @@ static const char store_help[] =
     "                                 ladder; prints counts per stage\n"
     "  stats                          record counts\n"
     "  health                         liveness probe\n"
-    "  fsck [--repair]                verify every record (runs a sweep: the\n"
-    "                                 only whole-store walk the interface has)\n"
+    "  fsck                           verify every record (runs a sweep: the\n"
+    "                                 only whole-store walk the interface has);\n"
+    "                                 corrupt records stay in place (checks fail\n"
+    "                                 closed on them; a revoke overwrites one)\n"
     "\n"
     "Exit codes: 0 ok, 1 check found a revocation, 2 usage, 4 store error\n"
     "(also fsck finding corrupt records).\n";
@@ -303,7 +305,7 @@ int cmd_store(int argc, char **argv)
     const char *before = NULL, *except = NULL, *keep = NULL, *expires = NULL, *handle = NULL;
     const char *family = NULL, *device = NULL, *label = NULL, *ip = NULL, *user = NULL;
     const char *issued = NULL, *days[3] = {0}, *prefix = NULL;
-    int repair = 0, r;
+    int r;
     x.cmd = "store";
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
@@ -346,9 +348,7 @@ int cmd_store(int argc, char **argv)
             }
             continue;
         }
-        if (cli_opt(argc, argv, &i, "--repair", NULL))
-            repair = 1;
-        else if (argv[i][0] == '-' && argv[i][1] != '\0')
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_fail(EX_USAGE, "store", "unknown option %s (see crumb store --help)",
                             argv[i]);
         else if (npos < sizeof pos / sizeof pos[0])
@@ -473,8 +473,6 @@ int cmd_store(int argc, char **argv)
     for (int d = 0; d < 3; d++)
         if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0))
             return cli_fail(EX_USAGE, x.cmd, "--*-days want whole days > 0");
-    if (repair && strcmp(sub, "fsck") != 0)
-        return cli_fail(EX_USAGE, x.cmd, "--repair is for fsck");
 
     crumb_err e = open_store(&x, file, redis, prefix);
     if (e != CRUMB_OK) {
@@ -605,13 +603,11 @@ int cmd_store(int argc, char **argv)
             print_counts(&x, &counts);
             if (!strcmp(sub, "fsck")) {
                 if (counts.corrupt) {
-                    rc = cli_fail(EX_STORE, x.cmd, "%llu corrupt record%s (kept in place)",
+                    rc = cli_fail(EX_STORE, x.cmd,
+                                  "%llu corrupt record%s, kept in place: checks fail closed "
+                                  "on them; revoking the session or user overwrites one",
                                   (unsigned long long)counts.corrupt,
                                   counts.corrupt == 1 ? "" : "s");
-                    if (repair)
-                        cli_fail(EX_STORE, x.cmd, "--repair: the store interface has no "
-                                                  "verify/quarantine entry point yet; "
-                                                  "nothing was moved");
                 } else if (!x.json) {
                     printf("fsck: no corrupt records\n");
                 }

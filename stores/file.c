@@ -60,20 +60,6 @@ static const crumb_store_methods file_methods;
 
 /* ==== Small helpers ===================================================== */
 
-static void put64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
 static void put32(uint8_t *p, uint32_t v)
 {
     for (int i = 0; i < 4; i++)
@@ -461,8 +447,8 @@ static crumb_err user_encode(const stm_user *u, uint8_t **out, size_t *n)
     uint8_t *b = crumb__malloc(cap), *p = b;
     if (b == NULL)
         return CRUMB_E_NOMEM;
-    put64(p, (uint64_t)u->not_before);
-    put64(p + 8, (uint64_t)u->nb_until);
+    stm_put64(p, (uint64_t)u->not_before);
+    stm_put64(p + 8, (uint64_t)u->nb_until);
     p[16] = (uint8_t)(u->has_except != 0);
     memcpy(p + 17, u->except.b, 32);
     p += 49;
@@ -470,7 +456,7 @@ static crumb_err user_encode(const stm_user *u, uint8_t **out, size_t *n)
     p += 4;
     for (size_t i = 0; i < u->ndrev; i++, p += 24) {
         memcpy(p, u->drev[i].id.b, 16);
-        put64(p + 16, (uint64_t)u->drev[i].until);
+        stm_put64(p + 16, (uint64_t)u->drev[i].until);
     }
     put32(p, (uint32_t)u->ndev);
     p += 4;
@@ -479,10 +465,10 @@ static crumb_err user_encode(const stm_user *u, uint8_t **out, size_t *n)
         memcpy(p, d->d.device.b, 16);
         memcpy(p + 16, d->d.fingerprint, 32);
         p[48] = (uint8_t)d->d.trust;
-        put64(p + 49, (uint64_t)d->d.first_seen);
-        put64(p + 57, (uint64_t)d->d.last_seen);
-        put64(p + 65, (uint64_t)d->d.trust_changed_at);
-        put64(p + 73, (uint64_t)d->written_at);
+        stm_put64(p + 49, (uint64_t)d->d.first_seen);
+        stm_put64(p + 57, (uint64_t)d->d.last_seen);
+        stm_put64(p + 65, (uint64_t)d->d.trust_changed_at);
+        stm_put64(p + 73, (uint64_t)d->written_at);
         p = put_str(p + 81, d->d.label);
         p = put_str(p, d->d.ip_prefix);
     }
@@ -493,9 +479,9 @@ static crumb_err user_encode(const stm_user *u, uint8_t **out, size_t *n)
         memcpy(p, x->session.b, 32);
         memcpy(p + 32, x->family.b, 16);
         memcpy(p + 48, x->device.b, 16);
-        put64(p + 64, (uint64_t)x->created);
-        put64(p + 72, (uint64_t)x->last_seen);
-        put64(p + 80, (uint64_t)x->expires_at);
+        stm_put64(p + 64, (uint64_t)x->created);
+        stm_put64(p + 72, (uint64_t)x->last_seen);
+        stm_put64(p + 80, (uint64_t)x->expires_at);
         p = put_str(p + 88, x->label);
     }
     *out = b;
@@ -511,8 +497,8 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
     memset(u, 0, sizeof *u);
     if (n < 49 + 4)
         return CRUMB_E_CORRUPT;
-    u->not_before = (int64_t)get64(p);
-    u->nb_until = (int64_t)get64(p + 8);
+    u->not_before = (int64_t)stm_get64(p);
+    u->nb_until = (int64_t)stm_get64(p + 8);
     if (p[16] > 1)
         return CRUMB_E_CORRUPT;
     u->has_except = p[16];
@@ -525,7 +511,7 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
     crumb_err e = stm_reserve((void **)&u->drev, &u->capdrev, nd, sizeof *u->drev);
     for (uint32_t i = 0; e == CRUMB_OK && i < nd; i++, p += 24) {
         memcpy(u->drev[i].id.b, p, 16);
-        u->drev[i].until = (int64_t)get64(p + 16);
+        u->drev[i].until = (int64_t)stm_get64(p + 16);
         u->ndrev++;
     }
     if (e != CRUMB_OK)
@@ -549,10 +535,10 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
         memcpy(d->d.device.b, p, 16);
         memcpy(d->d.fingerprint, p + 16, 32);
         d->d.trust = p[48];
-        d->d.first_seen = (int64_t)get64(p + 49);
-        d->d.last_seen = (int64_t)get64(p + 57);
-        d->d.trust_changed_at = (int64_t)get64(p + 65);
-        d->written_at = (int64_t)get64(p + 73);
+        d->d.first_seen = (int64_t)stm_get64(p + 49);
+        d->d.last_seen = (int64_t)stm_get64(p + 57);
+        d->d.trust_changed_at = (int64_t)stm_get64(p + 65);
+        d->written_at = (int64_t)stm_get64(p + 73);
         p = get_str(p + 81, end, d->d.label, sizeof d->d.label);
         if (p == NULL || (p = get_str(p, end, d->d.ip_prefix, sizeof d->d.ip_prefix)) == NULL)
             goto fail;
@@ -576,9 +562,9 @@ static crumb_err user_decode(stm_user *u, const uint8_t *p, size_t n)
         memcpy(x->session.b, p, 32);
         memcpy(x->family.b, p + 32, 16);
         memcpy(x->device.b, p + 48, 16);
-        x->created = (int64_t)get64(p + 64);
-        x->last_seen = (int64_t)get64(p + 72);
-        x->expires_at = (int64_t)get64(p + 80);
+        x->created = (int64_t)stm_get64(p + 64);
+        x->last_seen = (int64_t)stm_get64(p + 72);
+        x->expires_at = (int64_t)stm_get64(p + 80);
         if ((p = get_str(p + 88, end, x->label, sizeof x->label)) == NULL)
             goto fail;
         u->nidx++;
@@ -857,8 +843,8 @@ static crumb_err sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64_t 
 {
     if (n < 16 || n - 16 > CRUMB_STORE_DATA_MAX)
         return CRUMB_E_CORRUPT;
-    *ver = get64(b);
-    *exp = (int64_t)get64(b + 8);
+    *ver = stm_get64(b);
+    *exp = (int64_t)stm_get64(b + 8);
     return CRUMB_OK;
 }
 
@@ -870,8 +856,8 @@ static crumb_err sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uin
     uint8_t *nb = *out = crumb__malloc(16 + len);
     if (nb == NULL)
         return CRUMB_E_NOMEM;
-    put64(nb, ver);
-    put64(nb + 8, (uint64_t)exp);
+    stm_put64(nb, ver);
+    stm_put64(nb + 8, (uint64_t)exp);
     if (len)
         memcpy(nb + 16, data, len);
     return CRUMB_OK;
@@ -1012,7 +998,7 @@ static crumb_err fs_touch(crumb_store *s, const crumb_store_key *key, int64_t ex
             rc = CRUMB_E_NOMEM;
         } else {
             memcpy(nb, body, blen);
-            put64(nb + 8, (uint64_t)expires_at);
+            stm_put64(nb + 8, (uint64_t)expires_at);
             rc = rec_write(fs, path, T_SESSION, h, nb, blen);
             crumb_wipe(nb, blen);
             crumb__free(nb);
@@ -1074,12 +1060,12 @@ static crumb_err fs_revoke_session(crumb_store *s, const crumb_store_key *key, i
     if (lk < 0)
         return (crumb_err)-lk;
     rc = small_read(fs, path, T_REVOKE, h, b, 8);
-    if ((rc == CRUMB_OK && (int64_t)get64(b) >= until) ||
+    if ((rc == CRUMB_OK && (int64_t)stm_get64(b) >= until) ||
         (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND && rc != CRUMB_E_CORRUPT)) {
         lock_drop(lk); /* already revoked long enough, or unreadable now (IO) */
         return rc;
     }
-    put64(b, (uint64_t)until); /* also replaces a damaged record: revoking is always safe */
+    stm_put64(b, (uint64_t)until); /* also replaces a damaged record: revoking is always safe */
     rc = rec_write(fs, path, T_REVOKE, h, b, 8);
     lock_drop(lk);
     return rc;
@@ -1094,19 +1080,19 @@ typedef struct ffam {
 /* Decode a family body. */
 static void fam_decode(ffam *f, const uint8_t b[32])
 {
-    f->gen = get64(b);
-    f->advanced_at = (int64_t)get64(b + 8);
-    f->until = (int64_t)get64(b + 16);
-    f->revoked_until = (int64_t)get64(b + 24);
+    f->gen = stm_get64(b);
+    f->advanced_at = (int64_t)stm_get64(b + 8);
+    f->until = (int64_t)stm_get64(b + 16);
+    f->revoked_until = (int64_t)stm_get64(b + 24);
 }
 
 /* Encode a family body. */
 static void fam_encode(uint8_t b[32], const ffam *f)
 {
-    put64(b, f->gen);
-    put64(b + 8, (uint64_t)f->advanced_at);
-    put64(b + 16, (uint64_t)f->until);
-    put64(b + 24, (uint64_t)f->revoked_until);
+    stm_put64(b, f->gen);
+    stm_put64(b + 8, (uint64_t)f->advanced_at);
+    stm_put64(b + 16, (uint64_t)f->until);
+    stm_put64(b + 24, (uint64_t)f->revoked_until);
 }
 
 /* Read a family record (zeroed if absent). */
@@ -1272,12 +1258,12 @@ static crumb_err fs_revoke_all(crumb_store *s, int64_t before, int64_t now)
     if (lk < 0)
         return (crumb_err)-lk;
     rc = small_read(fs, path, T_GLOBAL, h, b, 8);
-    if (rc == CRUMB_OK && (int64_t)get64(b) >= before) {
+    if (rc == CRUMB_OK && (int64_t)stm_get64(b) >= before) {
         lock_drop(lk);
         return CRUMB_OK;
     }
     if (rc == CRUMB_OK || rc == CRUMB_E_NOTFOUND) {
-        put64(b, (uint64_t)before);
+        stm_put64(b, (uint64_t)before);
         rc = rec_write(fs, path, T_GLOBAL, h, b, 8);
     }
     lock_drop(lk);
@@ -1298,7 +1284,7 @@ static crumb_err fs_check(crumb_store *s, const crumb_store_check_req *q,
     crumb_err rc = global_path(fs, h, path);
     if (rc == CRUMB_OK)
         rc = small_read(fs, path, T_GLOBAL, h, b, 8);
-    if (rc == CRUMB_OK && q->issued_at < (int64_t)get64(b))
+    if (rc == CRUMB_OK && q->issued_at < (int64_t)stm_get64(b))
         rule = CRUMB_STORE_RULE_GLOBAL;
     if (rc == CRUMB_E_NOTFOUND)
         rc = CRUMB_OK;
@@ -1306,7 +1292,7 @@ static crumb_err fs_check(crumb_store *s, const crumb_store_check_req *q,
         rc = key_path(fs, T_REVOKE, q->session, h, path);
         if (rc == CRUMB_OK)
             rc = small_read(fs, path, T_REVOKE, h, b, 8);
-        if (rc == CRUMB_OK && rule == CRUMB_STORE_RULE_NONE && (int64_t)get64(b) > q->now)
+        if (rc == CRUMB_OK && rule == CRUMB_STORE_RULE_NONE && (int64_t)stm_get64(b) > q->now)
             rule = CRUMB_STORE_RULE_SESSION;
         if (rc == CRUMB_E_NOTFOUND)
             rc = CRUMB_OK;
@@ -1500,7 +1486,7 @@ static crumb_err visit(file_store *fs, int type, const char *path, const uint8_t
         rc = small_read(fs, path, T_REVOKE, h, b, 8);
         if (rc == CRUMB_OK && st)
             st->revocations++;
-        else if (rc == CRUMB_OK && (int64_t)get64(b) <= now) {
+        else if (rc == CRUMB_OK && (int64_t)stm_get64(b) <= now) {
             rc = rec_unlink(fs, path);
             c->revocations++;
         }
@@ -1679,7 +1665,7 @@ crumb_err crumb__fs_record_decode(crumb__fs_record *r, int type, const uint8_t h
         break;
     }
     case T_USER: rc = user_decode(&r->user, b, bl); break;
-    default: r->until = (int64_t)get64(b); break; /* T_REVOKE, T_GLOBAL */
+    default: r->until = (int64_t)stm_get64(b); break; /* T_REVOKE, T_GLOBAL */
     }
     if (rc != CRUMB_OK)
         memset(r, 0, sizeof *r);
@@ -1706,7 +1692,7 @@ crumb_err crumb__fs_record_encode(const crumb__fs_record *r, const uint8_t h[32]
         break;
     case T_REVOKE:
     case T_GLOBAL:
-        put64(small, (uint64_t)r->until);
+        stm_put64(small, (uint64_t)r->until);
         blen = 8;
         break;
     case T_FAMILY: {

@@ -56,6 +56,22 @@ typedef struct stm_limits {
 
 static const uint8_t stm_zero_id[CRUMB_STORE_IDBYTES];
 
+/* Little-endian 64-bit put/get, the byte order of every stored integer
+ * (file records, Redis blobs). */
+static inline void stm_put64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static inline uint64_t stm_get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
 /* 1 if s is NULL or a string of at most CRUMB_STORE_NAME_MAX bytes. */
 static inline int stm_name_ok(const char *s)
 {

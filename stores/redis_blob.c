@@ -8,20 +8,15 @@
 
 #include <string.h>
 
-/* Little-endian int64 put/get. */
+/* Signed times through the model's little-endian helpers. */
 static void put64(uint8_t *p, int64_t v)
 {
-    uint64_t u = (uint64_t)v;
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(u >> (8 * i));
+    stm_put64(p, (uint64_t)v);
 }
 
 static int64_t get64(const uint8_t *p)
 {
-    uint64_t u = 0;
-    for (int i = 0; i < 8; i++)
-        u |= (uint64_t)p[i] << (8 * i);
-    return (int64_t)u;
+    return (int64_t)stm_get64(p);
 }
 
 /* Copy a length-prefixed string of ll bytes (no NUL inside) into dst,

@@ -105,6 +105,14 @@ static inline void stm_retention(crumb_store_retention *r, const crumb_store_ret
     r->trusted_days = ret && ret->trusted_days > 0 ? ret->trusted_days : CRUMB_STORE_TRUSTED_DAYS;
     r->seen_days = ret && ret->seen_days > 0 ? ret->seen_days : CRUMB_STORE_SEEN_DAYS;
     r->revoked_days = ret && ret->revoked_days > 0 ? ret->revoked_days : CRUMB_STORE_REVOKED_DAYS;
+    /* days * STM_DAY must not overflow: a million years is "forever" */
+    const int64_t max_days = 365LL * 1000000;
+    if (r->trusted_days > max_days)
+        r->trusted_days = max_days;
+    if (r->seen_days > max_days)
+        r->seen_days = max_days;
+    if (r->revoked_days > max_days)
+        r->revoked_days = max_days;
 }
 
 /* Grow *arr (element size sz) so it holds at least need elements. */

@@ -439,6 +439,13 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
     SC(d.trust == CRUMB_TRUST_SEEN || d.trust == CRUMB_TRUST_REVOKED);
 
+    /* huge windows (a configuration value, not a stored one) keep the
+     * device and must not overflow days * 86400 (UBSan in make check) */
+    crumb_store_retention forever = {INT64_MAX, INT64_MAX, INT64_MAX};
+    SC_OK(crumb_store_sweep(s, T0 + 150 * DAY, &forever, &c));
+    SC_INT(c.devices_demoted + c.devices_revoked + c.devices_purged, 0);
+    SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
+
     /* custom windows */
     crumb_store_retention ret = {1, 1, 1};
     SC_OK(crumb_store_sweep(s, T0 + 200 * DAY, &ret, &c));

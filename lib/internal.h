@@ -66,6 +66,16 @@ int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t 
                        const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
                        const uint8_t key[32]);
 
+/* Lowercase hex of n bytes into out (2n chars and a NUL). lib/hex.c */
+void crumb__hex(char *out, const uint8_t *in, size_t n);
+
+/* Value of one hex digit (either case), or -1. */
+int crumb__hexval(int c);
+
+/* Parse s, exactly 2n lowercase hex digits, into out; 0, or -1 (NULL, wrong
+ * length, anything else). */
+int crumb__unhex(uint8_t *out, size_t n, const char *s);
+
 /* HMAC-SHA-256 over the concatenation of up to two parts (p2 may be NULL). */
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2);

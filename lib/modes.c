@@ -66,31 +66,6 @@ static void session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES]
                              CRUMB_SID_BYTES);
 }
 
-static void to_hex(char *out, const uint8_t *b, size_t n)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = 0;
-}
-
-/* Parse exactly 2n lowercase hex chars; 0 or -1. */
-static int from_hex(uint8_t *b, size_t n, const char *s)
-{
-    if (!s || strlen(s) != 2 * n)
-        return -1;
-    for (size_t i = 0; i < 2 * n; i++) {
-        char ch = s[i];
-        int v = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-        if (v < 0)
-            return -1;
-        b[i / 2] = (uint8_t)(i % 2 ? (b[i / 2] | v) : v << 4);
-    }
-    return 0;
-}
-
 /* 1 if needle occurs in hay. */
 static int has(const char *hay, const char *needle)
 {
@@ -318,7 +293,7 @@ crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
          * the payload's device field, so a client that drops the device
          * cookie does not register a new device on every save */
         if (s->p.device_len == 2 * CRUMB_STORE_IDBYTES &&
-            from_hex(s->dev_id, CRUMB_STORE_IDBYTES, s->p.device) == 0) {
+            crumb__unhex(s->dev_id, CRUMB_STORE_IDBYTES, s->p.device) == 0) {
             s->has_dev = 1;
         } else {
             crumb_err rc = crumb__ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
@@ -329,7 +304,7 @@ crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
         s->dev_new = 1;
     }
     if (s->p.device_len == 0) {
-        to_hex(s->p.device, s->dev_id, CRUMB_STORE_IDBYTES);
+        crumb__hex(s->p.device, s->dev_id, CRUMB_STORE_IDBYTES);
         s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
     }
     return CRUMB_OK;
@@ -475,11 +450,11 @@ crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t 
     got = live;
     *n = got;
     for (size_t i = 0; i < got && i < cap; i++) {
-        to_hex(out[i].handle, info[i].session.b, CRUMB_STORE_KEYBYTES);
+        crumb__hex(out[i].handle, info[i].session.b, CRUMB_STORE_KEYBYTES);
         if (zero_id(info[i].device.b, CRUMB_STORE_IDBYTES))
             out[i].device[0] = 0;
         else
-            to_hex(out[i].device, info[i].device.b, CRUMB_STORE_IDBYTES);
+            crumb__hex(out[i].device, info[i].device.b, CRUMB_STORE_IDBYTES);
         snprintf(out[i].label, sizeof out[i].label, "%s", info[i].label);
         out[i].created = info[i].created;
         out[i].last_seen = info[i].last_seen;
@@ -503,7 +478,7 @@ crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_
         return store_fail(s, rc);
     *n = got;
     for (size_t i = 0; i < got && i < cap && i < sizeof dev / sizeof dev[0]; i++) {
-        to_hex(out[i].handle, dev[i].device.b, CRUMB_STORE_IDBYTES);
+        crumb__hex(out[i].handle, dev[i].device.b, CRUMB_STORE_IDBYTES);
         snprintf(out[i].label, sizeof out[i].label, "%s", dev[i].label);
         snprintf(out[i].ip_prefix, sizeof out[i].ip_prefix, "%s", dev[i].ip_prefix);
         out[i].trust = dev[i].trust;
@@ -524,7 +499,7 @@ crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle)
     size_t got = 0, found = 0;
     if (rc != CRUMB_OK)
         return rc;
-    if (from_hex(key.b, CRUMB_STORE_KEYBYTES, handle) != 0)
+    if (crumb__unhex(key.b, CRUMB_STORE_KEYBYTES, handle) != 0)
         return CRUMB_E_INVALID;
     /* only a session in this user's own index can be named */
     rc = crumb_store_index_list(s->ctx->cfg.store, tenant_of(s), s->p.user, info,
@@ -550,7 +525,7 @@ crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle)
     crumb_store_id dev;
     if (rc != CRUMB_OK)
         return rc;
-    if (from_hex(dev.b, CRUMB_STORE_IDBYTES, handle) != 0)
+    if (crumb__unhex(dev.b, CRUMB_STORE_IDBYTES, handle) != 0)
         return CRUMB_E_INVALID;
     /* revocation is scoped by tenant and user inside the store */
     rc = crumb_store_revoke_device(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,

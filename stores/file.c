@@ -157,17 +157,12 @@ static char type_dir(int type)
 /* Build DIR/<t>/<hh>/<64 hex> (or DIR/global) into path (PATH_MAX). */
 static void rec_path(const file_store *fs, char *path, int type, const uint8_t h[32])
 {
-    static const char hx[] = "0123456789abcdef";
     if (type == T_GLOBAL) {
         snprintf(path, PATH_MAX, "%s/global", fs->dir);
         return;
     }
     char name[65];
-    for (int i = 0; i < 32; i++) {
-        name[2 * i] = hx[h[i] >> 4];
-        name[2 * i + 1] = hx[h[i] & 15];
-    }
-    name[64] = '\0';
+    crumb__hex(name, h, 32);
     snprintf(path, PATH_MAX, "%s/%c/%.2s/%s", fs->dir, type_dir(type), name, name);
 }
 
@@ -1427,22 +1422,7 @@ static crumb_err fs_index_del(crumb_store *s, const char *tenant, const char *us
 /* Parse a 64-hex-digit file name into h; 0 if it is not one. */
 static int parse_name(const char *name, uint8_t h[32])
 {
-    if (strlen(name) != 64)
-        return 0;
-    for (int i = 0; i < 64; i++) {
-        int c = name[i], v;
-        if (c >= '0' && c <= '9')
-            v = c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v = c - 'a' + 10;
-        else
-            return 0;
-        if (i % 2 == 0)
-            h[i / 2] = (uint8_t)(v << 4);
-        else
-            h[i / 2] |= (uint8_t)v;
-    }
-    return 1;
+    return crumb__unhex(h, 32, name) == 0;
 }
 
 /* What a sweep/stats walk does with one record (its stripe lock held for

@@ -220,22 +220,11 @@ static int64_t rd_mono_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Lower-case hex of n bytes into out (2n+1 chars with the NUL). */
-static void rd_hex(char *out, const uint8_t *b, size_t n)
-{
-    static const char hx[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hx[b[i] >> 4];
-        out[2 * i + 1] = hx[b[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Build "<prefix><kind><hex of n bytes>" into out (RD_KEY_MAX). */
 static void rd_key(const rd_store *r, char *out, const char *kind, const uint8_t *b, size_t n)
 {
     char hx[2 * CRUMB_STORE_KEYBYTES + 1];
-    rd_hex(hx, b, n);
+    crumb__hex(hx, b, n);
     snprintf(out, RD_KEY_MAX, "%s%s%s", r->prefix, kind, hx);
 }
 
@@ -292,15 +281,6 @@ static int rd_user_args(const char **tenant, const char *user)
 
 /* ==== URL parsing ======================================================== */
 
-/* Value of hex digit c (either case), or -1. */
-static int rd_hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0'
-           : c >= 'a' && c <= 'f' ? c - 'a' + 10
-           : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                  : -1;
-}
-
 /* Percent-decode src[0..n) into dst (cap bytes incl. NUL); -1 if bad/too long. */
 static int rd_pct(char *dst, size_t cap, const char *src, size_t n)
 {
@@ -308,8 +288,8 @@ static int rd_pct(char *dst, size_t cap, const char *src, size_t n)
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)src[i];
         if (c == '%') {
-            int hi = i + 1 < n ? rd_hexval(src[i + 1]) : -1;
-            int lo = i + 2 < n ? rd_hexval(src[i + 2]) : -1;
+            int hi = i + 1 < n ? crumb__hexval(src[i + 1]) : -1;
+            int lo = i + 2 < n ? crumb__hexval(src[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -1;
             c = hi * 16 + lo;
@@ -751,7 +731,7 @@ static void rd_q_dev(rd_conn *c, const char *dk, const stm_dev *d)
 {
     uint8_t blob[CRUMB__RD_DEV_MAX];
     char hx[33];
-    rd_hex(hx, d->d.device.b, 16);
+    crumb__hex(hx, d->d.device.b, 16);
     size_t n = crumb__rd_dev_encode(blob, d);
     redisAppendCommand(c->ctx, "HSET %s %s %b", dk, hx, blob, n);
 }
@@ -1121,7 +1101,7 @@ static crumb_err rd_revoke_device_on(rd_conn *c, const char *uk, const char *dk,
                                      const crumb_store_id *device, int64_t until, int64_t now)
 {
     char field[40], hx[33];
-    rd_hex(hx, device->b, 16);
+    crumb__hex(hx, device->b, 16);
     snprintf(field, sizeof field, "r:%s", hx);
     for (int t = 0; t < RD_TXN_TRIES; t++) {
         crumb_err e = rd_watch(c, uk, dk);
@@ -1206,7 +1186,7 @@ static crumb_err rd_revoke_user(crumb_store *s, const char *tenant, const char *
     snprintf(u, sizeof u, "%" PRId64, until);
     snprintf(ttl, sizeof ttl, "%lld", rd_ttl(until, now));
     if (except != NULL)
-        rd_hex(ex, except->b, CRUMB_STORE_KEYBYTES);
+        crumb__hex(ex, except->b, CRUMB_STORE_KEYBYTES);
     const char *keys[1] = {uk};
     const char *args[4] = {b, ex, u, ttl};
     crumb_err rc;
@@ -1255,7 +1235,7 @@ static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_re
     }
     if (q->user) {
         if (q->device) {
-            rd_hex(dhx, q->device->b, 16);
+            crumb__hex(dhx, q->device->b, 16);
             snprintf(field, sizeof field, "r:%s", dhx);
         }
         rd_user_key(r, ku, RK_USER, tenant, q->user);
@@ -1305,7 +1285,7 @@ static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_re
                 const redisReply *ex = u->element[2];
                 char khx[2 * CRUMB_STORE_KEYBYTES + 1] = "";
                 if (q->session)
-                    rd_hex(khx, q->session->b, CRUMB_STORE_KEYBYTES);
+                    crumb__hex(khx, q->session->b, CRUMB_STORE_KEYBYTES);
                 int excepted = q->session && ex->type == REDIS_REPLY_STRING &&
                                ex->len == 2 * CRUMB_STORE_KEYBYTES &&
                                crumb_ct_equal(ex->str, khx, ex->len);
@@ -1541,27 +1521,27 @@ static crumb_err rd_user_txn(rd_store *r, rd_conn *c, const char *key, rd_uargs 
             a->written = 1;
             break;
         case UOP_DELETE:
-            rd_hex(hx, a->device->b, 16);
+            crumb__hex(hx, a->device->b, 16);
             redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
             n = 3;
             break;
         case UOP_IPUT: {
             uint8_t blob[CRUMB__RD_IDX_BYTES];
             crumb__rd_idx_encode(blob, a->info);
-            rd_hex(hx, a->info->session.b, CRUMB_STORE_KEYBYTES);
+            crumb__hex(hx, a->info->session.b, CRUMB_STORE_KEYBYTES);
             redisAppendCommand(c->ctx, "HSET %s %s %b", key, hx, blob, (size_t)CRUMB__RD_IDX_BYTES);
             rd_q_extend(c, key, rd_ttl(a->info->expires_at, a->now));
             n += 2;
             for (size_t j = 0; j < nexp; j++)
                 if (memcmp(gone[j].b, a->info->session.b, CRUMB_STORE_KEYBYTES) != 0) {
-                    rd_hex(hx, gone[j].b, CRUMB_STORE_KEYBYTES);
+                    crumb__hex(hx, gone[j].b, CRUMB_STORE_KEYBYTES);
                     redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
                     n++;
                 }
             break;
         }
         case UOP_IDEL:
-            rd_hex(hx, a->session->b, CRUMB_STORE_KEYBYTES);
+            crumb__hex(hx, a->session->b, CRUMB_STORE_KEYBYTES);
             redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
             n = 3;
             break;
@@ -1718,7 +1698,7 @@ static crumb_err rd_sweep_devices(rd_conn *c, const char *key, rd_sweep_arg *sa)
         for (size_t i = 0; i < n0; i++)
             if (stm_dev_find(&u, &ids[i]) < 0) {
                 char hx[33];
-                rd_hex(hx, ids[i].b, 16);
+                crumb__hex(hx, ids[i].b, 16);
                 redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
                 n++;
             }
@@ -1751,7 +1731,7 @@ static crumb_err rd_sweep_index(rd_conn *c, const char *key, rd_sweep_arg *sa)
     for (size_t i = 0; e == CRUMB_OK && i < u.nidx; i++)
         if (u.idx[i].expires_at <= sa->now) {
             char hx[2 * CRUMB_STORE_KEYBYTES + 1];
-            rd_hex(hx, u.idx[i].session.b, CRUMB_STORE_KEYBYTES);
+            crumb__hex(hx, u.idx[i].session.b, CRUMB_STORE_KEYBYTES);
             /* HDEL only if unchanged would need WATCH; an index entry with
              * the same key re-put meanwhile is re-put by its next request */
             e = rd_int_flag(c, CRUMB_OK, "HDEL %s %s", key, hx);

@@ -8,6 +8,7 @@
 
 #include "crumb.h"
 #include "crumb_store.h"
+#include "internal.h" /* crumb__hex, crumb__hexval */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -105,10 +106,8 @@ void cli_unlock(int fd);
 /* Read all of f (at most max bytes) into a malloc'd buffer; 0 or -1. */
 int cli_read_all(FILE *f, size_t max, char **out, size_t *len);
 
-/* Lowercase hex of n bytes into out (2n + 1 bytes). */
-void cli_hex(char *out, const uint8_t *in, size_t n);
-
-/* Parse exactly 2n hex digits into out; 0 or -1. */
+/* Parse exactly 2n hex digits (either case) into out; 0 or -1. Hex output:
+ * crumb__hex (lib/hex.c). */
 int cli_unhex(uint8_t *out, size_t n, const char *s);
 
 /* Write a JSON string literal for n bytes of s (must be valid UTF-8). */

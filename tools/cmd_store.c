@@ -162,12 +162,12 @@ static int do_sessions(const sctx *x, const char *user, size_t limit)
     for (size_t i = 0; i < shown; i++) {
         char h[2 * CRUMB_STORE_KEYBYTES + 1], f[2 * CRUMB_STORE_IDBYTES + 1],
             d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
-        cli_hex(h, v[i].session.b, CRUMB_STORE_KEYBYTES);
-        cli_hex(f, v[i].family.b, CRUMB_STORE_IDBYTES);
+        crumb__hex(h, v[i].session.b, CRUMB_STORE_KEYBYTES);
+        crumb__hex(f, v[i].family.b, CRUMB_STORE_IDBYTES);
         if (all_zero(v[i].device.b, CRUMB_STORE_IDBYTES))
             d[0] = '\0';
         else
-            cli_hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
+            crumb__hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
         if (x->json) {
             printf("%s{\"handle\":\"%s\",\"family\":\"%s\",\"device\":\"%s\",\"created\":%lld,"
                    "\"last_seen\":%lld,\"expires_at\":%lld,\"label\":",
@@ -218,7 +218,7 @@ static int do_devices(const sctx *x, const char *user, size_t limit)
         char d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
         size_t ll = strnlen(v[i].label, sizeof v[i].label);
         size_t il = strnlen(v[i].ip_prefix, sizeof v[i].ip_prefix);
-        cli_hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
+        crumb__hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
         if (x->json) {
             printf("%s{\"device\":\"%s\",\"trust\":\"%s\",\"first_seen\":%lld,"
                    "\"last_seen\":%lld,\"trust_changed_at\":%lld,\"label\":",
@@ -563,7 +563,7 @@ int cmd_store(int argc, char **argv)
             rc = store_fail(&x, e);
         } else {
             char h[2 * CRUMB_STORE_KEYBYTES + 1];
-            cli_hex(h, key.b, sizeof key.b);
+            crumb__hex(h, key.b, sizeof key.b);
             printf("%s\n", h);
         }
     } else if (!strcmp(sub, "check")) {

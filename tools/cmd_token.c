@@ -910,8 +910,8 @@ static void print_opened(const opened *o, int json)
                          : o->err == CRUMB_E_EXPIRED ? "expired"
                          : o->err == CRUMB_E_FUTURE  ? "future"
                                                      : "rejected";
-    cli_hex(sid, p->sid, CRUMB_SID_BYTES);
-    cli_hex(fam, p->family, CRUMB_SID_BYTES);
+    crumb__hex(sid, p->sid, CRUMB_SID_BYTES);
+    crumb__hex(fam, p->family, CRUMB_SID_BYTES);
     if (json) {
         printf("{\"status\":\"%s\"", status);
         if (o->err != CRUMB_OK) {

@@ -655,27 +655,14 @@ static crumb_err user_modify(file_store *fs, const char *tenant, const char *use
         return rc;
     }
     int dirty = 1;
-    long i;
     switch (op) {
     case U_REVOKE_DEV: rc = stm_revoke_device(&u, a->device, a->until, a->now); break;
     case U_REVOKE_USER: stm_revoke_user(&u, a->before, a->key, a->until); break;
     case U_SEEN: rc = stm_device_seen(&u, a->sighting, a->now, &fs->lim, &dirty); break;
     case U_TRUST: rc = stm_set_trust(&u, a->device, a->trust, a->now); break;
-    case U_DEVDEL:
-        i = stm_dev_find(&u, a->device);
-        if (i < 0)
-            rc = CRUMB_E_NOTFOUND;
-        else
-            stm_dev_remove(&u, (size_t)i);
-        break;
+    case U_DEVDEL: rc = stm_dev_delete(&u, a->device); break;
     case U_IDXPUT: rc = stm_index_put(&u, a->info, &fs->lim); break;
-    case U_IDXDEL:
-        i = stm_idx_find(&u, a->key);
-        if (i < 0)
-            rc = CRUMB_E_NOTFOUND;
-        else
-            stm_idx_remove(&u, (size_t)i);
-        break;
+    case U_IDXDEL: rc = stm_idx_delete(&u, a->key); break;
     }
     if (rc == CRUMB_OK && dirty)
         rc = user_save(fs, path, h, &u, a->now);

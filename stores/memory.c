@@ -227,6 +227,17 @@ static muser *user_get(shard *sh, uint64_t h, const char *tenant, const char *us
     return u;
 }
 
+/* Hash (tenant, user), lock its shard into *sh and return the user (created
+ * if create; NULL if absent or out of memory). The caller unlocks (*sh)->lock. */
+static muser *user_lock(mem_store *m, const char *tenant, const char *user, int create,
+                        shard **sh)
+{
+    uint64_t h = user_hash(m, tenant, user);
+    *sh = shard_of(m, h);
+    pthread_mutex_lock(&(*sh)->lock);
+    return user_get(*sh, h, tenant, user, create);
+}
+
 /* Drop user u if it holds nothing live. */
 static void user_maybe_free(shard *sh, muser *u, int64_t now)
 {
@@ -600,10 +611,8 @@ static crumb_err mem_revoke_device(crumb_store *s, const char *tenant, const cha
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || device == NULL || until <= now)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 1);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 1, &sh);
     crumb_err rc = u ? stm_revoke_device(&u->u, device, until, now) : CRUMB_E_NOMEM;
     if (u)
         user_maybe_free(sh, u, now);
@@ -618,10 +627,8 @@ static crumb_err mem_revoke_user(crumb_store *s, const char *tenant, const char 
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || until <= now)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 1);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 1, &sh);
     if (u)
         stm_revoke_user(&u->u, before, except, until);
     pthread_mutex_unlock(&sh->lock);
@@ -755,10 +762,8 @@ static crumb_err mem_device_seen(crumb_store *s, const char *tenant, const char 
     if (!user_args(&tenant, user) || sg == NULL || !stm_name_ok(sg->label) ||
         !stm_name_ok(sg->ip_prefix))
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 1);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 1, &sh);
     int dirty = 0;
     crumb_err rc = u ? stm_device_seen(&u->u, sg, now, &m->lim, &dirty) : CRUMB_E_NOMEM;
     if (u)
@@ -775,10 +780,8 @@ static crumb_err mem_device_list(crumb_store *s, const char *tenant, const char 
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || n == NULL || (out == NULL && cap > 0))
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
     *n = 0;
     if (u)
         stm_device_list(&u->u, out, cap, n);
@@ -792,10 +795,8 @@ static crumb_err mem_device_find(crumb_store *s, const char *tenant, const char 
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || fp == NULL || out == NULL)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
     long i = u ? stm_device_find_fp(&u->u, fp) : -1;
     if (i >= 0)
         *out = u->u.dev[i].d;
@@ -810,10 +811,8 @@ static crumb_err mem_device_set_trust(crumb_store *s, const char *tenant, const 
     if (!user_args(&tenant, user) || device == NULL || trust < CRUMB_TRUST_UNKNOWN ||
         trust > CRUMB_TRUST_REVOKED)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
     crumb_err rc = u ? stm_set_trust(&u->u, device, trust, now) : CRUMB_E_NOTFOUND;
     pthread_mutex_unlock(&sh->lock);
     return rc;
@@ -825,15 +824,11 @@ static crumb_err mem_device_delete(crumb_store *s, const char *tenant, const cha
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || device == NULL)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
-    long i = u ? stm_dev_find(&u->u, device) : -1;
-    if (i >= 0)
-        stm_dev_remove(&u->u, (size_t)i);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
+    crumb_err rc = u ? stm_dev_delete(&u->u, device) : CRUMB_E_NOTFOUND;
     pthread_mutex_unlock(&sh->lock);
-    return i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
+    return rc;
 }
 
 static crumb_err mem_index_put(crumb_store *s, const char *tenant, const char *user,
@@ -842,10 +837,8 @@ static crumb_err mem_index_put(crumb_store *s, const char *tenant, const char *u
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || info == NULL || info->expires_at <= now)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 1);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 1, &sh);
     crumb_err rc = u ? stm_index_put(&u->u, info, &m->lim) : CRUMB_E_NOMEM;
     if (u)
         user_maybe_free(sh, u, now);
@@ -859,10 +852,8 @@ static crumb_err mem_index_list(crumb_store *s, const char *tenant, const char *
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || n == NULL || (out == NULL && cap > 0))
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
     *n = 0;
     if (u)
         stm_index_list(&u->u, out, cap, n, now);
@@ -876,15 +867,11 @@ static crumb_err mem_index_del(crumb_store *s, const char *tenant, const char *u
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || session == NULL)
         return CRUMB_E_INVALID;
-    uint64_t h = user_hash(m, tenant, user);
-    shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
-    muser *u = user_get(sh, h, tenant, user, 0);
-    long i = u ? stm_idx_find(&u->u, session) : -1;
-    if (i >= 0)
-        stm_idx_remove(&u->u, (size_t)i);
+    shard *sh;
+    muser *u = user_lock(m, tenant, user, 0, &sh);
+    crumb_err rc = u ? stm_idx_delete(&u->u, session) : CRUMB_E_NOTFOUND;
     pthread_mutex_unlock(&sh->lock);
-    return i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
+    return rc;
 }
 
 static crumb_err mem_sweep(crumb_store *s, int64_t now, const crumb_store_retention *ret,

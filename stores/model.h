@@ -308,6 +308,26 @@ static inline void stm_idx_remove(stm_user *u, size_t i)
     u->nidx--;
 }
 
+/* Remove the device with that id / the index entry of that session:
+ * CRUMB_OK, or CRUMB_E_NOTFOUND. */
+static inline crumb_err stm_dev_delete(stm_user *u, const crumb_store_id *id)
+{
+    long i = stm_dev_find(u, id);
+    if (i < 0)
+        return CRUMB_E_NOTFOUND;
+    stm_dev_remove(u, (size_t)i);
+    return CRUMB_OK;
+}
+
+static inline crumb_err stm_idx_delete(stm_user *u, const crumb_store_key *key)
+{
+    long i = stm_idx_find(u, key);
+    if (i < 0)
+        return CRUMB_E_NOTFOUND;
+    stm_idx_remove(u, (size_t)i);
+    return CRUMB_OK;
+}
+
 /* index_put on the model. */
 static inline crumb_err stm_index_put(stm_user *u, const crumb_store_session_info *info,
                                       const stm_limits *lim)

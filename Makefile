@@ -19,8 +19,11 @@ CRYPTO ?= both
 WERROR ?=
 JOBS ?= 2
 
-MAJOR = 0
-VERSION = 0.1.0
+# The version lives in include/crumb.h alone (CRUMB_VERSION_MAJOR/MINOR/PATCH);
+# tests/version.sh checks the library, the .pc and the SONAME agree with it.
+VMACRO = $(shell sed -n 's/^\#define CRUMB_VERSION_$(1) \([0-9][0-9]*\).*/\1/p' include/crumb.h)
+MAJOR := $(call VMACRO,MAJOR)
+VERSION := $(MAJOR).$(call VMACRO,MINOR).$(call VMACRO,PATCH)
 
 SODIUM_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags libsodium 2>/dev/null)
 SODIUM_LIBS ?= $(shell $(PKG_CONFIG) --libs libsodium 2>/dev/null || echo -lsodium)
@@ -43,7 +46,7 @@ endif
 
 WARN = -std=c11 -Wall -Wextra -Wconversion -Wshadow -pedantic $(if $(WERROR),-Werror)
 SANFLAGS = $(if $(SAN),-fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all)
-CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -Ilib $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(REDIS_CFLAGS)
+CPPFLAGS_ALL = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Iinclude -Ilib $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(REDIS_CFLAGS)
 CFLAGS_ALL = $(WARN) $(OPT) $(SANFLAGS) -fPIC -fvisibility=hidden $(CPPFLAGS_ALL) $(CFLAGS)
 LIBS_ALL = $(CRYPTO_LIBS) $(ZLIB_LIBS) $(REDIS_LIBS) -lpthread
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
@@ -70,6 +73,12 @@ else
 REDIS_CFLAGS = -DCRUMB_HAVE_REDIS=0
 REDIS_LIBS =
 endif
+# $(BUILD)/config.stamp holds every flag that shapes an object or a link; it
+# is rewritten only when it differs, and everything built depends on it, so
+# a build dir reused with other knobs (REDIS, CRYPTO, SAN, OPT, CFLAGS, CC)
+# is rebuilt instead of mixing objects of two configurations.
+STAMP = $(BUILD)/config.stamp
+STAMP_TEXT = CC=$(CC) CFLAGS=$(CFLAGS_ALL) LDFLAGS=$(LDFLAGS_ALL) LIBS=$(LIBS_ALL) VERSION=$(VERSION)
 LIB_SRC = $(wildcard lib/*.c) $(wildcard stores/*.c)
 LIB_OBJ = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SUPPORT_SRC = $(filter-out tests/test_%.c,$(wildcard tests/*.c))
@@ -87,13 +96,18 @@ SHARED = $(BUILD)/libcrumb.so.$(VERSION)
 SONAME = libcrumb.so.$(MAJOR)
 
 .SECONDARY:
-.PHONY: all lib tests check check-build bench fuzz run deps install uninstall clean
+.PHONY: all lib tests check check-build bench fuzz run deps install uninstall clean FORCE
 CLI = $(if $(TOOL_SRC),$(BUILD)/crumb)
 all: lib $(CLI) $(BUILD)/crumb.pc
 
 lib: $(STATIC) $(SHARED) $(BUILD)/libcrumb.so
 
-$(BUILD)/obj/%.o: %.c $(HEADERS)
+$(STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(STAMP_TEXT))' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "config: $@ updated"; fi
+
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -101,7 +115,7 @@ $(STATIC): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(SHARED): $(LIB_OBJ) lib/libcrumb.map
+$(SHARED): $(LIB_OBJ) lib/libcrumb.map $(STAMP)
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=lib/libcrumb.map \
 	  $(LDFLAGS_ALL) -o $@ $(LIB_OBJ) $(LIBS_ALL)
 
@@ -109,20 +123,23 @@ $(BUILD)/libcrumb.so: $(SHARED)
 	ln -sf libcrumb.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf libcrumb.so.$(VERSION) $@
 
-$(BUILD)/crumb.pc: Makefile
-	@mkdir -p $(dir $@)
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
+# crumb.pc for PREFIX/LIBDIR/INCDIR as given to this make; `make install`
+# writes it again for the PREFIX/LIBDIR/INCDIR given to the install.
+PC_TEXT = 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Name: libcrumb' 'Description: authenticated session cookies and session stores' \
 	  'Version: $(VERSION)' 'Requires.private: $(CRYPTO_PC) zlib' \
 	  'Libs: -L$${libdir} -lcrumb' 'Libs.private: $(MBEDTLS_LIBS) $(REDIS_LIBS) -lpthread' \
-	  'Cflags: -I$${includedir}' > $@
+	  'Cflags: -I$${includedir}'
+$(BUILD)/crumb.pc: Makefile $(STAMP)
+	@mkdir -p $(dir $@)
+	printf '%s\n' $(PC_TEXT) > $@
 
-$(BUILD)/crumb: $(TOOL_SRC) $(STATIC) $(HEADERS)
+$(BUILD)/crumb: $(TOOL_SRC) $(STATIC) $(HEADERS) $(STAMP)
 	$(CC) $(CFLAGS_ALL) -Itools $(LDFLAGS_ALL) -o $@ $(TOOL_SRC) $(STATIC) $(LIBS_ALL)
 
 tests: $(TEST_BIN)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(STATIC) $(HEADERS)
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(STATIC) $(HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(STATIC) $(LIBS_ALL)
 
@@ -133,23 +150,27 @@ FAULT_WRAP = open open64 __open_2 __open64_2 read __read_chk write fsync close r
   mkdir link unlink flock fstat fstat64 lstat lstat64 opendir readdir readdir64
 $(BUILD)/tests/test_store_faults: private LDFLAGS_ALL += $(FAULT_WRAP:%=-Wl,--wrap=%)
 
-$(BUILD)/bench/%: bench/%.c $(STATIC) $(HEADERS)
+$(BUILD)/bench/%: bench/%.c $(STATIC) $(HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS_ALL)
 
-# check: the plain build, then the same tests under ASan+UBSan and the
-# threaded ones under TSan, all run by tests/run.sh which ends with
-# "N passed, N failed".
+# check: the plain build in $(BUILD), then the same tests under ASan+UBSan
+# ($(BUILD)/asan) and the threaded ones under TSan ($(BUILD)/tsan), all run by
+# tests/run.sh (told these roots), which ends with "N passed, N failed, N
+# skipped". CHECK_STAGES picks stages: `make check CHECK_STAGES='plain
+# script'` builds and runs the plain build only (CI's CRYPTO=mbedtls pass).
+CHECK_STAGES ?= plain asan tsan valgrind script fuzz
 check: deps
 	$(MAKE) -j$(JOBS) check-build
-	$(MAKE) -j$(JOBS) check-build BUILD=build/asan SAN=address,undefined OPT='-O1 -g'
-	$(MAKE) -j$(JOBS) check-build BUILD=build/tsan SAN=thread OPT='-O1 -g'
-	tests/run.sh
+	$(if $(filter asan fuzz,$(CHECK_STAGES)),$(MAKE) -j$(JOBS) check-build BUILD=$(BUILD)/asan SAN=address,undefined OPT='-O1 -g')
+	$(if $(filter tsan,$(CHECK_STAGES)),$(MAKE) -j$(JOBS) check-build BUILD=$(BUILD)/tsan SAN=thread OPT='-O1 -g')
+	CRUMB_BUILD=$(BUILD) CRUMB_BUILD_ASAN=$(BUILD)/asan CRUMB_BUILD_TSAN=$(BUILD)/tsan \
+	  CRUMB_STAGES='$(CHECK_STAGES)' tests/run.sh
 
 check-build: all tests $(if $(FUZZ_SRC),$(BUILD)/fuzz_replay)
 
 # fuzz harnesses: libFuzzer builds (clang) and a replay main for make check.
-$(BUILD)/fuzz_replay: $(FUZZ_SRC) fuzz/replay_main.c $(wildcard fuzz/*.h) $(STATIC) $(HEADERS)
+$(BUILD)/fuzz_replay: $(FUZZ_SRC) fuzz/replay_main.c $(wildcard fuzz/*.h) $(STATIC) $(HEADERS) $(STAMP)
 	@mkdir -p $(BUILD)/fuzz
 	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
 	  echo "$(CC) ... -o $(BUILD)/fuzz/$$n-replay"; \
@@ -190,7 +211,8 @@ install: all
 	ln -sf libcrumb.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf libcrumb.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libcrumb.so
 	install -m 644 include/crumb.h include/crumb_store.h $(DESTDIR)$(INCDIR)/
-	install -m 644 $(BUILD)/crumb.pc $(DESTDIR)$(PCDIR)/
+	printf '%s\n' $(PC_TEXT) > $(DESTDIR)$(PCDIR)/crumb.pc
+	chmod 644 $(DESTDIR)$(PCDIR)/crumb.pc
 	install -m 755 $(BUILD)/crumb $(DESTDIR)$(BINDIR)/
 
 uninstall:

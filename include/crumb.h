@@ -38,9 +38,26 @@ extern "C" {
 #define CRUMB_WUR
 #endif
 
+/* ==== Version ============================================================ */
+
+/* The single source of the version: the Makefile reads these three lines
+ * (SONAME libcrumb.so.MAJOR, crumb.pc Version). CRUMB_VERSION_NUMBER is one
+ * comparable integer, MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 = 100), for
+ * `#if CRUMB_VERSION_NUMBER >= 100`. Requires C99 or C++98 or later. */
 #define CRUMB_VERSION_MAJOR 0
 #define CRUMB_VERSION_MINOR 1
+#define CRUMB_VERSION_PATCH 0
+#define CRUMB_VERSION_NUMBER \
+    (CRUMB_VERSION_MAJOR * 10000 + CRUMB_VERSION_MINOR * 100 + CRUMB_VERSION_PATCH)
 #define CRUMB_VERSION_STRING "0.1.0"
+
+/**
+ * Run-time twin of CRUMB_VERSION_NUMBER (crumb_version() is the twin of
+ * CRUMB_VERSION_STRING): the version of the library actually linked, which
+ * may differ from the header the program was compiled against.
+ * @return MAJOR * 10000 + MINOR * 100 + PATCH of the linked library.
+ */
+CRUMB_EXPORT int crumb_version_number(void);
 
 /* ==== Errors ============================================================ */
 

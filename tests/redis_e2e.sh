@@ -5,20 +5,22 @@
 # browser 2; "log out others" on B ends browser 1's session on its next
 # request to A, and browser 2 stays signed in on both. The redis-server is
 # private (random loopback port, no persistence, temp dir removed at exit).
-# Prints SKIP and exits 0 when redis-server or curl is missing, or
-# libcrumb was built without hiredis. Run from the repo root after `make check`.
+# Prints "SKIP: needs <component>" and exits 77 when redis-server or curl is
+# missing, or libcrumb was built without hiredis (tests/run.sh counts that
+# skip as a failure where the component is there). Run from the repo root after `make check`.
 # Debugging: KEEP=DIR copies the work directory (server logs, and a
 # redis-cli MONITOR log of every command) to DIR at exit.
 NAME=redis_e2e
 cd "$(dirname "$0")/.." || exit 2
 BUILD=${BUILD:-build}
 case $BUILD in /*) B=$BUILD ;; *) B=$PWD/$BUILD ;; esac
-skip() { echo "$NAME: SKIP: $*"; exit 0; }
-command -v redis-server >/dev/null || skip "redis-server is not installed"
-command -v curl >/dev/null || skip "curl is not installed"
-make -s -C examples BUILD="$BUILD" >/dev/null 2>&1 || skip "examples do not build here"
+skip() { echo "SKIP: needs $1: $NAME: $2"; exit 77; }
+fail() { echo "$NAME: FAIL: $*" >&2; exit 1; }
+command -v redis-server >/dev/null || skip redis-server "redis-server is not installed"
+command -v curl >/dev/null || skip curl "curl is not installed"
+make -s -C examples BUILD="$BUILD" >/dev/null 2>&1 || fail "examples do not build here"
 BIN=$B/examples/crumb-mhd
-[ -x "$BIN" ] || skip "$BIN missing"
+[ -x "$BIN" ] || fail "$BIN missing"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/crumb-redis-e2e.XXXXXX") || exit 2
 PIDS=
@@ -74,7 +76,7 @@ start_server() {
         if [ $up = 1 ]; then PIDS="$PIDS $pid"; return 0; fi
         wait "$pid" 2>/dev/null
         grep -q "not available in this build" "$WORK/server-$1.log" &&
-            skip "libcrumb was built without hiredis (make REDIS=off)"
+            skip hiredis "libcrumb was built without hiredis (make REDIS=off)"
         grep -q "cannot listen" "$WORK/server-$1.log" && continue
         echo "$NAME: FAIL at step \"start $1\": server did not start:" >&2
         cat "$WORK/server-$1.log" >&2; exit 1
@@ -82,7 +84,7 @@ start_server() {
 }
 start_server A; PORT_A=$PORT
 start_server B; PORT_B=$PORT
-grep -q "redis" "$WORK/server-A.log" || skip "server A does not report a redis store"
+grep -q "redis" "$WORK/server-A.log" || fail "server A does not report a redis store"
 echo "$NAME: servers on :$PORT_A and :$PORT_B sharing redis :$RPORT"
 
 # helpers as in examples/e2e/scenario.sh, with BASE switched per request

@@ -9,6 +9,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 PCDIR ?= $(LIBDIR)/pkgconfig
+MANDIR ?= $(PREFIX)/share/man
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -90,6 +91,9 @@ FUZZ_SRC = $(wildcard fuzz/fuzz_*.c)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 HEADERS = $(wildcard include/*.h lib/*.h stores/*.h)
+PUBLIC_HEADERS = $(wildcard include/*.h)
+MAN1 = $(wildcard man/*.1)
+MAN3 = $(wildcard man/*.3)
 
 STATIC = $(BUILD)/libcrumb.a
 SHARED = $(BUILD)/libcrumb.so.$(VERSION)
@@ -205,12 +209,15 @@ run: deps all
 	$(MAKE) -C examples run
 
 install: all
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR) \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libcrumb.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf libcrumb.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libcrumb.so
-	install -m 644 include/crumb.h include/crumb_store.h $(DESTDIR)$(INCDIR)/
+	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
 	printf '%s\n' $(PC_TEXT) > $(DESTDIR)$(PCDIR)/crumb.pc
 	chmod 644 $(DESTDIR)$(PCDIR)/crumb.pc
 	install -m 755 $(BUILD)/crumb $(DESTDIR)$(BINDIR)/
@@ -218,7 +225,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libcrumb.a $(DESTDIR)$(LIBDIR)/libcrumb.so.$(VERSION) \
 	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libcrumb.so \
-	  $(DESTDIR)$(INCDIR)/crumb.h $(DESTDIR)$(INCDIR)/crumb_store.h \
+	  $(PUBLIC_HEADERS:include/%=$(DESTDIR)$(INCDIR)/%) \
+	  $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) \
 	  $(DESTDIR)$(PCDIR)/crumb.pc $(DESTDIR)$(BINDIR)/crumb
 
 clean:

@@ -138,8 +138,11 @@ $(BUILD)/crumb.pc: Makefile $(STAMP)
 	@mkdir -p $(dir $@)
 	printf '%s\n' $(PC_TEXT) > $@
 
-$(BUILD)/crumb: $(TOOL_SRC) $(STATIC) $(HEADERS) $(STAMP)
-	$(CC) $(CFLAGS_ALL) -Itools $(LDFLAGS_ALL) -o $@ $(TOOL_SRC) $(STATIC) $(LIBS_ALL)
+# the CLI sees only the public headers (no -Ilib): it uses the public API
+# alone, like any application (it links the static library).
+CLI_CFLAGS = $(filter-out -Ilib,$(CFLAGS_ALL))
+$(BUILD)/crumb: $(TOOL_SRC) $(wildcard tools/*.h) $(STATIC) $(HEADERS) $(STAMP)
+	$(CC) $(CLI_CFLAGS) -Itools $(LDFLAGS_ALL) -o $@ $(TOOL_SRC) $(STATIC) $(LIBS_ALL)
 
 tests: $(TEST_BIN)
 

@@ -176,7 +176,7 @@ has "$OUT" "suite:       3 (hmac-sha256)" "hmac suite shown"
 # binding and tampering
 t 1 "open with another cookie name fails" "$CRUMB" open --keys "$K" --cookie other "$TOK"
 has "$ERR" "token rejected" "wrong cookie message"
-t 1 "open with another purpose fails" "$CRUMB" open --keys "$K" --purpose csrf "$TOK"
+t 2 "open reads session cookies only (--purpose csrf is a usage error)" "$CRUMB" open --keys "$K" --purpose csrf "$TOK"
 t 1 "open with another audience fails" "$CRUMB" open --keys "$K" --audience api "$TOK"
 t 1 "open with another key file fails" "$CRUMB" open --keys "$T/k-force" "$TOK"
 last=$(printf '%s' "$TOK" | tail -c 1)
@@ -219,6 +219,57 @@ t 3 "--keys-env with an unset variable" env -u CRUMB_TEST_KEYS "$CRUMB" verify -
 t 3 "--keys-env with a malformed value" env CRUMB_TEST_KEYS=junk "$CRUMB" verify --keys-env CRUMB_TEST_KEYS "$TOK"
 t 0 "key export (key-file form)" "$CRUMB" key export --keys "$K"
 has "$OUT" "crumb-keys v1" "key export prints the key file"
+
+# ---- open agrees with the library's session decoder (issue 14) -----------
+# tests/test_inspect makes the tokens (mk) and gives crumb_session_load's own
+# verdict on them (judge); crumb open must agree on every case.
+HLP=${CRUMB_BUILD:-build}/tests/test_inspect
+case "$HLP" in /*) ;; *) HLP=$(pwd)/$HLP ;; esac
+agree() { # agree CASE WANT_RC WANT_STATUS [--header]
+    checks=$((checks + 1))
+    input=$("$HLP" mk "$K" "$1") || { fail "$1: test_inspect mk failed"; return; }
+    if [ "${4:-}" = --header ]; then hdr=$input; else hdr="session=$input"; fi
+    lib=$("$HLP" judge "$K" "$hdr")
+    t "$2" "open $1" "$CRUMB" open --keys "$K" --now $NOW --json ${4:-} "$input"
+    has "$OUT" "\"status\":\"$3\"" "open $1: status"
+    if [ "${lib%% *}" = 0 ]; then
+        same "$2" 0 "open $1: the library accepts it"
+    else
+        has "$ERR" "${lib#* }" "open $1: same error as the library (${lib#* })"
+    fi
+}
+if [ ! -x "$HLP" ]; then
+    fail "$HLP not built (make check-build)"
+else
+    agree ref 1 reference
+    has "$ERR" "reference token" "open ref: says it is a reference"
+    agree ratio 1 rejected
+    has "$OUT" '"reason":"inflate-limit"' "open ratio: the inflate ratio cap"
+    agree corrupt 1 rejected
+    has "$OUT" '"reason":"payload-malformed"' "open corrupt: corrupt DEFLATE is a payload error"
+    agree edge 1 expired
+    has "$OUT" '"user":"alice"' "open edge: fields of the expired token"
+    agree edge1 0 valid
+    agree overflow 0 valid
+    agree chunked 0 valid --header
+    has "$OUT" '"chunks":2' "open chunked: two cookies"
+    H=$("$HLP" mk "$K" device)
+    t 0 "open --device opens the device cookie" "$CRUMB" open --keys "$K" --now $NOW --device --header "$H"
+    has "$OUT" "device id:" "open --device prints the device id"
+    t 0 "open --header reads the session next to the device cookie" "$CRUMB" open --keys "$K" --now $NOW --header "$H"
+    t 1 "open --header without our cookie" "$CRUMB" open --keys "$K" --now $NOW --header "other=1"
+    has "$OUT" "status:      none" "open --header without our cookie: none"
+fi
+t 1 "open an empty token is a rejection" "$CRUMB" open --keys "$K" ""
+has "$OUT" "status:      rejected" "open empty token: rejected"
+t 1 "open an empty line on stdin is a rejection" sh -c "printf '\\n' | '$CRUMB' open --keys '$K' -"
+# JSON keys: a non-UTF-8 key and a real key "hex:ff" stay apart
+XK=$(printf '\377')
+t 0 "seal a non-UTF-8 data key" "$CRUMB" seal --keys "$K" --data "$XK=x" --data "hex:ff=y"
+XT=$(cat "$OUT")
+t 0 "open --json with a non-UTF-8 key" "$CRUMB" open --keys "$K" --json "$XT"
+has "$OUT" '"data":{"hex:ff":"y"}' "open --json keeps the real key hex:ff in data"
+has "$OUT" '"data_hex_keys":{"ff":"x"}' "open --json puts the non-UTF-8 key in data_hex_keys"
 
 # ---- rotation end to end -------------------------------------------------
 R=$T/rot

@@ -21,9 +21,9 @@ try() { # try LABEL COMPILER ARGS...
         fails=$((fails + 1))
     fi
 }
-for h in crumb.h crumb_store.h both; do
-    if [ $h = both ]; then
-        printf '#include <crumb_store.h>\n#include <crumb.h>\n' >"$T/$h.c"
+for h in $(cd include && ls *.h) all; do
+    if [ $h = all ]; then
+        (cd include && ls -r *.h) | sed 's/.*/#include <&>/' >"$T/$h.c"
     else
         printf '#include <%s>\n' "$h" >"$T/$h.c"
     fi

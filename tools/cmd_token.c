@@ -9,7 +9,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define TOKEN_INPUT_MAX (256u * 1024u)
 #define JSON_INPUT_MAX (1024u * 1024u)
@@ -17,7 +16,9 @@
 /* ==== Shared: reading a token ========================================== */
 
 /* Get the token from the positional argument or the first line of stdin
- * (surrounding whitespace trimmed) into a malloc'd buffer. */
+ * (surrounding whitespace trimmed) into a malloc'd, NUL-terminated buffer.
+ * Empty stdin is a usage error; an empty argument or line is an empty token
+ * (which the library rejects: exit 1). */
 static int read_token(const char *cmd, const char *arg, char **tok, size_t *len)
 {
     if (arg && strcmp(arg, "-") != 0) {
@@ -41,7 +42,8 @@ static int read_token(const char *cmd, const char *arg, char **tok, size_t *len)
         b--;
     memmove(s, s + a, b - a);
     *len = b - a;
-    if (*len == 0) {
+    s[*len] = '\0'; /* cli_read_all leaves room: --header needs a C string */
+    if (b == 0 && nl == NULL) { /* no input at all; an empty line is an empty token */
         free(*tok);
         *tok = NULL;
         return cli_fail(EX_USAGE, cmd, "no token (pass it as an argument or on stdin)");
@@ -729,163 +731,95 @@ out:
 /* ==== open / verify ==================================================== */
 
 static const char open_help[] =
-    "usage: crumb open [TOKEN | -] [--json] [--skew S] [options]\n"
+    "usage: crumb open [TOKEN | -] [--header] [--device] [--json] [--skew S] [options]\n"
     "\n"
-    "Verify a token and print its header and every payload field (ids,\n"
-    "times, auth state, application data; never key bytes). The token comes\n"
-    "from the argument or the first line of stdin. Exit 0 if it is valid now,\n"
-    "1 if it is rejected (bad, wrong cookie/purpose/audience, unknown or\n"
-    "revoked key) or expired (fields are still printed), 3 for key-file\n"
-    "errors. A token opened under a decrypt-only key prints \"reseal: yes\":\n"
-    "the application re-seals it under the primary on its next save.\n"
+    "Judge a session token with the library's own session decoder and print\n"
+    "its header and every payload field (ids, times, auth state, application\n"
+    "data; never key bytes). The input comes from the argument or the first\n"
+    "line of stdin; with --header it is a whole Cookie header (chunked\n"
+    "cookies are reassembled). Exit 0 if a stateless application with these\n"
+    "settings accepts it now; 1 if it is rejected (bad, wrong cookie or\n"
+    "audience, unknown or revoked key, corrupt or over the inflate caps),\n"
+    "expired or from the future (fields are still printed), a server-mode\n"
+    "reference token, or missing from the header; 2 for usage errors, 3 for\n"
+    "key-file errors. \"reseal: yes\": opened under a decrypt-only key.\n"
+    "  --header    the input is a Cookie header, not one token\n"
+    "  --device    open the device cookie (<cookie>.d) instead\n"
     "  --json      one JSON object on stdout\n"
     "  --skew S    clock skew tolerance for the time checks (default 30)\n"
-    "  --keys FILE | --keys-env VAR, --cookie NAME, --purpose P, --audience A,\n"
-    "  --now T\n";
+    "  --keys FILE | --keys-env VAR, --cookie NAME, --audience A, --now T\n"
+    "  (--purpose may only be \"session\": these are session cookies)\n";
 
 static const char verify_help[] =
-    "usage: crumb verify [TOKEN | -] [--quiet] [--skew S] [options]\n"
+    "usage: crumb verify [TOKEN | -] [--header] [--device] [--quiet] [--skew S] [options]\n"
     "\n"
     "Exit 0 if the token opens and is within its lifetime now, 1 if not (the\n"
     "reason goes to stderr unless --quiet), 2 for usage errors, 3 for\n"
     "key-file errors. Prints nothing on success. Options as crumb open.\n";
 
-/* What a verification found. */
-typedef struct opened {
-    crumb_err err;          /* CRUMB_OK, or why it was rejected */
-    const char *why;        /* detail for err (static string) */
-    int have_payload;       /* p is valid */
-    crumb_open_info info;
-    crumb_payload p;
-    uint8_t *pt;            /* plaintext buffer (p points into it) */
-    size_t pt_cap;
-    uint8_t *inflated;      /* inflated payload, if deflated */
-    int reason;             /* last reason from the log callback */
-    uint32_t reason_key;
-} opened;
-
-/* Log callback: remember the structured reason of a rejection. */
-static void on_log(void *ctx, const crumb_event *ev)
+/* The clock the context sees: --now, or the time the command started. */
+static int64_t fixed_clock(void *ctx)
 {
-    opened *o = ctx;
-    if (ev->reason != CRUMB_R_RESEAL) {
-        o->reason = ev->reason;
-        o->reason_key = ev->key_id;
-    }
+    return *(const int64_t *)ctx;
 }
 
-/* Strip the padding of a CRUMB_FLAG_PADDED plaintext (0x80 then zeros);
- * the unpadded length or (size_t)-1. */
-static size_t unpad(const uint8_t *b, size_t n)
-{
-    while (n > 0 && b[n - 1] == 0)
-        n--;
-    if (n == 0 || b[n - 1] != 0x80)
-        return (size_t)-1;
-    return n - 1;
-}
-
-/* Raw-inflate in into a new buffer of at most CRUMB_PAYLOAD_MAX bytes. */
-static uint8_t *inflate_payload(const uint8_t *in, size_t n, size_t *out_len)
-{
-    uint8_t *out = malloc(CRUMB_PAYLOAD_MAX);
-    z_stream z;
-    memset(&z, 0, sizeof z);
-    if (!out || inflateInit2(&z, -15) != Z_OK) {
-        free(out);
-        return NULL;
-    }
-    z.next_in = (Bytef *)(uintptr_t)in;
-    z.avail_in = (uInt)n;
-    z.next_out = out;
-    z.avail_out = CRUMB_PAYLOAD_MAX;
-    int zr = inflate(&z, Z_FINISH);
-    *out_len = CRUMB_PAYLOAD_MAX - z.avail_out;
-    int ok = zr == Z_STREAM_END && z.avail_in == 0;
-    inflateEnd(&z);
-    if (!ok) {
-        free(out);
-        return NULL;
-    }
-    return out;
-}
-
-/* Open tok with the common options: fills o; returns EX_OK when the
- * verdict is in o (valid or rejected), else an exit code (already
- * reported) for setup errors. */
-static int open_token(const cli_common *c, const char *cmd, const char *tok, size_t tok_len,
-                      int64_t skew, opened *o)
+/* Judge in (a token, or a Cookie header with header = 1) with the library's
+ * session decoder (crumb_inspect.h). EX_OK with the verdict in *r, or an
+ * exit code (already reported) for setup errors. */
+static int judge(const cli_common *c, const char *cmd, const char *in, size_t len, int header,
+                 int device, int64_t skew, crumb_inspect_result *r)
 {
     crumb_keyring *kr = NULL;
-    crumb_codec *codec = NULL;
     int rc;
-    memset(o, 0, sizeof *o);
+    memset(r, 0, sizeof *r);
+    if (c->purpose && strcmp(c->purpose, "session") != 0)
+        return cli_fail(EX_USAGE, cmd, "--purpose: %s reads session cookies (purpose "
+                        "\"session\"); --device opens the device cookie", cmd);
     if ((rc = cli_load_keys(c, cmd, &kr)) != EX_OK)
         return rc;
-    rc = cli_codec(c, cmd, kr, on_log, o, &codec);
-    crumb_keyring_free(kr);
-    if (rc != EX_OK)
-        return rc;
-    o->pt_cap = crumb_open_bufsize(tok_len);
-    if ((o->pt = malloc(o->pt_cap ? o->pt_cap : 1)) == NULL) {
-        crumb_codec_free(codec);
-        return cli_fail(EX_INTERNAL, cmd, "out of memory");
-    }
-    size_t pt_len = 0;
-    o->err = crumb_open(codec, o->pt, o->pt_cap, &pt_len, tok, tok_len, &o->info);
     int64_t now = cli_now(c);
-    crumb_codec_free(codec);
-    if (o->err != CRUMB_OK) {
-        o->why = o->reason ? crumb_reason_str(o->reason) : NULL;
-        return EX_OK;
-    }
-    const uint8_t *body = o->pt;
-    if (o->info.flags & CRUMB_FLAG_PADDED) {
-        pt_len = unpad(body, pt_len);
-        if (pt_len == (size_t)-1) {
-            o->err = CRUMB_E_PAYLOAD;
-            o->why = "bad padding";
-            return EX_OK;
-        }
-    }
-    if (o->info.flags & CRUMB_FLAG_DEFLATE) {
-        o->inflated = inflate_payload(body, pt_len, &pt_len);
-        if (!o->inflated) {
-            o->err = CRUMB_E_INFLATE;
-            o->why = "payload does not inflate within the size limit";
-            return EX_OK;
-        }
-        body = o->inflated;
-    }
-    o->err = crumb_payload_decode(&o->p, body, pt_len);
-    if (o->err != CRUMB_OK) {
-        o->why = "payload does not decode";
-        return EX_OK;
-    }
-    o->have_payload = 1;
-    if (o->p.issued_at > now + skew) {
-        o->err = CRUMB_E_FUTURE;
-        o->why = "issued in the future";
-    } else if (now > o->p.expires_at + skew) {
-        o->err = CRUMB_E_EXPIRED;
-        o->why = "absolute lifetime passed";
-    } else if (now > o->p.idle_at + skew) {
-        o->err = CRUMB_E_EXPIRED;
-        o->why = "idle timeout passed";
-    }
+    crumb_ctx_config cfg = {0};
+    cfg.cookie_name = c->cookie ? c->cookie : "session";
+    cfg.audience = c->audience;
+    for (int s = 1; s <= 3; s++)
+        if (crumb_suite_available(s))
+            cfg.accept_suites |= CRUMB_SUITE_BIT(s);
+    cfg.clock = fixed_clock;
+    cfg.clock_ctx = &now;
+    cfg.clock_skew = skew > 0 ? skew : -1;  /* 0 means "default" to the library */
+    cfg.absolute_lifetime = INT64_MAX;      /* the token's own expiry decides */
+    cfg.idle_timeout = INT64_MAX;           /* ... and its own idle deadline */
+    crumb_err e = header ? crumb_inspect_cookie_header(r, kr, &cfg, in, device)
+                         : crumb_inspect_token(r, kr, &cfg, in, len, device);
+    crumb_keyring_free(kr);
+    if (e != CRUMB_OK)
+        return cli_fail(e == CRUMB_E_INVALID ? EX_USAGE : EX_INTERNAL, cmd,
+                        "cannot set up the session context: %s", cli_strerror(e));
     return EX_OK;
 }
 
-/* Release what open_token allocated. */
-static void opened_free(opened *o)
+/* One word for the verdict. */
+static const char *status_of(const crumb_inspect_result *r)
 {
-    if (o->pt)
-        crumb_wipe(o->pt, o->pt_cap);
-    free(o->pt);
-    if (o->inflated)
-        crumb_wipe(o->inflated, CRUMB_PAYLOAD_MAX);
-    free(o->inflated);
-    memset(o, 0, sizeof *o);
+    if (r->kind == CRUMB_INSPECT_REFERENCE)
+        return "reference";
+    if (r->kind == CRUMB_INSPECT_NONE)
+        return "none";
+    return r->err == CRUMB_OK          ? "valid"
+           : r->err == CRUMB_E_EXPIRED ? "expired"
+           : r->err == CRUMB_E_FUTURE  ? "future"
+                                       : "rejected";
+}
+
+/* Why, for humans (NULL when valid). */
+static const char *why_of(const crumb_inspect_result *r)
+{
+    if (r->kind == CRUMB_INSPECT_REFERENCE)
+        return "a server-mode reference token: authentic, but the session data is in "
+               "the server's store (a stateless context refuses it)";
+    if (r->kind == CRUMB_INSPECT_NONE)
+        return "no such cookie in the input";
+    return r->err == CRUMB_OK ? NULL : r->reason ? crumb_reason_str(r->reason) : NULL;
 }
 
 /* Print bytes as a JSON string if valid UTF-8, else as {"hex":"..."}. */
@@ -901,99 +835,144 @@ static void json_bytes(const uint8_t *s, size_t n)
     printf("\"}");
 }
 
-/* Print the verdict and fields of o (human or JSON). */
-static void print_opened(const opened *o, int json)
+/* The data entries as JSON: "data" holds the entries whose key is UTF-8,
+ * "data_hex_keys" the others under their hex-encoded key (two objects, so
+ * a real key can never collide with an encoded one). */
+static void json_data(const crumb_payload *p)
 {
-    const crumb_payload *p = &o->p;
-    char sid[2 * CRUMB_SID_BYTES + 1], fam[2 * CRUMB_SID_BYTES + 1], t[64];
-    const char *status = o->err == CRUMB_OK        ? "valid"
-                         : o->err == CRUMB_E_EXPIRED ? "expired"
-                         : o->err == CRUMB_E_FUTURE  ? "future"
-                                                     : "rejected";
-    crumb__hex(sid, p->sid, CRUMB_SID_BYTES);
-    crumb__hex(fam, p->family, CRUMB_SID_BYTES);
-    if (json) {
-        printf("{\"status\":\"%s\"", status);
-        if (o->err != CRUMB_OK) {
-            printf(",\"error\":");
-            cli_json_str(stdout, cli_strerror(o->err), strlen(cli_strerror(o->err)));
-            if (o->why) {
-                printf(",\"reason\":");
-                cli_json_str(stdout, o->why, strlen(o->why));
+    for (int pass = 0; pass < 2; pass++) {
+        size_t pos = 0, klen, vlen;
+        const char *key;
+        const uint8_t *val;
+        int first = 1;
+        while (crumb_payload_data_next(p->data, p->data_len, &pos, &key, &klen, &val, &vlen)) {
+            int text = cli_utf8_ok((const uint8_t *)key, klen);
+            if (text != (pass == 0))
+                continue;
+            if (first)
+                printf(pass == 0 ? ",\"data\":{" : ",\"data_hex_keys\":{");
+            else
+                putchar(',');
+            first = 0;
+            if (text) {
+                cli_json_str(stdout, key, klen);
+            } else {
+                char hx[2 * CRUMB_DATA_KEY_MAX + 1];
+                cli_hex(hx, (const uint8_t *)key, klen);
+                printf("\"%s\"", hx);
             }
+            putchar(':');
+            json_bytes(val, vlen);
         }
-        if (o->have_payload) {
-            printf(",\"header\":{\"suite\":%u,\"suite_name\":\"%s\",\"flags\":%u,\"key_id\":%lu,"
-                   "\"reseal\":%s}",
-                   o->info.suite, cli_suite_name(o->info.suite), o->info.flags,
-                   (unsigned long)o->info.key_id, o->info.reseal ? "true" : "false");
-            printf(",\"payload\":{\"version\":%lu,\"issued_at\":%lld,\"expires_at\":%lld,"
-                   "\"idle_at\":%lld,\"session_id\":\"%s\",\"family\":\"%s\","
-                   "\"generation\":%lu,\"app_schema\":%lu",
-                   (unsigned long)p->version, (long long)p->issued_at,
-                   (long long)p->expires_at, (long long)p->idle_at, sid, fam,
-                   (unsigned long)p->generation, (unsigned long)p->app_schema);
-            printf(",\"user\":");
-            json_bytes((const uint8_t *)p->user, p->user_len);
-            printf(",\"tenant\":");
-            json_bytes((const uint8_t *)p->tenant, p->tenant_len);
-            printf(",\"device\":");
-            json_bytes((const uint8_t *)p->device, p->device_len);
-            int st = p->auth.state >= 0 && p->auth.state < 4 ? p->auth.state : 0;
-            printf(",\"auth\":{\"state\":\"%s\"", auth_names[st]);
-            if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
-                printf(",\"factors\":");
-                print_factors(stdout, p->auth.factors, 1);
-            }
-            if (st == CRUMB_AUTH_IN_PROGRESS) {
-                printf(",\"remaining\":");
-                print_factors(stdout, p->auth.remaining, 1);
-                printf(",\"attempts\":%lu", (unsigned long)p->auth.attempts);
-            }
-            if (st == CRUMB_AUTH_PENDING)
-                printf(",\"workflow\":%lu", (unsigned long)p->auth.workflow);
-            if (st != CRUMB_AUTH_ANONYMOUS)
-                printf(",\"time\":%lld", (long long)p->auth.time);
-            printf("},\"data\":{");
-            size_t pos = 0, klen, vlen;
-            const char *key;
-            const uint8_t *val;
-            int first = 1;
-            while (crumb_payload_data_next(p->data, p->data_len, &pos, &key, &klen, &val, &vlen)) {
-                if (!first)
-                    putchar(',');
-                first = 0;
-                if (cli_utf8_ok((const uint8_t *)key, klen)) {
-                    cli_json_str(stdout, key, klen);
-                } else { /* JSON names must be text: hex-encode odd keys */
-                    printf("\"hex:");
-                    for (size_t i = 0; i < klen; i++)
-                        printf("%02x", (uint8_t)key[i]);
-                    putchar('"');
-                }
-                putchar(':');
-                json_bytes(val, vlen);
-            }
-            printf("}}");
-        }
-        printf("}\n");
-        return;
+        if (!first)
+            putchar('}');
+        else if (pass == 0)
+            printf(",\"data\":{}");
     }
-    printf("status:      %s", status);
-    if (o->err != CRUMB_OK)
-        printf(" (%s%s%s)", cli_strerror(o->err), o->why ? ": " : "", o->why ? o->why : "");
+}
+
+/* The auth state as JSON. */
+static void json_auth(const crumb_auth *a)
+{
+    int st = a->state >= 0 && a->state < 4 ? a->state : 0;
+    printf(",\"auth\":{\"state\":\"%s\"", auth_names[st]);
+    if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
+        printf(",\"factors\":");
+        print_factors(stdout, a->factors, 1);
+    }
+    if (st == CRUMB_AUTH_IN_PROGRESS) {
+        printf(",\"remaining\":");
+        print_factors(stdout, a->remaining, 1);
+        printf(",\"attempts\":%lu", (unsigned long)a->attempts);
+    }
+    if (st == CRUMB_AUTH_PENDING)
+        printf(",\"workflow\":%lu", (unsigned long)a->workflow);
+    if (st != CRUMB_AUTH_ANONYMOUS)
+        printf(",\"time\":%lld", (long long)a->time);
+    putchar('}');
+}
+
+/* Print r as one JSON object. */
+static void print_json(const crumb_inspect_result *r)
+{
+    static const char *const kinds[] = {"none", "session", "reference", "device"};
+    const crumb_payload *p = &r->payload;
+    const char *why = why_of(r);
+    printf("{\"status\":\"%s\",\"kind\":\"%s\",\"chunks\":%u", status_of(r),
+           kinds[r->kind >= 0 && r->kind < 4 ? r->kind : 0], r->chunks);
+    if (r->err != CRUMB_OK) {
+        printf(",\"error\":");
+        cli_json_str(stdout, cli_strerror(r->err), strlen(cli_strerror(r->err)));
+        if (why) {
+            printf(",\"reason\":");
+            cli_json_str(stdout, why, strlen(why));
+        }
+    }
+    int authentic = r->have_payload || r->kind == CRUMB_INSPECT_REFERENCE ||
+                    (r->kind == CRUMB_INSPECT_DEVICE && r->err == CRUMB_OK);
+    if (authentic)
+        printf(",\"header\":{\"suite\":%u,\"suite_name\":\"%s\",\"flags\":%u,\"key_id\":%lu,"
+               "\"reseal\":%s}",
+               r->suite, cli_suite_name(r->suite), r->flags, (unsigned long)r->key_id,
+               r->reseal ? "true" : "false");
+    if (r->kind == CRUMB_INSPECT_DEVICE && r->err == CRUMB_OK) {
+        char hx[2 * sizeof r->device_id + 1];
+        cli_hex(hx, r->device_id, sizeof r->device_id);
+        printf(",\"device_id\":\"%s\"", hx);
+    }
+    if (r->have_payload) {
+        char sid[2 * CRUMB_SID_BYTES + 1], fam[2 * CRUMB_SID_BYTES + 1];
+        cli_hex(sid, p->sid, CRUMB_SID_BYTES);
+        cli_hex(fam, p->family, CRUMB_SID_BYTES);
+        printf(",\"payload\":{\"version\":%lu,\"issued_at\":%lld,\"expires_at\":%lld,"
+               "\"idle_at\":%lld,\"session_id\":\"%s\",\"family\":\"%s\","
+               "\"generation\":%lu,\"app_schema\":%lu",
+               (unsigned long)p->version, (long long)p->issued_at, (long long)p->expires_at,
+               (long long)p->idle_at, sid, fam, (unsigned long)p->generation,
+               (unsigned long)p->app_schema);
+        printf(",\"user\":");
+        json_bytes((const uint8_t *)p->user, p->user_len);
+        printf(",\"tenant\":");
+        json_bytes((const uint8_t *)p->tenant, p->tenant_len);
+        printf(",\"device\":");
+        json_bytes((const uint8_t *)p->device, p->device_len);
+        json_auth(&p->auth);
+        json_data(p);
+        putchar('}');
+    }
+    printf("}\n");
+}
+
+/* The auth line for humans. */
+static void print_auth(const crumb_auth *a)
+{
+    char t[64];
+    int st = a->state >= 0 && a->state < 4 ? a->state : 0;
+    printf("auth:        %s", auth_names[st]);
+    if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
+        printf(" factors=");
+        print_factors(stdout, a->factors, 0);
+    }
+    if (st == CRUMB_AUTH_IN_PROGRESS) {
+        printf(" remaining=");
+        print_factors(stdout, a->remaining, 0);
+        printf(" attempts=%lu", (unsigned long)a->attempts);
+    }
+    if (st == CRUMB_AUTH_PENDING)
+        printf(" workflow=%lu", (unsigned long)a->workflow);
+    if (st != CRUMB_AUTH_ANONYMOUS) {
+        cli_time(t, a->time);
+        printf(" time=%s", t);
+    }
     putchar('\n');
-    if (!o->have_payload)
-        return;
-    printf("suite:       %u (%s)\n", o->info.suite, cli_suite_name(o->info.suite));
-    printf("key id:      %lu\n", (unsigned long)o->info.key_id);
-    printf("flags:       0x%02x%s%s%s\n", o->info.flags,
-           o->info.flags & CRUMB_FLAG_DEFLATE ? " deflate" : "",
-           o->info.flags & CRUMB_FLAG_REFERENCE ? " reference" : "",
-           o->info.flags & CRUMB_FLAG_PADDED ? " padded" : "");
-    printf("reseal:      %s\n", o->info.reseal
-                                    ? "yes (decrypt-only key: re-seal under the primary)"
-                                    : "no");
+}
+
+/* The payload fields for humans. */
+static void print_payload(const crumb_payload *p)
+{
+    char sid[2 * CRUMB_SID_BYTES + 1], fam[2 * CRUMB_SID_BYTES + 1], t[64];
+    cli_hex(sid, p->sid, CRUMB_SID_BYTES);
+    cli_hex(fam, p->family, CRUMB_SID_BYTES);
     printf("payload:     v%lu\n", (unsigned long)p->version);
     cli_time(t, p->issued_at);
     printf("issued:      %s\n", t);
@@ -1016,26 +995,7 @@ static void print_opened(const opened *o, int json)
             fputs("(none)", stdout);
         putchar('\n');
     }
-    int st = p->auth.state >= 0 && p->auth.state < 4 ? p->auth.state : 0;
-    printf("auth:        %s", auth_names[st]);
-    if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
-        printf(" factors=");
-        print_factors(stdout, p->auth.factors, 0);
-    }
-    if (st == CRUMB_AUTH_IN_PROGRESS) {
-        printf(" remaining=");
-        print_factors(stdout, p->auth.remaining, 0);
-        printf(" attempts=%lu", (unsigned long)p->auth.attempts);
-    }
-    if (st == CRUMB_AUTH_PENDING)
-        printf(" workflow=%lu", (unsigned long)p->auth.workflow);
-    if (st != CRUMB_AUTH_ANONYMOUS) {
-        cli_time(t, p->auth.time);
-        printf(" time=%s", t);
-    }
-    putchar('\n');
-    if (o->info.flags & CRUMB_FLAG_REFERENCE)
-        printf("note:        reference token (server mode): the data is in the store\n");
+    print_auth(&p->auth);
     printf("data:        %zu entr%s\n", p->data_count, p->data_count == 1 ? "y" : "ies");
     size_t pos = 0, klen, vlen;
     const char *key;
@@ -1049,6 +1009,36 @@ static void print_opened(const opened *o, int json)
     }
 }
 
+/* Print the verdict and fields of r for humans. */
+static void print_human(const crumb_inspect_result *r)
+{
+    const char *why = why_of(r);
+    printf("status:      %s", status_of(r));
+    if (r->err != CRUMB_OK)
+        printf(" (%s%s%s)", cli_strerror(r->err), why ? ": " : "", why ? why : "");
+    putchar('\n');
+    int authentic = r->have_payload || r->kind == CRUMB_INSPECT_REFERENCE ||
+                    (r->kind == CRUMB_INSPECT_DEVICE && r->err == CRUMB_OK);
+    if (!authentic)
+        return;
+    if (r->chunks > 1)
+        printf("chunks:      %u cookies\n", r->chunks);
+    printf("suite:       %u (%s)\n", r->suite, cli_suite_name(r->suite));
+    printf("key id:      %lu\n", (unsigned long)r->key_id);
+    printf("flags:       0x%02x%s%s%s\n", r->flags, r->flags & CRUMB_FLAG_DEFLATE ? " deflate" : "",
+           r->flags & CRUMB_FLAG_REFERENCE ? " reference" : "",
+           r->flags & CRUMB_FLAG_PADDED ? " padded" : "");
+    printf("reseal:      %s\n",
+           r->reseal ? "yes (decrypt-only key: re-seal under the primary)" : "no");
+    if (r->kind == CRUMB_INSPECT_DEVICE) {
+        char hx[2 * sizeof r->device_id + 1];
+        cli_hex(hx, r->device_id, sizeof r->device_id);
+        printf("device id:   %s\n", hx);
+    }
+    if (r->have_payload)
+        print_payload(&r->payload);
+}
+
 /* Shared driver of open and verify. */
 static int open_or_verify(int argc, char **argv, int verify)
 {
@@ -1056,7 +1046,7 @@ static int open_or_verify(int argc, char **argv, int verify)
     cli_common c = {0};
     const char *arg = NULL, *v;
     int64_t skew = 30;
-    int quiet = 0, r;
+    int quiet = 0, header = 0, device = 0, r;
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(verify ? verify_help : open_help, stdout);
@@ -1070,8 +1060,12 @@ static int open_or_verify(int argc, char **argv, int verify)
         if ((r = cli_opt(argc, argv, &i, "--skew", &v)) != 0) {
             if (r < 0 || cli_parse_i64(v, &skew) != 0 || skew < 0)
                 return cli_fail(EX_USAGE, cmd, "--skew wants seconds >= 0");
-        } else if (verify && (cli_opt(argc, argv, &i, "--quiet", NULL) ||
-                              cli_opt(argc, argv, &i, "-q", NULL)))
+        } else if (cli_opt(argc, argv, &i, "--header", NULL))
+            header = 1;
+        else if (cli_opt(argc, argv, &i, "--device", NULL))
+            device = 1;
+        else if (verify && (cli_opt(argc, argv, &i, "--quiet", NULL) ||
+                            cli_opt(argc, argv, &i, "-q", NULL)))
             quiet = 1;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_fail(EX_USAGE, cmd, "unknown option %s (see crumb %s --help)", argv[i],
@@ -1085,29 +1079,25 @@ static int open_or_verify(int argc, char **argv, int verify)
     size_t tok_len = 0;
     if ((r = read_token(cmd, arg, &tok, &tok_len)) != EX_OK)
         return r;
-    opened o;
-    r = open_token(&c, cmd, tok, tok_len, skew, &o);
+    crumb_inspect_result res;
+    r = judge(&c, cmd, tok, tok_len, header, device, skew, &res);
+    crumb_wipe(tok, tok_len);
     free(tok);
-    if (r != EX_OK) {
-        opened_free(&o);
+    if (r != EX_OK)
         return r;
+    const char *why = why_of(&res);
+    if (!verify) {
+        if (c.json)
+            print_json(&res);
+        else
+            print_human(&res);
     }
-    if (verify) {
-        if (o.err != CRUMB_OK && !quiet)
-            cli_fail(EX_REJECT, cmd, "%s%s%s", cli_strerror(o.err), o.why ? ": " : "",
-                     o.why ? o.why : "");
-    } else {
-        print_opened(&o, c.json);
-        if (o.err != CRUMB_OK)
-            cli_fail(EX_REJECT, cmd, "%s%s%s", cli_strerror(o.err), o.why ? ": " : "",
-                     o.why ? o.why : "");
-        if (fflush(stdout) != 0) {
-            opened_free(&o);
-            return cli_fail(EX_IO, cmd, "cannot write stdout");
-        }
-    }
-    r = o.err == CRUMB_OK ? EX_OK : EX_REJECT;
-    opened_free(&o);
+    if (res.err != CRUMB_OK && !(verify && quiet))
+        cli_fail(EX_REJECT, cmd, "%s%s%s", cli_strerror(res.err), why ? ": " : "", why ? why : "");
+    r = res.err == CRUMB_OK ? EX_OK : EX_REJECT;
+    crumb_inspect_clear(&res);
+    if (!verify && fflush(stdout) != 0)
+        return cli_fail(EX_IO, cmd, "cannot write stdout");
     return r;
 }
 

@@ -414,13 +414,36 @@ int cli_read_all(FILE *f, size_t max, char **out, size_t *len)
     return 0;
 }
 
+/* Value of one hex digit (either case), or -1. */
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* see cli.h */
+void cli_hex(char *out, const uint8_t *in, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
 /* see cli.h */
 int cli_unhex(uint8_t *out, size_t n, const char *s)
 {
     if (strlen(s) != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int hi = crumb__hexval(s[2 * i]), lo = crumb__hexval(s[2 * i + 1]);
+        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);

@@ -200,7 +200,7 @@ static crumb_err inspect_device(crumb_inspect_result *out, const crumb_keyring *
     char name[CRUMB_NAME_MAX + 4];
     const char *val;
     size_t vlen, ptl = 0;
-    uint8_t pt[64];
+    uint8_t pt[DEVICE_VALUE_MAX]; /* >= crumb_open_bufsize(DEVICE_VALUE_MAX) for every suite */
     crumb_open_info info = {0};
     crumb_err rc = make_ctx(&ctx, kr, cfg, &pr, 0, min_cookie);
     if (rc != CRUMB_OK)

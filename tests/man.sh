@@ -1,6 +1,6 @@
 #!/bin/sh
 # man.sh - the man pages in man/ pass `mandoc -T lint` (warnings are
-# failures), every function declared in a public header (include/*.h) is
+# failures) and render with `man -l`, every function declared in a public header (include/*.h) is
 # named in some page, and every SYNOPSIS prototype (.Ft/.Fn) matches the
 # header's declaration word for word (regenerate with
 # tools/man_synopsis.py after a header change).
@@ -11,6 +11,11 @@ fails=0
 for p in man/*.[0-9]; do
     if ! mandoc -T lint -W warning "$p"; then
         echo "FAIL: mandoc -T lint $p"; fails=$((fails + 1))
+    fi
+    # and man(1) renders it from the tree (what `man -l man/crumb.3` shows)
+    if command -v man >/dev/null &&
+        ! MANWIDTH=80 man -l "$p" 2>&1 >/dev/null | awk 'END { exit NR > 0 }'; then
+        echo "FAIL: man -l $p printed warnings"; fails=$((fails + 1))
     fi
 done
 python3 - <<'PY' || fails=$((fails + 1))

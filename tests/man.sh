@@ -1,9 +1,9 @@
 #!/bin/sh
 # man.sh - the man pages in man/ pass `mandoc -T lint` (warnings are
-# failures) and render with `man -l`, every function declared in a public
-# header (include/*.h) is named in some page, and every SYNOPSIS prototype (.Ft/.Fn) matches the
-# header's declaration word for word (regenerate with
-# tools/man_synopsis.py after a header change).
+# failures) and render with `man -l`; every function declared in a public
+# header (include/*.h) is named in some page; every SYNOPSIS prototype
+# (.Ft/.Fn) matches the header's declaration word for word (regenerate
+# with tools/man_synopsis.py after a header change).
 cd "$(dirname "$0")/.." || exit 2
 command -v mandoc >/dev/null || { echo "SKIP: needs mandoc: not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: needs python3: not installed"; exit 77; }

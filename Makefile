@@ -134,9 +134,10 @@ PC_TEXT = 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCDIR)' '' \
 	  'Version: $(VERSION)' 'Requires.private: $(CRYPTO_PC) zlib' \
 	  'Libs: -L$${libdir} -lcrumb' 'Libs.private: $(MBEDTLS_LIBS) $(REDIS_LIBS) -lpthread' \
 	  'Cflags: -I$${includedir}'
-$(BUILD)/crumb.pc: Makefile $(STAMP)
+$(BUILD)/crumb.pc: FORCE
 	@mkdir -p $(dir $@)
-	printf '%s\n' $(PC_TEXT) > $@
+	@printf '%s\n' $(PC_TEXT) > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "wrote $@"; fi
 
 # the CLI sees only the public headers (no -Ilib): it uses the public API
 # alone, like any application (it links the static library).

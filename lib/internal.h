@@ -107,4 +107,8 @@ void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
  * decoded length, or (size_t)-1 if the input is not canonical base64url. */
 size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
 
+/* 0: the best SIMD path this CPU has; 1: portable code only; 2: SSSE3 at
+ * most (tests and the differential fuzz harness cycle through all three). */
+extern int crumb__b64_portable;
+
 #endif /* CRUMB_INTERNAL_H */

@@ -80,6 +80,22 @@ int crumb__unhex(uint8_t *out, size_t n, const char *s);
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2);
 
+/* HMAC-SHA-256 with the key's inner and outer hash states computed once
+ * (crumb__hmac_pre_init), so a MAC costs only the message's blocks plus one
+ * outer block. Opaque: a libsodium or mbedTLS state pair inside. Holds key
+ * material: wipe it with the key. */
+typedef struct {
+    _Alignas(16) unsigned char b[256];
+} crumb__hmac_pre;
+
+/* Precompute p for key (any length); 0, or -1. */
+int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len);
+
+/* HMAC-SHA-256 of p1 || p2 (p2 may be NULL) under p's key, no allocation;
+ * the same bytes as crumb__hmac_sha256. 0, or -1. */
+int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
+                        const uint8_t *p2, size_t n2);
+
 /* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
                        const uint8_t *salt, size_t salt_len, const uint8_t *info,

@@ -82,10 +82,10 @@ int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, cons
 
 /* HMAC-SHA-256 with the key's inner and outer hash states computed once
  * (crumb__hmac_pre_init), so a MAC costs only the message's blocks plus one
- * outer block. Opaque: a libsodium or mbedTLS state pair inside. Holds key
- * material: wipe it with the key. */
+ * outer block (sha256.c). Opaque. Holds key material: wipe it with the
+ * key. */
 typedef struct {
-    _Alignas(16) unsigned char b[256];
+    _Alignas(16) unsigned char b[64];
 } crumb__hmac_pre;
 
 /* Precompute p for key (any length); 0, or -1. */

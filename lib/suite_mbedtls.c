@@ -8,8 +8,6 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
-#include <mbedtls/sha256.h>
-#include <string.h>
 
 /* Run one GCM operation (encrypt when tag_out, else decrypt/verify). */
 static int gcm_run(uint8_t *out, uint8_t *tag_out, const uint8_t *tag_in, const uint8_t *in,
@@ -48,63 +46,8 @@ int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t 
 }
 
 #if !CRUMB_HAVE_SODIUM
-/* The precomputed key: SHA-256 contexts that have absorbed key^ipad and
- * key^opad (stack/inline contexts: no md API, no allocation). */
-struct hmac_pair {
-    mbedtls_sha256_context in, out;
-};
-_Static_assert(sizeof(struct hmac_pair) <= sizeof(crumb__hmac_pre),
-               "crumb__hmac_pre too small for two mbedTLS SHA-256 contexts");
-
-/* see internal.h */
-int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len)
-{
-    struct hmac_pair *h = (struct hmac_pair *)(void *)p->b;
-    uint8_t k[64] = {0}, pad[64];
-    int rc = 0;
-    if (key_len > 64)
-        rc = mbedtls_sha256_ret(key, key_len, k, 0);
-    else if (key_len)
-        memcpy(k, key, key_len);
-    mbedtls_sha256_init(&h->in);
-    mbedtls_sha256_init(&h->out);
-    for (size_t i = 0; i < 64; i++)
-        pad[i] = (uint8_t)(k[i] ^ 0x36);
-    if (rc == 0)
-        rc = mbedtls_sha256_starts_ret(&h->in, 0) || mbedtls_sha256_update_ret(&h->in, pad, 64);
-    for (size_t i = 0; i < 64; i++)
-        pad[i] = (uint8_t)(k[i] ^ 0x5c);
-    if (rc == 0)
-        rc = mbedtls_sha256_starts_ret(&h->out, 0) || mbedtls_sha256_update_ret(&h->out, pad, 64);
-    crumb_wipe(k, sizeof k);
-    crumb_wipe(pad, sizeof pad);
-    return rc == 0 ? 0 : -1;
-}
-
-/* see internal.h */
-int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
-                        const uint8_t *p2, size_t n2)
-{
-    const struct hmac_pair *h = (const struct hmac_pair *)(const void *)p->b;
-    mbedtls_sha256_context c;
-    uint8_t inner[32];
-    int rc;
-    mbedtls_sha256_init(&c);
-    mbedtls_sha256_clone(&c, &h->in);
-    rc = n1 ? mbedtls_sha256_update_ret(&c, p1, n1) : 0;
-    if (rc == 0 && p2 && n2)
-        rc = mbedtls_sha256_update_ret(&c, p2, n2);
-    if (rc == 0)
-        rc = mbedtls_sha256_finish_ret(&c, inner);
-    mbedtls_sha256_clone(&c, &h->out);
-    if (rc == 0)
-        rc = mbedtls_sha256_update_ret(&c, inner, 32) || mbedtls_sha256_finish_ret(&c, out);
-    mbedtls_sha256_free(&c);
-    crumb_wipe(inner, sizeof inner);
-    return rc == 0 ? 0 : -1;
-}
-
-/* see internal.h (with libsodium, suite_sodium.c provides this) */
+/* see internal.h (with libsodium, suite_sodium.c provides this; here it
+ * is sha256.c's precomputed HMAC, no md API and no allocation) */
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2)
 {

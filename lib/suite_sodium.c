@@ -1,9 +1,10 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
- * libsodium, detached tags; HMAC-SHA-256 (suite 3, per-token subkeys)
- * without allocation, also from a precomputed key state. Built without
+ * libsodium, detached tags; HMAC-SHA-256 without allocation (the codec's
+ * precomputed-key HMAC is in sha256.c). Built without
  * libsodium (CRYPTO=mbedtls) the AEAD wrappers report failure,
- * crumb__xchacha_available() returns 0 and suite_mbedtls.c does HMAC.
+ * crumb__xchacha_available() returns 0 and suite_mbedtls.c provides
+ * crumb__hmac_sha256.
  */
 #include "internal.h"
 
@@ -42,35 +43,6 @@ int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, cons
     crypto_auth_hmacsha256_state st;
     crypto_auth_hmacsha256_init(&st, key, key_len);
     crypto_auth_hmacsha256_update(&st, p1, n1);
-    if (p2 && n2)
-        crypto_auth_hmacsha256_update(&st, p2, n2);
-    crypto_auth_hmacsha256_final(&st, out);
-    sodium_memzero(&st, sizeof st);
-    return 0;
-}
-
-_Static_assert(sizeof(crypto_auth_hmacsha256_state) <= sizeof(crumb__hmac_pre),
-               "crumb__hmac_pre too small for libsodium's HMAC state");
-
-/* see internal.h: libsodium's init absorbs the ipad and opad blocks into
- * the two hash states; a copy of that pair is the precomputed key. */
-int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len)
-{
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, key, key_len);
-    memcpy(p->b, &st, sizeof st);
-    sodium_memzero(&st, sizeof st);
-    return 0;
-}
-
-/* see internal.h */
-int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
-                        const uint8_t *p2, size_t n2)
-{
-    crypto_auth_hmacsha256_state st;
-    memcpy(&st, p->b, sizeof st);
-    if (n1)
-        crypto_auth_hmacsha256_update(&st, p1, n1);
     if (p2 && n2)
         crypto_auth_hmacsha256_update(&st, p2, n2);
     crypto_auth_hmacsha256_final(&st, out);

@@ -34,7 +34,9 @@ void crumb__secure_free(void *p, size_t n);
 
 /* ==== Random (random.c) ================================================= */
 
-/* Fill buf from the OS CSPRNG. Returns 0 or -1. */
+/* Fill buf from the OS CSPRNG: draws up to 64 bytes come from a per-thread
+ * 512-byte buffer refilled from the OS (discarded after fork, wiped as it is
+ * used and at thread exit), larger ones straight from the OS. 0 or -1. */
 int crumb__random_os(void *ctx, uint8_t *buf, size_t n);
 
 /* ==== Primitive wrappers (suite_sodium.c, suite_mbedtls.c) ============== */

@@ -107,6 +107,10 @@ int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t 
 int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
                               const uint8_t *info, size_t info_len);
 
+/* Nonzero: AES-GCM through mbedTLS's GCM module even where the PCLMUL
+ * path runs (tests cover both). */
+extern int crumb__gcm_portable;
+
 /* ==== Key ring (keyring.c) ============================================= */
 
 /* HKDF-SHA-256 of key id's master key with info = label (salt "libcrumb

@@ -98,6 +98,10 @@ int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len)
 int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
                         const uint8_t *p2, size_t n2);
 
+/* Nonzero: sha256.c uses its plain C compression even where the vector
+ * one runs (tests cover both). */
+extern int crumb__sha256_portable;
+
 /* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
                        const uint8_t *salt, size_t salt_len, const uint8_t *info,

@@ -263,8 +263,10 @@ static void diff_one(const char *s, size_t n, long *bad)
     size_t g = crumb__b64_decode(got, s, n);
     int same = w < 0 ? g == (size_t)-1 : g == (size_t)w && memcmp(got, want, g) == 0;
     if (!same && ++*bad <= 3) {
-        fprintf(stderr, "  %s path: reference %ld, library %lld for %zu chars:",
-                crumb__b64_portable == 1 ? "portable" : crumb__b64_portable ? "SSSE3" : "best SIMD", w,
+        const char *path = crumb__b64_portable == 1 ? "portable"
+                           : crumb__b64_portable    ? "SSSE3"
+                                                    : "best SIMD";
+        fprintf(stderr, "  %s path: reference %ld, library %lld for %zu chars:", path, w,
                 g == (size_t)-1 ? -1LL : (long long)g, n);
         for (size_t i = 0; i < n && i < 48; i++)
             fprintf(stderr, "%02x", (unsigned char)s[i]);

@@ -1,5 +1,5 @@
 /*
- * sha256.c - SHA-256 compression (FIPS 180-4) and HMAC-SHA-256 from
+ * sha256.c - SHA-256 compression (FIPS 180-4) and HMAC-SHA-256, also from
  * precomputed inner/outer chaining values (crumb__hmac_pre): a MAC costs
  * the message's blocks plus one outer block, no allocation, no library
  * state copies. Portable C, eight rounds per loop step;
@@ -250,5 +250,16 @@ int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t
     finish(&f, out);
     crumb_wipe(inner, sizeof inner);
     crumb_wipe(&f, sizeof f);
+    return 0;
+}
+
+/* see internal.h */
+int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
+                       size_t n1, const uint8_t *p2, size_t n2)
+{
+    crumb__hmac_pre p;
+    crumb__hmac_pre_init(&p, key, key_len);
+    crumb__hmac_pre_mac(out, &p, p1, n1, p2, n2);
+    crumb_wipe(&p, sizeof p);
     return 0;
 }

@@ -1,8 +1,7 @@
 /*
  * suite_mbedtls.c - primitives from mbedTLS: AES-256-GCM (suite 2: its AES
  * with our PCLMUL GHASH where the CPU has it, no allocation; else its GCM),
- * HKDF-SHA-256 (subkey derivation), and HMAC-SHA-256 (suite 3) in builds
- * without libsodium.
+ * and HKDF-SHA-256 (subkey derivation).
  */
 #include "internal.h"
 
@@ -202,20 +201,6 @@ int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t 
     return gcm_run(out, NULL, tag, in, n, aad, aad_len, iv, iv_len, key);
 }
 
-#if !CRUMB_HAVE_SODIUM
-/* see internal.h (with libsodium, suite_sodium.c provides this; here it
- * is sha256.c's precomputed HMAC, no md API and no allocation) */
-int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
-                       size_t n1, const uint8_t *p2, size_t n2)
-{
-    crumb__hmac_pre p;
-    int rc = crumb__hmac_pre_init(&p, key, key_len);
-    if (rc == 0)
-        rc = crumb__hmac_pre_mac(out, &p, p1, n1, p2, n2);
-    crumb_wipe(&p, sizeof p);
-    return rc;
-}
-#endif
 
 /* see internal.h */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,

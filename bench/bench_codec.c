@@ -7,6 +7,7 @@
  * runs only OP (seal1 open1 seal2 open2 seal3 open3 naive-open naive-seal
  * mbed-seal mbed-open bare-seal1 bare-open1 b64enc b64dec) N times; per-op
  * cost = (cost(N) - cost(0)) / N: bench/callgrind.sh does that for each.
+ * `bench_codec --cpu` prints ops per CPU second for bench/peers.sh.
  */
 #include "bench.h"
 #include "crumb.h"
@@ -171,6 +172,30 @@ static double measure(const struct op *o, const struct op *prep)
     return r[RUNS / 2];
 }
 
+/* --cpu: ops per CPU second (user + system) of the crumb ops, one line
+ * each ("crumb-seal1 N LEN"), for bench/peers.sh. */
+static int cur;
+static void cpu_op(void)
+{
+    call(&ops[cur]);
+}
+
+static void cpu_mode(void)
+{
+    static const char *const names[] = {"seal1", "open1", "seal2", "open2", "seal3", "open3"};
+    for (size_t j = 0; j < sizeof names / sizeof names[0]; j++)
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+            if (strcmp(ops[k].name, names[j]))
+                continue;
+            if (!crumb_suite_available(ops[k].suite))
+                break;
+            call(&ops[k & ~(size_t)1]); /* a token of this suite to open */
+            cur = (int)k;
+            double r = cpu_rate(1.0, cpu_op);
+            printf("crumb-%s %.0f %zu\n", names[j], r, tok_len);
+        }
+}
+
 int main(int argc, char **argv)
 {
     crumb_keyring *kr;
@@ -190,6 +215,10 @@ int main(int argc, char **argv)
     }
     const char *only = NULL;
     long iters = 0;
+    if (argc == 2 && !strcmp(argv[1], "--cpu")) {
+        cpu_mode();
+        return 0;
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--op"))
             only = argv[i + 1];

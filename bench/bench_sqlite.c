@@ -24,7 +24,8 @@ static uint8_t data[205];
 static const char SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS sess(k BLOB PRIMARY KEY, v BLOB, exp INT, ver INT) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS rev(k BLOB PRIMARY KEY, until INT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS fam(f BLOB PRIMARY KEY, gen INT, at INT, revoked INT) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS fam(f BLOB PRIMARY KEY, gen INT, at INT, revoked INT)"
+    " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS usr(t TEXT, u TEXT, nb INT, PRIMARY KEY(t, u)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS glob(id INT PRIMARY KEY, nb INT);";
 static const char CHECK_SQL[] =
@@ -199,8 +200,9 @@ static void fill(void)
             char sql[160];
             key_of(i, k);
             lite_op(&lt[b], 'p', i);
-            snprintf(sql, sizeof sql, "INSERT INTO fam VALUES(x'%02x%02x0000000000000000000000000000',"
-                     " 1, %lld, 0)", k[0], k[1], T0);
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO fam VALUES(x'%02x%02x0000000000000000000000000000', 1, %lld, 0)",
+                     k[0], k[1], T0);
             if (sqlite3_exec(lt[b].db, sql, NULL, NULL, NULL))
                 die(lt[b].db, "fill");
         }

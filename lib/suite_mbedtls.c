@@ -98,8 +98,16 @@ static int ctr_crypt(mbedtls_aes_context *aes, uint8_t ctr[16], uint8_t *out, co
         if (mbedtls_aes_crypt_ecb(aes, MBEDTLS_AES_ENCRYPT, ctr, ks) != 0)
             return -1;
         size_t k = n < 16 ? n : 16;
-        for (size_t i = 0; i < k; i++)
-            out[i] = (uint8_t)(in[i] ^ ks[i]);
+        if (k == 16) { /* a whole block: two 64-bit XORs */
+            uint64_t a[2], b[2];
+            memcpy(a, in, 16);
+            memcpy(b, ks, 16);
+            a[0] ^= b[0], a[1] ^= b[1];
+            memcpy(out, a, 16);
+        } else {
+            for (size_t i = 0; i < k; i++)
+                out[i] = (uint8_t)(in[i] ^ ks[i]);
+        }
         out += k, in += k, n -= k;
         for (int i = 15; i >= 12 && ++ctr[i] == 0; i--)
             ;

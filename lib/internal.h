@@ -98,8 +98,8 @@ int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len)
 int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
                         const uint8_t *p2, size_t n2);
 
-/* Nonzero: sha256.c uses its plain C compression even where the vector
- * one runs (tests cover both). */
+/* sha256.c's compression: 0 = the best this CPU runs, 1 = plain C only,
+ * 2 = not the SHA extensions (tests cover all three). */
 extern int crumb__sha256_portable;
 
 /* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */

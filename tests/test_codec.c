@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static uint8_t key1[32], key2[32], key3[32];
@@ -405,6 +406,48 @@ static void test_fork_nonces(int suite)
     crumb_keyring_free(kr);
 }
 
+/* Threads drawing from their own random buffers: every nonce of every
+ * thread differs (a shared or copied buffer would repeat them). */
+enum { TH = 4, PER = 64 };
+static char th_nonce[TH][PER][32];
+static crumb_codec *th_codec;
+
+static void *th_seal(void *arg)
+{
+    size_t t = (size_t)arg, tl;
+    char tk[512];
+    uint8_t msg[8] = {0};
+    for (int i = 0; i < PER; i++) {
+        if (crumb_seal(th_codec, tk, sizeof tk, &tl, msg, sizeof msg, 0) != CRUMB_OK)
+            return NULL;
+        memcpy(th_nonce[t][i], tk + 10, 32); /* nonce characters (suite 1) */
+    }
+    return arg;
+}
+
+static void test_thread_nonces(void)
+{
+    crumb_keyring *kr = ring(1);
+    crumb_codec_config cfg = {.cookie_name = "sid", .purpose = "session", .seal_suite = 1};
+    pthread_t th[TH];
+    CHECK_OK(crumb_codec_new(&th_codec, kr, &cfg));
+    for (size_t t = 0; t < TH; t++)
+        CHECK_INT(pthread_create(&th[t], NULL, th_seal, (void *)t), 0);
+    for (size_t t = 0; t < TH; t++) {
+        void *r = NULL;
+        CHECK_INT(pthread_join(th[t], &r), 0);
+        CHECK(r == (void *)t);
+    }
+    long same = 0;
+    const char *all = &th_nonce[0][0][0];
+    for (size_t a = 0; a < TH * PER; a++)
+        for (size_t b = a + 1; b < TH * PER; b++)
+            same += memcmp(all + 32 * a, all + 32 * b, 32) == 0;
+    CHECK_INT(same, 0);
+    crumb_codec_free(th_codec);
+    crumb_keyring_free(kr);
+}
+
 int main(void)
 {
     check_seed();
@@ -428,6 +471,8 @@ int main(void)
         if (s != 3)
             test_fork_nonces(s);
     }
+    if (crumb_suite_available(1))
+        test_thread_nonces();
     test_keyfile();
     test_config();
     return check_done("test_codec");

@@ -68,6 +68,34 @@ static int ctx_append(crumb_codec *c, const char *s)
     return 0;
 }
 
+/* Fill c->keys from the ring: per-suite subkeys for this purpose
+ * (HKDF-SHA-256, info = "crumb-subkey" 0x00 suite purpose) and the HMAC
+ * states of the suite 2 and 3 subkeys. 0, or -1. */
+static int derive_keys(crumb_codec *c, const crumb_keyring *kr, const char *purpose)
+{
+    uint8_t info[sizeof SUBKEY_INFO + 1 + CRUMB_NAME_MAX];
+    size_t plen = strlen(purpose);
+    memcpy(info, SUBKEY_INFO, sizeof SUBKEY_INFO); /* includes the 0x00 */
+    memcpy(info + sizeof SUBKEY_INFO + 1, purpose, plen);
+    for (size_t i = 0; i < kr->count; i++) {
+        c->keys[i].id = kr->keys[i].id;
+        c->keys[i].state = kr->keys[i].state;
+        if (kr->keys[i].state == CRUMB_KEY_PRIMARY)
+            c->primary = (int)i;
+        for (int s = 1; s <= 3; s++) {
+            info[sizeof SUBKEY_INFO] = (uint8_t)s;
+            if (crumb__hkdf_sha256(c->keys[i].sub[s], 32, kr->keys[i].key, CRUMB_KEYBYTES,
+                                   (const uint8_t *)SALT, sizeof SALT - 1, info,
+                                   sizeof SUBKEY_INFO + 1 + plen) != 0)
+                return -1;
+        }
+        if (crumb__hmac_pre_init(&c->keys[i].hm[0], c->keys[i].sub[2], 32) != 0 ||
+            crumb__hmac_pre_init(&c->keys[i].hm[1], c->keys[i].sub[3], 32) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* see crumb.h */
 crumb_err crumb_codec_new(crumb_codec **out, const crumb_keyring *kr,
                           const crumb_codec_config *cfg)
@@ -103,30 +131,9 @@ crumb_err crumb_codec_new(crumb_codec **out, const crumb_keyring *kr,
         return CRUMB_E_INVALID;
     }
 
-    /* info = "crumb-subkey" 0x00 suite purpose */
-    uint8_t info[sizeof SUBKEY_INFO + 1 + CRUMB_NAME_MAX];
-    size_t plen = strlen(cfg->purpose);
-    memcpy(info, SUBKEY_INFO, sizeof SUBKEY_INFO); /* includes the 0x00 */
-    memcpy(info + sizeof SUBKEY_INFO + 1, cfg->purpose, plen);
-    for (size_t i = 0; i < kr->count; i++) {
-        c->keys[i].id = kr->keys[i].id;
-        c->keys[i].state = kr->keys[i].state;
-        if (kr->keys[i].state == CRUMB_KEY_PRIMARY)
-            c->primary = (int)i;
-        for (int s = 1; s <= 3; s++) {
-            info[sizeof SUBKEY_INFO] = (uint8_t)s;
-            if (crumb__hkdf_sha256(c->keys[i].sub[s], 32, kr->keys[i].key, CRUMB_KEYBYTES,
-                                   (const uint8_t *)SALT, sizeof SALT - 1, info,
-                                   sizeof SUBKEY_INFO + 1 + plen) != 0) {
-                crumb_codec_free(c);
-                return CRUMB_E_INTERNAL;
-            }
-        }
-        if (crumb__hmac_pre_init(&c->keys[i].hm[0], c->keys[i].sub[2], 32) != 0 ||
-            crumb__hmac_pre_init(&c->keys[i].hm[1], c->keys[i].sub[3], 32) != 0) {
-            crumb_codec_free(c);
-            return CRUMB_E_INTERNAL;
-        }
+    if (derive_keys(c, kr, cfg->purpose) != 0) {
+        crumb_codec_free(c);
+        return CRUMB_E_INTERNAL;
     }
     c->nkeys = kr->count;
     *out = c;

@@ -26,7 +26,10 @@
  * nonces). pthread_atfork's child handler bumps fork_gen; a thread whose
  * buffer was filled under an older generation throws it away. This covers
  * fork(), posix_spawn and daemon(); a raw clone(2) that skips the atfork
- * handlers is not covered (nor is it by libsodium or OpenSSL's DRBG). */
+ * handlers is not covered (nor is it by libsodium or OpenSSL's DRBG).
+ * glibc drops the atfork handler when a dlopen'ed libcrumb is unloaded;
+ * the thread-exit wipe (a pthread key destructor) assumes the library stays
+ * loaded while threads that drew from it are alive. */
 static atomic_uint fork_gen;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static pthread_key_t wipe_key;

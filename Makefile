@@ -158,6 +158,7 @@ FAULT_WRAP = open open64 __open_2 __open64_2 read __read_chk write fsync close r
   mkdir link unlink flock fstat fstat64 lstat lstat64 opendir readdir readdir64
 $(BUILD)/tests/test_store_faults: private LDFLAGS_ALL += $(FAULT_WRAP:%=-Wl,--wrap=%)
 
+$(BUILD)/bench/bench_sqlite: private LIBS_ALL += -lsqlite3
 $(BUILD)/bench/%: bench/%.c $(STATIC) $(HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(STATIC) $(LIBS_ALL)
@@ -205,6 +206,8 @@ $(FUZZ_BUILD)/gen_corpus: fuzz/gen_corpus.c fuzz/fuzz_common.h $(HEADERS)
 
 bench: lib $(BENCH_BIN)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/callgrind.sh"; bench/callgrind.sh $(BUILD)
+	@echo "== bench/peers.sh"; bench/peers.sh $(BUILD)
 
 deps:
 	@tools/deps.sh

@@ -4,8 +4,10 @@
  * XChaCha20-Poly1305 + sodium base64; mbedTLS AES-256-GCM + mbedTLS
  * base64). Prints medians of several runs. For instruction counts:
  *   valgrind --tool=callgrind build/bench/bench_codec --op OP --iters N
- * runs only OP (seal1 open1 seal2 open2 seal3 open3 naive-open naive-seal)
- * N times; per-op cost = (cost(N) - cost(0)) / N.
+ * runs only OP (seal1 open1 seal2 open2 seal3 open3 naive-open naive-seal
+ * mbed-seal mbed-open bare-seal1 bare-open1 b64enc b64dec) N times; per-op
+ * cost = (cost(N) - cost(0)) / N: bench/callgrind.sh does that for each.
+ * `bench_codec --cpu` prints ops per CPU second for bench/peers.sh.
  */
 #include "bench.h"
 #include "crumb.h"
@@ -66,6 +68,41 @@ static void naive_sodium_open(void)
         abort();
 }
 
+/* The floor: the bare XChaCha20-Poly1305 AEAD over the same 205 bytes
+ * with an AAD as long as crumb's ("sid", "session": 20 bytes), and the
+ * base64url codec alone over a token-sized (252-byte, 336-char) buffer. */
+static uint8_t bare_ct[PAYLOAD + 16], bare_nonce[24], bare_aad[20];
+static uint8_t b64_bin[252];
+static char b64_txt[336];
+
+static void bare_seal(void)
+{
+    crypto_aead_xchacha20poly1305_ietf_encrypt_detached(bare_ct, bare_ct + PAYLOAD, NULL, pt,
+                                                        PAYLOAD, bare_aad, sizeof bare_aad, NULL,
+                                                        bare_nonce, key);
+}
+
+static void bare_open(void)
+{
+    if (crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL, bare_ct, PAYLOAD,
+                                                            bare_ct + PAYLOAD, bare_aad,
+                                                            sizeof bare_aad, bare_nonce, key))
+        abort();
+}
+
+static void b64_enc(void)
+{
+    if (crumb_b64_encode(b64_txt, sizeof b64_txt, b64_bin, sizeof b64_bin) != CRUMB_OK)
+        abort();
+}
+
+static void b64_dec(void)
+{
+    size_t n;
+    if (crumb_b64_decode(b64_bin, sizeof b64_bin, &n, b64_txt, sizeof b64_txt) != CRUMB_OK)
+        abort();
+}
+
 /* mbedTLS AES-256-GCM (one fixed key, no per-token KDF) + mbedTLS base64 */
 static mbedtls_gcm_context gcm;
 static char mb_tok[4096];
@@ -111,6 +148,8 @@ static const struct op ops[] = {
     {"seal2", op_seal, NULL, 2},         {"open2", op_open, NULL, 2},
     {"mbed-seal", NULL, naive_mbed_seal, 0}, {"mbed-open", NULL, naive_mbed_open, 0},
     {"seal3", op_seal, NULL, 3},         {"open3", op_open, NULL, 3},
+    {"bare-seal1", NULL, bare_seal, 0},  {"bare-open1", NULL, bare_open, 0},
+    {"b64enc", NULL, b64_enc, 0},        {"b64dec", NULL, b64_dec, 0},
 };
 
 /* Median ops/s of op over RUNS runs of about 0.2 s each. */
@@ -133,6 +172,30 @@ static double measure(const struct op *o, const struct op *prep)
     return r[RUNS / 2];
 }
 
+/* --cpu: ops per CPU second (user + system) of the crumb ops, one line
+ * each ("crumb-seal1 N LEN"), for bench/peers.sh. */
+static int cur;
+static void cpu_op(void)
+{
+    call(&ops[cur]);
+}
+
+static void cpu_mode(void)
+{
+    static const char *const names[] = {"seal1", "open1", "seal2", "open2", "seal3", "open3"};
+    for (size_t j = 0; j < sizeof names / sizeof names[0]; j++)
+        for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+            if (strcmp(ops[k].name, names[j]))
+                continue;
+            if (!crumb_suite_available(ops[k].suite))
+                break;
+            call(&ops[k & ~(size_t)1]); /* a token of this suite to open */
+            cur = (int)k;
+            double r = cpu_rate(1.0, cpu_op);
+            printf("crumb-%s %.0f %zu\n", names[j], r, tok_len);
+        }
+}
+
 int main(int argc, char **argv)
 {
     crumb_keyring *kr;
@@ -152,6 +215,10 @@ int main(int argc, char **argv)
     }
     const char *only = NULL;
     long iters = 0;
+    if (argc == 2 && !strcmp(argv[1], "--cpu")) {
+        cpu_mode();
+        return 0;
+    }
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--op"))
             only = argv[i + 1];
@@ -175,7 +242,11 @@ int main(int argc, char **argv)
     for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
         const struct op *prep = (k & 1) ? &ops[k - 1] : NULL;
         double v = measure(&ops[k], prep);
-        size_t len = ops[k].fn ? tok_len : ops[k].plain == naive_sodium_seal || ops[k].plain == naive_sodium_open ? naive_len : mb_len;
+        size_t len = ops[k].fn                                                     ? tok_len
+                     : ops[k].plain == naive_sodium_seal ||
+                             ops[k].plain == naive_sodium_open                         ? naive_len
+                     : ops[k].plain == naive_mbed_seal || ops[k].plain == naive_mbed_open ? mb_len
+                                                                                        : 0;
         printf("%-12s %12.0f %10zu\n", ops[k].name, v, len);
     }
     for (int s = 1; s <= 3; s++)

@@ -1,7 +1,9 @@
 /*
  * bench_session.c - one request's session work (load a cookie, change a
  * value, save) per mode, beside a bare crumb_open of the same token in the
- * same run as the baseline. Prints medians of several runs.
+ * same run as the baseline. Prints medians of several runs. `--cpu`: ops
+ * per CPU second of stateless load / save of a new session /
+ * load+set+save, for bench/peers.sh.
  */
 #include "bench.h"
 #include "crumb.h"
@@ -85,14 +87,54 @@ static void setup(crumb_keyring *kr, int mode, crumb_store *st)
     crumb_session_free(s);
 }
 
-int main(void)
+/* --cpu ops (stateless): load the cookie and free; save a new session
+ * holding one value (a new session with nothing in it is not saved). */
+static void load_only(void)
+{
+    crumb_session *s = NULL;
+    if (crumb_session_load(ctx, header, &s) != CRUMB_OK)
+        abort();
+    crumb_session_free(s);
+}
+
+static void save_new(void)
+{
+    crumb_session *s = NULL;
+    const char *const *lines;
+    size_t n;
+    if (crumb_session_load(ctx, NULL, &s) != CRUMB_OK ||
+        crumb_session_set(s, "cart", "3 items", 7) != CRUMB_OK ||
+        crumb_session_save(s, &lines, &n) != CRUMB_OK || n == 0)
+        abort();
+    crumb_session_free(s);
+}
+
+/* --cpu: ops per CPU second (user + system), stateless mode, one line each
+ * ("crumb-session-load N"), for bench/peers.sh. */
+static int cpu_mode(crumb_keyring *kr)
+{
+    setup(kr, CRUMB_MODE_STATELESS, NULL);
+    printf("crumb-session-load %.0f\n", cpu_rate(1.0, load_only));
+    printf("crumb-session-save-new %.0f\n", cpu_rate(1.0, save_new));
+    reseal = 1;
+    printf("crumb-session-load-set-save %.0f\n", cpu_rate(1.0, request));
+    crumb_ctx_free(ctx);
+    crumb_keyring_free(kr);
+    return 0;
+}
+
+int main(int argc, char **argv)
 {
     uint8_t key[32];
     crumb_keyring *kr;
     crumb_store *mem, *file;
     char dir[] = "/tmp/crumb-bench-XXXXXX";
     if (crumb_key_generate(key) || crumb_keyring_new(&kr) ||
-        crumb_keyring_add(kr, 1, CRUMB_KEY_PRIMARY, key) || crumb_store_memory_open(&mem, NULL) ||
+        crumb_keyring_add(kr, 1, CRUMB_KEY_PRIMARY, key))
+        return 1;
+    if (argc == 2 && !strcmp(argv[1], "--cpu"))
+        return cpu_mode(kr);
+    if (crumb_store_memory_open(&mem, NULL) ||
         !mkdtemp(dir) || crumb_store_file_open(&file, dir, NULL))
         return 1;
     struct {

@@ -1,7 +1,8 @@
 /*
  * codec.c - token format v1 (docs/FORMAT.md): seal and open with caller
- * buffers and no heap allocation. Per-purpose subkeys are derived once in
- * crumb_codec_new; suite 2 adds a per-token HKDF subkey.
+ * buffers and no heap allocation. Per-purpose subkeys (and the HMAC
+ * inner/outer states of the suite 2 and 3 subkeys) are computed once in
+ * crumb_codec_new; suite 2 adds a per-token HKDF subkey, one short HMAC.
  */
 #include "keyring.h"
 
@@ -25,10 +26,11 @@ struct crumb_codec {
     size_t nkeys;
     size_t ctx_len;
     uint8_t ctx[CTX_MAX];   /* len-prefixed cookie name || purpose || audience */
-    struct {
+    struct crumb_codec_key {
         uint32_t id;
         int state;
         uint8_t sub[4][32]; /* per-suite subkey for this purpose, [1..3] */
+        crumb__hmac_pre hm[2]; /* HMAC states of sub[2] (HKDF-Expand) and sub[3] */
     } keys[CRUMB_KEYRING_MAX];
 };
 
@@ -63,6 +65,34 @@ static int ctx_append(crumb_codec *c, const char *s)
     if (n)
         memcpy(c->ctx + c->ctx_len, s, n);
     c->ctx_len += n;
+    return 0;
+}
+
+/* Fill c->keys from the ring: per-suite subkeys for this purpose
+ * (HKDF-SHA-256, info = "crumb-subkey" 0x00 suite purpose) and the HMAC
+ * states of the suite 2 and 3 subkeys. 0, or -1. */
+static int derive_keys(crumb_codec *c, const crumb_keyring *kr, const char *purpose)
+{
+    uint8_t info[sizeof SUBKEY_INFO + 1 + CRUMB_NAME_MAX];
+    size_t plen = strlen(purpose);
+    memcpy(info, SUBKEY_INFO, sizeof SUBKEY_INFO); /* includes the 0x00 */
+    memcpy(info + sizeof SUBKEY_INFO + 1, purpose, plen);
+    for (size_t i = 0; i < kr->count; i++) {
+        c->keys[i].id = kr->keys[i].id;
+        c->keys[i].state = kr->keys[i].state;
+        if (kr->keys[i].state == CRUMB_KEY_PRIMARY)
+            c->primary = (int)i;
+        for (int s = 1; s <= 3; s++) {
+            info[sizeof SUBKEY_INFO] = (uint8_t)s;
+            if (crumb__hkdf_sha256(c->keys[i].sub[s], 32, kr->keys[i].key, CRUMB_KEYBYTES,
+                                   (const uint8_t *)SALT, sizeof SALT - 1, info,
+                                   sizeof SUBKEY_INFO + 1 + plen) != 0)
+                return -1;
+        }
+        if (crumb__hmac_pre_init(&c->keys[i].hm[0], c->keys[i].sub[2], 32) != 0 ||
+            crumb__hmac_pre_init(&c->keys[i].hm[1], c->keys[i].sub[3], 32) != 0)
+            return -1;
+    }
     return 0;
 }
 
@@ -101,25 +131,9 @@ crumb_err crumb_codec_new(crumb_codec **out, const crumb_keyring *kr,
         return CRUMB_E_INVALID;
     }
 
-    /* info = "crumb-subkey" 0x00 suite purpose */
-    uint8_t info[sizeof SUBKEY_INFO + 1 + CRUMB_NAME_MAX];
-    size_t plen = strlen(cfg->purpose);
-    memcpy(info, SUBKEY_INFO, sizeof SUBKEY_INFO); /* includes the 0x00 */
-    memcpy(info + sizeof SUBKEY_INFO + 1, cfg->purpose, plen);
-    for (size_t i = 0; i < kr->count; i++) {
-        c->keys[i].id = kr->keys[i].id;
-        c->keys[i].state = kr->keys[i].state;
-        if (kr->keys[i].state == CRUMB_KEY_PRIMARY)
-            c->primary = (int)i;
-        for (int s = 1; s <= 3; s++) {
-            info[sizeof SUBKEY_INFO] = (uint8_t)s;
-            if (crumb__hkdf_sha256(c->keys[i].sub[s], 32, kr->keys[i].key, CRUMB_KEYBYTES,
-                                   (const uint8_t *)SALT, sizeof SALT - 1, info,
-                                   sizeof SUBKEY_INFO + 1 + plen) != 0) {
-                crumb_codec_free(c);
-                return CRUMB_E_INTERNAL;
-            }
-        }
+    if (derive_keys(c, kr, cfg->purpose) != 0) {
+        crumb_codec_free(c);
+        return CRUMB_E_INTERNAL;
     }
     c->nkeys = kr->count;
     *out = c;
@@ -169,17 +183,23 @@ static size_t build_aad(const crumb_codec *c, uint8_t *aad, const uint8_t *hdr)
     return CRUMB_HEADER_BYTES + c->ctx_len;
 }
 
-/* Suite 2: derive the per-token AES key from the purpose subkey and salt. */
-static int gcm_token_key(uint8_t key[32], const uint8_t sub[32], const uint8_t salt[16])
+typedef struct crumb_codec_key codec_key;
+
+/* Suite 2: the per-token AES key, HKDF-Expand(PRK = the suite 2 subkey,
+ * info = "crumb-aesgcm-token" || salt, L = 32), which is the single block
+ * T(1) = HMAC(PRK, info || 0x01), computed from the precomputed PRK state. */
+static int gcm_token_key(uint8_t key[32], const crumb__hmac_pre *prk, const uint8_t salt[16])
 {
-    uint8_t info[sizeof GCM_TOKEN_INFO - 1 + GCM_SALTBYTES];
+    uint8_t info[sizeof GCM_TOKEN_INFO - 1 + GCM_SALTBYTES + 1];
     memcpy(info, GCM_TOKEN_INFO, sizeof GCM_TOKEN_INFO - 1);
     memcpy(info + sizeof GCM_TOKEN_INFO - 1, salt, GCM_SALTBYTES);
-    return crumb__hkdf_expand_sha256(key, 32, sub, info, sizeof info);
+    info[sizeof info - 1] = 0x01;
+    return crumb__hmac_pre_mac(key, prk, info, sizeof info, NULL, 0);
 }
 
-/* Encrypt/MAC body in place per suite. tag receives tag_len(suite) bytes. */
-static int suite_seal(int suite, const uint8_t sub[32], const uint8_t *nonce, uint8_t *body,
+/* Encrypt/MAC body in place per suite with key entry k. tag receives
+ * tag_len(suite) bytes. */
+static int suite_seal(int suite, const codec_key *ck, const uint8_t *nonce, uint8_t *body,
                       const uint8_t *pt, size_t n, const uint8_t *aad, size_t aad_len,
                       uint8_t *tag)
 {
@@ -187,9 +207,9 @@ static int suite_seal(int suite, const uint8_t sub[32], const uint8_t *nonce, ui
     int rc;
     switch (suite) {
     case CRUMB_SUITE_XCHACHA20POLY1305:
-        return crumb__xchacha_seal(body, tag, pt, n, aad, aad_len, nonce, sub);
+        return crumb__xchacha_seal(body, tag, pt, n, aad, aad_len, nonce, ck->sub[suite]);
     case CRUMB_SUITE_AES256GCM:
-        rc = gcm_token_key(k, sub, nonce);
+        rc = gcm_token_key(k, &ck->hm[0], nonce);
         if (rc == 0)
             rc = crumb__aesgcm_seal(body, tag, pt, n, aad, aad_len, nonce + GCM_SALTBYTES,
                                     CRUMB__GCM_IVBYTES, k);
@@ -198,28 +218,28 @@ static int suite_seal(int suite, const uint8_t sub[32], const uint8_t *nonce, ui
     default:
         if (n)
             memcpy(body, pt, n);
-        return crumb__hmac_sha256(tag, sub, 32, aad, aad_len, body, n);
+        return crumb__hmac_pre_mac(tag, &ck->hm[1], aad, aad_len, body, n);
     }
 }
 
 /* Verify and decrypt body (n bytes at pt) in place per suite. */
-static int suite_open(int suite, const uint8_t sub[32], const uint8_t *nonce, uint8_t *pt,
+static int suite_open(int suite, const codec_key *ck, const uint8_t *nonce, uint8_t *pt,
                       size_t n, const uint8_t *aad, size_t aad_len, const uint8_t *tag)
 {
     uint8_t k[32], mac[32];
     int rc;
     switch (suite) {
     case CRUMB_SUITE_XCHACHA20POLY1305:
-        return crumb__xchacha_open(pt, pt, n, tag, aad, aad_len, nonce, sub);
+        return crumb__xchacha_open(pt, pt, n, tag, aad, aad_len, nonce, ck->sub[suite]);
     case CRUMB_SUITE_AES256GCM:
-        rc = gcm_token_key(k, sub, nonce);
+        rc = gcm_token_key(k, &ck->hm[0], nonce);
         if (rc == 0)
             rc = crumb__aesgcm_open(pt, pt, n, tag, aad, aad_len, nonce + GCM_SALTBYTES,
                                     CRUMB__GCM_IVBYTES, k);
         crumb_wipe(k, sizeof k);
         return rc;
     default:
-        rc = crumb__hmac_sha256(mac, sub, 32, aad, aad_len, pt, n);
+        rc = crumb__hmac_pre_mac(mac, &ck->hm[1], aad, aad_len, pt, n);
         if (rc == 0 && !crumb_ct_equal(mac, tag, 32))
             rc = -1;
         crumb_wipe(mac, sizeof mac);
@@ -265,7 +285,7 @@ crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, size_t *tok_le
             return CRUMB_E_RANDOM;
     }
     size_t aad_len = build_aad(c, aad, b);
-    if (suite_seal(suite, c->keys[c->primary].sub[suite], nonce, nonce + nl, pt, pt_len, aad,
+    if (suite_seal(suite, &c->keys[c->primary], nonce, nonce + nl, pt, pt_len, aad,
                    aad_len, nonce + nl + pt_len) != 0)
         return CRUMB_E_INTERNAL;
     crumb__b64_encode(tok, b, bin_len);
@@ -330,7 +350,7 @@ crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_l
     memcpy(tag, pt + CRUMB_HEADER_BYTES + nl + body, tl);
     memmove(pt, pt + CRUMB_HEADER_BYTES + nl, body);
     size_t aad_len = build_aad(c, aad, hdr);
-    if (suite_open(suite, c->keys[k].sub[suite], nonce, pt, body, aad, aad_len, tag) != 0) {
+    if (suite_open(suite, &c->keys[k], nonce, pt, body, aad, aad_len, tag) != 0) {
         crumb_wipe(pt, n);
         return reject(c, CRUMB_R_BAD_TAG, id, (uint8_t)suite);
     }

@@ -34,7 +34,9 @@ void crumb__secure_free(void *p, size_t n);
 
 /* ==== Random (random.c) ================================================= */
 
-/* Fill buf from the OS CSPRNG. Returns 0 or -1. */
+/* Fill buf from the OS CSPRNG: draws up to 64 bytes come from a per-thread
+ * 512-byte buffer refilled from the OS (discarded after fork, wiped as it is
+ * used and at thread exit), larger ones straight from the OS. 0 or -1. */
 int crumb__random_os(void *ctx, uint8_t *buf, size_t n);
 
 /* ==== Primitive wrappers (suite_sodium.c, suite_mbedtls.c) ============== */
@@ -80,6 +82,26 @@ int crumb__unhex(uint8_t *out, size_t n, const char *s);
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2);
 
+/* HMAC-SHA-256 with the key's inner and outer hash states computed once
+ * (crumb__hmac_pre_init), so a MAC costs only the message's blocks plus one
+ * outer block (sha256.c). Opaque. Holds key material: wipe it with the
+ * key. */
+typedef struct {
+    _Alignas(16) unsigned char b[64];
+} crumb__hmac_pre;
+
+/* Precompute p for key (any length); 0, or -1. */
+int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len);
+
+/* HMAC-SHA-256 of p1 || p2 (p2 may be NULL) under p's key, no allocation;
+ * the same bytes as crumb__hmac_sha256. 0, or -1. */
+int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
+                        const uint8_t *p2, size_t n2);
+
+/* sha256.c's compression: 0 = the best this CPU runs, 1 = plain C only,
+ * 2 = not the SHA extensions (tests cover all three). */
+extern int crumb__sha256_portable;
+
 /* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
                        const uint8_t *salt, size_t salt_len, const uint8_t *info,
@@ -88,6 +110,10 @@ int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t 
 /* HKDF-Expand only, PRK of 32 bytes. */
 int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
                               const uint8_t *info, size_t info_len);
+
+/* Nonzero: AES-GCM through mbedTLS's GCM module even where the PCLMUL
+ * path runs (tests cover both). */
+extern int crumb__gcm_portable;
 
 /* ==== Key ring (keyring.c) ============================================= */
 
@@ -106,5 +132,9 @@ void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
 /* Strict decode of n chars into out (room for n*3/4 bytes). Returns the
  * decoded length, or (size_t)-1 if the input is not canonical base64url. */
 size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
+
+/* 0: the best SIMD path this CPU has; 1: portable code only; 2: SSSE3 at
+ * most (tests and the differential fuzz harness cycle through all three). */
+extern int crumb__b64_portable;
 
 #endif /* CRUMB_INTERNAL_H */

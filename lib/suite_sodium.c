@@ -1,12 +1,14 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
- * libsodium, detached tags; and HMAC-SHA-256 (suite 3) without allocation. Built without libsodium (CRYPTO=mbedtls) the
- * wrappers report failure and crumb__xchacha_available() returns 0.
+ * libsodium, detached tags (HMAC-SHA-256 is in sha256.c). Built without
+ * libsodium (CRYPTO=mbedtls) the AEAD wrappers report failure and
+ * crumb__xchacha_available() returns 0.
  */
 #include "internal.h"
 
 #if CRUMB_HAVE_SODIUM
 #include <sodium.h>
+#include <string.h>
 
 /* see internal.h */
 int crumb__xchacha_available(void)
@@ -30,20 +32,6 @@ int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t
 {
     return crypto_aead_xchacha20poly1305_ietf_decrypt_detached(out, NULL, in, n, tag, aad,
                                                                aad_len, nonce, key);
-}
-
-/* see internal.h */
-int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
-                       size_t n1, const uint8_t *p2, size_t n2)
-{
-    crypto_auth_hmacsha256_state st;
-    crypto_auth_hmacsha256_init(&st, key, key_len);
-    crypto_auth_hmacsha256_update(&st, p1, n1);
-    if (p2 && n2)
-        crypto_auth_hmacsha256_update(&st, p2, n2);
-    crypto_auth_hmacsha256_final(&st, out);
-    sodium_memzero(&st, sizeof st);
-    return 0;
 }
 
 #else /* !CRUMB_HAVE_SODIUM */

@@ -2,8 +2,12 @@
  * test_base64url.c - base64url (crumb_b64_* and crumb__b64_*): RFC 4648
  * vectors from tests/vectors/rfc/rfc4648_base64url.json, then seeded
  * properties: round trips for every length 0..600, every substitution with a
- * non-alphabet byte rejected, len % 4 == 1 rejected, non-canonical tails.
+ * non-alphabet byte rejected, len % 4 == 1 rejected, non-canonical tails;
+ * and a differential property: random and mutated inputs decode (and
+ * encode) exactly as the byte-at-a-time reference fuzz/b64_ref.h does, on
+ * the AVX2, SSSE3 and portable paths.
  */
+#include "../fuzz/b64_ref.h"
 #include "check.h"
 #include "internal.h"
 #include "json.h"
@@ -220,9 +224,96 @@ static void test_canonical_tail(void)
     }
 }
 
+/* Mutate s (n chars, room for n + 4) in place; returns the new length. */
+static size_t mutate(char *s, size_t n)
+{
+    static const char odd[] = "=+/.@[`{^:\x7f\x80\xff \n";
+    size_t pos = n ? (size_t)(check_rand() % n) : 0;
+    switch (check_rand() % 6) {
+    case 0: /* any byte */
+        if (n)
+            s[pos] = (char)check_rand();
+        return n;
+    case 1: /* a near miss of the alphabet */
+        if (n)
+            s[pos] = odd[check_rand() % (sizeof odd - 1)];
+        return n;
+    case 2: /* flip one bit of the last character (canonical tail) */
+        if (n)
+            s[n - 1] = (char)(s[n - 1] ^ (1 << (check_rand() % 8)));
+        return n;
+    case 3: /* drop a character */
+        return n ? n - 1 : 0;
+    case 4: /* padding */
+        s[n] = '=';
+        return n + 1;
+    default: /* alphabet-only substitution */
+        if (n)
+            s[pos] = ALPHABET[check_rand() % 64];
+        return n;
+    }
+}
+
+/* Compare the library with the reference on one input; counts mismatches
+ * and prints the first few. */
+static void diff_one(const char *s, size_t n, long *bad)
+{
+    uint8_t got[MAXC + 24], want[MAXC + 24];
+    long w = b64ref_decode(want, s, n);
+    size_t g = crumb__b64_decode(got, s, n);
+    int same = w < 0 ? g == (size_t)-1 : g == (size_t)w && memcmp(got, want, g) == 0;
+    if (!same && ++*bad <= 3) {
+        const char *path = crumb__b64_portable == 1 ? "portable"
+                           : crumb__b64_portable    ? "SSSE3"
+                                                    : "best SIMD";
+        fprintf(stderr, "  %s path: reference %ld, library %lld for %zu chars:", path, w,
+                g == (size_t)-1 ? -1LL : (long long)g, n);
+        for (size_t i = 0; i < n && i < 48; i++)
+            fprintf(stderr, "%02x", (unsigned char)s[i]);
+        fprintf(stderr, "%s\n", n > 48 ? "..." : "");
+    }
+}
+
+/* Seeded differential property: 10,000 random and mutated inputs of 0..600
+ * characters per path (best SIMD, SSSE3, portable); encodings of random
+ * bytes equal the reference's. */
+static void test_differential(void)
+{
+    static uint8_t in[MAXN];
+    char s[MAXC + 8], ref[MAXC + 8], enc[MAXC + 8];
+    long bad = 0, rejected = 0;
+    for (int portable = 0; portable <= 2; portable++) {
+        crumb__b64_portable = portable;
+        for (int k = 0; k < 10000; k++) {
+            size_t n = (size_t)(check_rand() % (MAXN + 1)), el;
+            check_fill(in, n);
+            el = b64ref_encode(ref, in, n);
+            crumb__b64_encode(enc, in, n);
+            if (memcmp(enc, ref, el) != 0 && ++bad <= 3)
+                fprintf(stderr, "  encode of %zu bytes differs\n", n);
+            if (k % 4 == 0) { /* random characters, mostly from the alphabet */
+                for (size_t i = 0; i < el; i++)
+                    s[i] = check_rand() % 64 ? ALPHABET[check_rand() % 64] : (char)check_rand();
+            } else {
+                memcpy(s, ref, el);
+            }
+            for (int m = (int)(check_rand() % 3); m > 0; m--)
+                el = mutate(s, el);
+            diff_one(s, el, &bad);
+            uint8_t tmp[MAXC];
+            rejected += b64ref_decode(tmp, s, el) < 0;
+        }
+    }
+    crumb__b64_portable = 0;
+    printf("differential: 30000 inputs, %ld rejected by both, %ld mismatches\n", rejected, bad);
+    CHECK(rejected > 3000 && rejected < 27000); /* both verdicts well covered */
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
     check_seed();
+    test_differential();
     test_rfc4648();
     test_roundtrip();
     test_substitution();

@@ -8,6 +8,8 @@
 #include "crumb.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 static uint8_t key1[32], key2[32], key3[32];
@@ -358,6 +360,94 @@ static void test_config(void)
     crumb_keyring_free(kr);
 }
 
+/* The attack on buffered randomness: a pre-forking server seals once in the
+ * parent (which fills the per-thread random buffer), then forks workers that
+ * each seal a token. If a child replayed the parent's buffered bytes, every
+ * worker (and the parent's next token) would carry the same nonce: a nonce
+ * reuse under one key. All nonces must differ. */
+static void test_fork_nonces(int suite)
+{
+    enum { KIDS = 3 };
+    crumb_keyring *kr = ring(1);
+    crumb_codec_config cfg = {.cookie_name = "sid", .purpose = "session", .seal_suite = suite};
+    crumb_codec *c;
+    char tk[512], got[KIDS + 1][64];
+    size_t tl, nl = suite == 1 ? 24 : 28;
+    uint8_t msg[16] = {1};
+    int fds[2];
+    CHECK_OK(crumb_codec_new(&c, kr, &cfg));
+    CHECK_OK(crumb_seal(c, tk, sizeof tk, &tl, msg, sizeof msg, 0)); /* primes the buffer */
+    CHECK_INT(pipe(fds), 0);
+    for (int k = 0; k < KIDS; k++) {
+        pid_t pid = fork();
+        if (pid == 0) { /* worker: seal one token, send its first chars */
+            if (crumb_seal(c, tk, sizeof tk, &tl, msg, sizeof msg, 0) != CRUMB_OK)
+                _exit(1);
+            _exit(write(fds[1], tk, 64) == 64 ? 0 : 1);
+        }
+        CHECK(pid > 0);
+        int st = 0;
+        CHECK_INT(waitpid(pid, &st, 0), pid);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        CHECK_INT(read(fds[0], got[k], 64), 64);
+    }
+    CHECK_OK(crumb_seal(c, tk, sizeof tk, &tl, msg, sizeof msg, 0));
+    memcpy(got[KIDS], tk, 64);
+    close(fds[0]);
+    close(fds[1]);
+    /* chars 10.. encode the nonce (header is 7 bytes = chars 0..9 + 1/3) */
+    size_t off = 10, len = (7 + nl) * 4 / 3 - off;
+    int same = 0;
+    for (int a = 0; a <= KIDS; a++)
+        for (int b = a + 1; b <= KIDS; b++)
+            same += memcmp(got[a] + off, got[b] + off, len) == 0;
+    CHECK_INT(same, 0);
+    crumb_codec_free(c);
+    crumb_keyring_free(kr);
+}
+
+/* Threads drawing from their own random buffers: every nonce of every
+ * thread differs (a shared or copied buffer would repeat them). */
+enum { TH = 4, PER = 64 };
+static char th_nonce[TH][PER][32];
+static crumb_codec *th_codec;
+
+static void *th_seal(void *arg)
+{
+    size_t t = (size_t)arg, tl;
+    char tk[512];
+    uint8_t msg[8] = {0};
+    for (int i = 0; i < PER; i++) {
+        if (crumb_seal(th_codec, tk, sizeof tk, &tl, msg, sizeof msg, 0) != CRUMB_OK)
+            return NULL;
+        memcpy(th_nonce[t][i], tk + 10, 32); /* nonce characters (suite 1) */
+    }
+    return arg;
+}
+
+static void test_thread_nonces(void)
+{
+    crumb_keyring *kr = ring(1);
+    crumb_codec_config cfg = {.cookie_name = "sid", .purpose = "session", .seal_suite = 1};
+    pthread_t th[TH];
+    CHECK_OK(crumb_codec_new(&th_codec, kr, &cfg));
+    for (size_t t = 0; t < TH; t++)
+        CHECK_INT(pthread_create(&th[t], NULL, th_seal, (void *)t), 0);
+    for (size_t t = 0; t < TH; t++) {
+        void *r = NULL;
+        CHECK_INT(pthread_join(th[t], &r), 0);
+        CHECK(r == (void *)t);
+    }
+    long same = 0;
+    const char *all = &th_nonce[0][0][0];
+    for (size_t a = 0; a < TH * PER; a++)
+        for (size_t b = a + 1; b < TH * PER; b++)
+            same += memcmp(all + 32 * a, all + 32 * b, 32) == 0;
+    CHECK_INT(same, 0);
+    crumb_codec_free(th_codec);
+    crumb_keyring_free(kr);
+}
+
 int main(void)
 {
     check_seed();
@@ -378,7 +468,11 @@ int main(void)
         test_tamper(s);
         test_binding(s);
         test_rotation(s);
+        if (s != 3)
+            test_fork_nonces(s);
     }
+    if (crumb_suite_available(1))
+        test_thread_nonces();
     test_keyfile();
     test_config();
     return check_done("test_codec");

@@ -286,6 +286,13 @@ static void test_hmac_wycheproof(void)
                 half = ml / 2;
                 CHECK_INT(crumb__hmac_sha256(mac2, key, kl, msg, half, msg + half, ml - half), 0);
                 CHECK_MEM(mac2, mac, 32);
+                /* and the precomputed-key HMAC (sha256.c), one and two parts */
+                crumb__hmac_pre pre;
+                CHECK_INT(crumb__hmac_pre_init(&pre, key, kl), 0);
+                CHECK_INT(crumb__hmac_pre_mac(mac2, &pre, msg, ml, NULL, 0), 0);
+                CHECK_MEM(mac2, mac, 32);
+                CHECK_INT(crumb__hmac_pre_mac(mac2, &pre, msg, half, msg + half, ml - half), 0);
+                CHECK_MEM(mac2, mac, 32);
                 ty.valid++;
             } else {
                 CHECK(tl != tag_bytes || memcmp(mac, tag, tag_bytes) != 0);
@@ -423,13 +430,71 @@ static void test_json_reader(void)
     json_free(j);
 }
 
+/* Seeded differential property over the implementation paths: random
+ * keys, IVs and lengths 0..300 (every partial-block size) seal to the same
+ * ciphertext and tag through the PCLMUL GCM and mbedTLS's GCM, and each
+ * opens the other's output; a flipped tag bit fails on both. HMAC of two
+ * random parts agrees on SHA-NI, AVX2 and plain C compression. */
+static void test_paths_differential(void)
+{
+    static uint8_t msg[300], aad[80], ct[2][300], pt[300];
+    uint8_t key[32], iv[12], tag[2][16], mac[3][32], hkey[100];
+    long bad = 0;
+    for (int k = 0; k < 2000; k++) {
+        size_t ml = (size_t)(check_rand() % 301), al = (size_t)(check_rand() % 81);
+        check_fill(key, sizeof key);
+        check_fill(iv, sizeof iv);
+        check_fill(msg, ml);
+        check_fill(aad, al);
+        for (int p = 0; p < 2; p++) {
+            crumb__gcm_portable = p;
+            bad += crumb__aesgcm_seal(ct[p], tag[p], msg, ml, aad, al, iv, 12, key) != 0;
+        }
+        bad += memcmp(ct[0], ct[1], ml) != 0 || memcmp(tag[0], tag[1], 16) != 0;
+        for (int p = 0; p < 2; p++) {
+            crumb__gcm_portable = p;
+            bad += crumb__aesgcm_open(pt, ct[1 - p], ml, tag[1 - p], aad, al, iv, 12, key) != 0 ||
+                   memcmp(pt, msg, ml) != 0;
+            tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
+            bad += crumb__aesgcm_open(pt, ct[0], ml, tag[0], aad, al, iv, 12, key) == 0;
+            tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
+        }
+        size_t half = ml ? (size_t)(check_rand() % ml) : 0;
+        size_t kl = 1 + (size_t)(check_rand() % sizeof hkey); /* > 64 gets hashed */
+        check_fill(hkey, kl);
+        for (int p = 0; p < 3; p++) {
+            crumb__sha256_portable = p;
+            crumb__hmac_sha256(mac[p], hkey, kl, msg, half, msg + half, ml - half);
+        }
+        bad += memcmp(mac[0], mac[1], 32) != 0 || memcmp(mac[0], mac[2], 32) != 0;
+    }
+    crumb__gcm_portable = 0;
+    crumb__sha256_portable = 0;
+    printf("paths differential: 2000 GCM + HMAC cases, %ld mismatches\n", bad);
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
+    check_seed();
+    test_paths_differential();
     test_json_reader();
     test_xchacha_wycheproof();
     test_xchacha_draft();
-    test_aesgcm_wycheproof();
-    test_hmac_wycheproof();
+    for (int portable = 0; portable <= 1; portable++) { /* PCLMUL path, mbedTLS GCM */
+        crumb__gcm_portable = portable;
+        printf("AES-GCM through %s:\n", portable ? "mbedTLS's GCM" : "the best path here");
+        test_aesgcm_wycheproof();
+    }
+    crumb__gcm_portable = 0;
+    for (int portable = 0; portable <= 2; portable++) { /* sha256.c: best, C, no SHA-NI */
+        crumb__sha256_portable = portable;
+        printf("SHA-256 compression: %s\n", portable == 1   ? "plain C"
+                                             : portable == 2 ? "best without SHA extensions"
+                                                             : "the best path here");
+        test_hmac_wycheproof();
+    }
+    crumb__sha256_portable = 0;
     test_hkdf_wycheproof();
     test_hkdf_rfc5869();
     test_hkdf_limits();

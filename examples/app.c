@@ -40,6 +40,7 @@ struct app {
     crumb_keyring *kr;
     crumb_store *store;
     crumb_ctx *ctx;
+    uint8_t store_secret[32]; /* var/store.secret: never rotated with the keys */
     char users[N_USERS][USER_MAX];
     char hashes[N_USERS][crypto_pwhash_STRBYTES];
 };
@@ -216,6 +217,29 @@ static int ensure_keys(const char *path, char *err, size_t errcap)
     return ret;
 }
 
+/* On first run, write the store secret (64 hex digits, 0600), as `crumb
+ * keygen --store-secret FILE` does. Key rotation never touches this file:
+ * store keys and sealed records stay valid across rotations. */
+static int ensure_store_secret(const char *path, char *err, size_t errcap)
+{
+    if (access(path, F_OK) == 0)
+        return 0;
+    uint8_t key[32];
+    char text[66];
+    crumb_err rc = crumb_key_generate(key);
+    if (rc != CRUMB_OK) {
+        snprintf(err, errcap, "generate store secret: %s", crumb_strerror(rc));
+        return -1;
+    }
+    for (size_t i = 0; i < 32; i++)
+        snprintf(text + 2 * i, 3, "%02x", key[i]);
+    text[64] = '\n';
+    int ret = write_once(path, text, 65, err, errcap);
+    crumb_wipe(key, sizeof key);
+    crumb_wipe(text, sizeof text);
+    return ret;
+}
+
 /* On first run, hash the demo passwords (crypto_pwhash_str, interactive
  * limits) into path, one "user:hash" line each. */
 static int ensure_users(const char *path, char *err, size_t errcap)
@@ -301,6 +325,14 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         goto fail;
 
     if (cfg->mode != CRUMB_MODE_STATELESS) {
+        snprintf(path, sizeof path, "%s/store.secret", var);
+        if (ensure_store_secret(path, err, errcap) != 0)
+            goto fail;
+        rc = crumb_store_secret_load_file(a->store_secret, path);
+        if (rc != CRUMB_OK) {
+            snprintf(err, errcap, "load %s: %s", path, crumb_strerror(rc));
+            goto fail;
+        }
         const char *what = path;
         if (cfg->store == APP_STORE_MEMORY) {
             what = "memory";
@@ -327,6 +359,7 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         .idle_timeout = 1800,
         .mode = cfg->mode,
         .store = a->store,
+        .store_secret = cfg->mode != CRUMB_MODE_STATELESS ? a->store_secret : NULL,
     };
     rc = crumb_ctx_new(&a->ctx, a->kr, &cc);
     if (rc != CRUMB_OK) {
@@ -890,7 +923,12 @@ static int handle_ok(const char *h, size_t n)
 static void do_action(req_state *r, const char *path)
 {
     if (!strcmp(path, "/logout")) {
-        crumb_session_logout(r->s);
+        crumb_err lrc = crumb_session_logout(r->s);
+        if (lrc != CRUMB_OK) { /* the cookie is deleted, but a copy may still work */
+            error_page(r, 503, "signed out here, but the session store did not record it: "
+                               "a copy of your cookie may still work; try again");
+            return;
+        }
         redirect(r, "/");
         return;
     }
@@ -922,6 +960,13 @@ static void do_action(req_state *r, const char *path)
         return;
     }
     redirect(r, to);
+}
+
+/* 1 if rc says the session store could not be asked. */
+static int store_outage(crumb_err rc)
+{
+    return rc == CRUMB_E_BACKEND || rc == CRUMB_E_TIMEOUT || rc == CRUMB_E_IO ||
+           rc == CRUMB_E_NOSPC;
 }
 
 /* Route, then run with a loaded session. */
@@ -970,6 +1015,13 @@ static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
                    crumb_strerror((int)r.load_rc));
         goto out;
     }
+    if (store_outage(r.load_rc)) {
+        /* the cookie could not be checked: answer 503 and send no
+         * Set-Cookie (save would refuse anyway), so the browser keeps a
+         * cookie that may well be valid */
+        error_page(&r, 503, "the session store is unavailable: try again in a moment");
+        goto out;
+    }
     if (crumb_session_set_client(r.s, rq->user_agent ? rq->user_agent : "",
                                  rq->remote_ip ? rq->remote_ip : "") != CRUMB_OK) {
         error_page(&r, 400, "bad client description");
@@ -992,7 +1044,12 @@ static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
     crumb_err rc = crumb_session_save(r.s, &lines, &n);
     if (rc != CRUMB_OK || n > APP_HEADERS_MAX) {
         rs->location = NULL;
-        error_page(&r, 500, rc != CRUMB_OK ? crumb_strerror((int)rc) : "too many cookies");
+        if (rc == CRUMB_E_CONFLICT)
+            error_page(&r, 409, "another request changed your session at the same time "
+                                "(e.g. you signed in in another tab): reload and try again");
+        else
+            error_page(&r, store_outage(rc) ? 503 : 500,
+                       rc != CRUMB_OK ? crumb_strerror((int)rc) : "too many cookies");
         n = 0;
     }
     for (size_t i = 0; i < n; i++) {

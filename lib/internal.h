@@ -12,6 +12,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ==== Saturating time arithmetic ======================================== */
+
+/* a + b clamped to the int64 range: every "now + lifetime" in the library
+ * goes through this, so a huge configured lifetime, a negative clock or a
+ * far-future token never overflows (signed overflow is undefined). */
+static inline int64_t crumb__sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* a - b clamped to the int64 range. */
+static inline int64_t crumb__sat_sub(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
 /* ==== Allocator (alloc.c) =============================================== */
 
 /* Every heap allocation in the library goes through these, so tests can make
@@ -106,5 +130,27 @@ void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
 /* Strict decode of n chars into out (room for n*3/4 bytes). Returns the
  * decoded length, or (size_t)-1 if the input is not canonical base64url. */
 size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
+
+/* ==== Store secret (store_secret.c) ==================================== */
+
+#define CRUMB__RECORD_OVERHEAD 42u /* version, algorithm, 24-byte nonce, 16-byte tag */
+
+/* Derive the record-sealing key from a context's store secret. */
+int crumb__record_key(uint8_t out[32], const uint8_t store_secret[32]);
+
+/* Seal a server-mode record: out (cap >= n + CRUMB__RECORD_OVERHEAD)
+ * receives version | algorithm | nonce | ciphertext | tag, with the store
+ * key (the keyed session-id hash, 32 bytes) as associated data. rnd fills
+ * the nonce. @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_RANDOM,
+ * CRUMB_E_UNAVAILABLE */
+crumb_err crumb__record_seal(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in,
+                             size_t n, const uint8_t key[32], const uint8_t id[32],
+                             int (*rnd)(void *, uint8_t *, size_t), void *rnd_ctx);
+
+/* Open a record sealed by crumb__record_seal under the same id; out needs
+ * n - CRUMB__RECORD_OVERHEAD bytes and may be in (in place). @return CRUMB_OK, CRUMB_E_CORRUPT (any
+ * failure: truncated, unknown algorithm, bad tag, other id) */
+crumb_err crumb__record_open(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in,
+                             size_t n, const uint8_t key[32], const uint8_t id[32]);
 
 #endif /* CRUMB_INTERNAL_H */

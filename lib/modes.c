@@ -14,7 +14,7 @@
 
 #define DEVICE_COOKIE_SUFFIX ".d"
 #define DEVICE_MAX_AGE (400 * 86400) /* browsers cap cookie lifetimes at 400 days */
-#define INDEX_THROTTLE 60            /* seconds between index last_seen writes */
+#define DEVICE_TOKEN_MAX 128         /* longest device cookie value accepted */
 
 /* ==== Context =========================================================== */
 
@@ -30,23 +30,15 @@ crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr)
         return CRUMB_E_INVALID;
     if ((rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec)) != CRUMB_OK)
         return rc;
-    /* The store key: keyed hashes of session ids must stay stable across key
-     * rotation, so an explicit store_secret is preferred; otherwise derive it
-     * from the primary key (documented: set store_secret before rotating). */
-    if (c->store_secret) {
-        memcpy(ctx->store_secret, c->store_secret, 32);
-        return CRUMB_OK;
-    }
-    crumb_key_info ki[CRUMB_KEYRING_MAX];
-    size_t n = crumb_keyring_list(kr, ki, CRUMB_KEYRING_MAX);
-    for (size_t i = 0; i < n && i < CRUMB_KEYRING_MAX; i++) {
-        if (ki[i].state != CRUMB_KEY_PRIMARY)
-            continue;
-        return crumb__keyring_derive(kr, ki[i].id, "crumb-store-secret", ctx->store_secret) == 0
-                   ? CRUMB_OK
-                   : CRUMB_E_INTERNAL;
-    }
-    return CRUMB_E_NOKEY;
+    /* The store secret keys every name the store sees and seals server
+     * records. It must never change with token-key rotation (a rotation
+     * would un-revoke ended sessions or lose every record), so it is not
+     * derived from the key ring: the store modes require it. */
+    if (!c->store_secret)
+        return CRUMB_E_INVALID;
+    memcpy(ctx->store_secret, c->store_secret, 32);
+    return crumb__record_key(ctx->record_key, ctx->store_secret) == 0 ? CRUMB_OK
+                                                                     : CRUMB_E_INTERNAL;
 }
 
 /* see session.h */
@@ -54,6 +46,7 @@ void crumb__modes_ctx_free(crumb_ctx *ctx)
 {
     crumb_codec_free(ctx->dev_codec);
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
+    crumb_wipe(ctx->record_key, sizeof ctx->record_key);
 }
 
 /* ==== Helpers =========================================================== */
@@ -165,17 +158,18 @@ void crumb__modes_load_device(crumb_session *s, const char *hdr)
     char name[CRUMB_NAME_MAX + 4];
     const char *val = NULL;
     size_t vlen = 0;
-    uint8_t pt[64];
+    uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
     size_t ptl = 0;
     snprintf(name, sizeof name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX);
     if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
         return;
-    if (vlen > 128)
+    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
         return; /* not one of ours: a new device id is issued */
     if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
         ptl == CRUMB_STORE_IDBYTES) {
+        memcpy(s->cookie_dev, pt, CRUMB_STORE_IDBYTES);
         memcpy(s->dev_id, pt, CRUMB_STORE_IDBYTES);
-        s->has_dev = 1;
+        s->has_cookie_dev = s->has_dev = 1;
     }
     crumb_wipe(pt, sizeof pt);
 }
@@ -199,7 +193,11 @@ crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_p
         return rc; /* the caller checks for replay first, then refuses */
     if (rc != CRUMB_OK)
         return store_fail(s, rc);
-    rc = crumb_payload_decode(out, *rec, len);
+    /* sealed under the store secret and bound to its key: store write
+     * access can neither read nor forge nor move a record */
+    rc = crumb__record_open(*rec, *rec_cap, &len, *rec, len, s->ctx->record_key, key.b);
+    if (rc == CRUMB_OK)
+        rc = crumb_payload_decode(out, *rec, len);
     if (rc != CRUMB_OK)
         return store_fail(s, CRUMB_E_CORRUPT);
     /* the record must belong to the token that names it */
@@ -212,6 +210,33 @@ crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_p
     return CRUMB_OK;
 }
 
+/* 1 and the id in out if the payload's device field is a library device
+ * id (32 lowercase hex digits), else 0. */
+static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
+{
+    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
+           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
+}
+
+/* The session's device is the one in its authenticated payload: the device
+ * cookie the client chose to send (or leave out) never replaces it. */
+static void bind_device(crumb_session *s)
+{
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (payload_device(&s->p, d)) {
+        memcpy(s->dev_id, d, CRUMB_STORE_IDBYTES);
+        s->has_dev = 1;
+    }
+}
+
+/* see session.h: the device cookie's id again (after a refused session). */
+void crumb__modes_reset_device(crumb_session *s)
+{
+    s->has_dev = s->has_cookie_dev;
+    memcpy(s->dev_id, s->cookie_dev, CRUMB_STORE_IDBYTES);
+    s->dev_checked = 0;
+}
+
 /* see session.h: revocation and replay checks after the cookie opened. */
 crumb_err crumb__modes_check(crumb_session *s)
 {
@@ -220,6 +245,7 @@ crumb_err crumb__modes_check(crumb_session *s)
     crumb_store_key key;
     crumb_store_id fam, dev;
     crumb_store_check_res res;
+    bind_device(s);
     session_key(ctx, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
     memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
@@ -233,6 +259,7 @@ crumb_err crumb__modes_check(crumb_session *s)
         .issued_at = s->p.issued_at,
         .now = s->now,
     };
+    memcpy(s->loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
     crumb_err rc = crumb_store_check(st, &req, &res);
     if (rc == CRUMB_E_REVOKED) {
         crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
@@ -240,6 +267,7 @@ crumb_err crumb__modes_check(crumb_session *s)
     }
     if (rc != CRUMB_OK)
         return store_fail(s, rc); /* fail closed */
+    s->dev_checked = req.device != NULL;
     s->loaded_gen = s->p.generation;
     memcpy(s->loaded_sid, s->p.sid, CRUMB_SID_BYTES);
     uint64_t g = s->p.generation, cur = res.family_gen;
@@ -251,7 +279,8 @@ crumb_err crumb__modes_check(crumb_session *s)
     }
     /* an older generation, or the previous one after the grace window */
     crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, CRUMB_E_REPLAY, 0, 0);
-    rc = crumb_store_revoke_family(st, &fam, s->p.expires_at, s->now);
+    /* until the newest generation could expire, not the replayed one */
+    rc = crumb_store_revoke_family(st, &fam, crumb__live_until(ctx, s->now), s->now);
     if (rc != CRUMB_OK)
         store_fail(s, rc);
     return CRUMB_E_REPLAY;
@@ -259,55 +288,143 @@ crumb_err crumb__modes_check(crumb_session *s)
 
 /* ==== Save ============================================================== */
 
-/* see session.h: the store side of a save, before the cookie is sealed. */
-crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
+/* Keep the id's server record only for the grace window (parallel
+ * requests still carrying it); the new id gets a new record. */
+static void retire_record(crumb_session *s, int64_t now)
 {
-    crumb_ctx *ctx = s->ctx;
-    crumb_store *st = ctx->cfg.store;
-    if (s->p.generation != s->loaded_gen) { /* rotated: advance the family */
-        crumb_store_id fam;
-        uint64_t cur = 0;
-        memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-        crumb_err rc = crumb_store_family_advance(st, &fam, s->loaded_gen, s->p.generation,
-                                                  s->p.expires_at, now, &cur);
+    crumb_store_key old;
+    if (!s->has_record)
+        return;
+    session_key(s->ctx, s->loaded_sid, &old);
+    (void)crumb_store_touch(s->ctx->cfg.store, &old,
+                            crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
+    s->has_record = 0;
+    s->rec_version = 0;
+}
+
+/* No rotation: refuse to re-seal if a parallel request has rotated (or a
+ * login has superseded) the family since this request loaded it: the
+ * browser would get the older generation back and lose the newer one.
+ * @return CRUMB_OK, CRUMB_E_CONFLICT, store errors */
+static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fam, int64_t now)
+{
+    uint64_t cur = 0;
+    int64_t at = 0;
+    if (s->fresh)
+        return CRUMB_OK; /* nothing loaded: a family no other request holds */
+    crumb_err rc = crumb_store_family_get(s->ctx->cfg.store, fam, &cur, &at, now);
+    if (rc != CRUMB_OK)
+        return store_fail(s, rc);
+    if (cur > s->loaded_gen) {
+        crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
+        return CRUMB_E_CONFLICT;
+    }
+    return CRUMB_OK;
+}
+
+/* A login: register the new family, and mark the pre-login family as
+ * superseded (one generation on) so a request still in flight with the
+ * pre-login cookie cannot re-seal it over the login. */
+static crumb_err start_family(crumb_session *s, const crumb_store_id *fam, int64_t now)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    int64_t until = crumb__live_until(s->ctx, now);
+    if (!s->fresh) {
+        crumb_store_id old;
+        memcpy(old.b, s->loaded_family, CRUMB_STORE_IDBYTES);
+        crumb_err orc = crumb_store_family_advance(st, &old, s->loaded_gen, s->loaded_gen + 1,
+                                                   until, now, NULL);
+        if (orc != CRUMB_OK && orc != CRUMB_E_CONFLICT && orc != CRUMB_E_REVOKED)
+            return store_fail(s, orc);
+    }
+    crumb_err rc = crumb_store_family_advance(st, fam, 0, s->p.generation, until, now, NULL);
+    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+}
+
+/* The family side of a save: new family (login), advance (rotation), or
+ * confirm nothing superseded it. */
+static crumb_err settle_family(crumb_session *s, int64_t now)
+{
+    crumb_store_id fam;
+    crumb_err rc;
+    memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+    if (s->new_family) {
+        rc = start_family(s, &fam, now);
+    } else if (s->p.generation == s->loaded_gen) {
+        return check_not_superseded(s, &fam, now);
+    } else {
+        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->loaded_gen, s->p.generation,
+                                        crumb__live_until(s->ctx, now), now, NULL);
         if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
             /* another request rotated this family first: do not fork it */
-            crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
+            crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
             return rc;
         }
         if (rc != CRUMB_OK)
-            return store_fail(s, rc);
-        if (s->has_record) {
-            /* the old id's record stays only for the grace window (parallel
-             * requests still carrying it); the new id gets a new record */
-            crumb_store_key old;
-            session_key(ctx, s->loaded_sid, &old);
-            (void)crumb_store_touch(st, &old, now + ctx->cfg.rotation_grace, now);
-            s->has_record = 0;
-            s->rec_version = 0;
-        }
-        s->loaded_gen = s->p.generation;
+            rc = store_fail(s, rc);
+    }
+    if (rc != CRUMB_OK)
+        return rc;
+    retire_record(s, now);
+    s->loaded_gen = s->p.generation;
+    s->new_family = 0;
+    return CRUMB_OK;
+}
+
+/* CRUMB_E_REVOKED if the store refuses dev_id for the session's user (a
+ * revoked device), CRUMB_OK if not, or the store error. */
+static crumb_err device_refused(crumb_session *s)
+{
+    crumb_store_id dev;
+    crumb_store_check_res res;
+    memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
+    crumb_store_check_req req = {
+        .tenant = s->p.tenant,
+        .user = s->p.user,
+        .device = &dev,
+        .issued_at = s->now,
+        .now = s->now,
+    };
+    crumb_err rc = crumb_store_check(s->ctx->cfg.store, &req, &res);
+    if (rc == CRUMB_E_REVOKED)
+        return res.rule == CRUMB_STORE_RULE_DEVICE ? rc : CRUMB_OK;
+    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+}
+
+/* The device side of a save: a signed-in session never takes a device the
+ * store refuses for its user (a revoked device's browser signs in again as
+ * a new device); no device yet draws a new id; the payload records it. */
+static crumb_err settle_device(crumb_session *s)
+{
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (s->has_dev && s->p.user_len && !s->dev_checked) {
+        crumb_err rc = device_refused(s);
+        if (rc == CRUMB_E_REVOKED)
+            s->has_dev = 0;
+        else if (rc != CRUMB_OK)
+            return rc;
     }
     if (!s->has_dev) {
-        /* the device cookie is missing: a session remembers its device in
-         * the payload's device field, so a client that drops the device
-         * cookie does not register a new device on every save */
-        if (s->p.device_len == 2 * CRUMB_STORE_IDBYTES &&
-            crumb__unhex(s->dev_id, CRUMB_STORE_IDBYTES, s->p.device) == 0) {
-            s->has_dev = 1;
-        } else {
-            crumb_err rc = crumb__ctx_random(ctx, s->dev_id, CRUMB_STORE_IDBYTES);
-            if (rc != CRUMB_OK)
-                return rc;
-            s->has_dev = 1;
-        }
-        s->dev_new = 1;
+        crumb_err rc = crumb__ctx_random(s->ctx, s->dev_id, CRUMB_STORE_IDBYTES);
+        if (rc != CRUMB_OK)
+            return rc;
+        s->has_dev = 1;
     }
-    if (s->p.device_len == 0) {
+    s->dev_checked = s->p.user_len != 0;
+    if (!s->has_cookie_dev || !crumb_ct_equal(s->cookie_dev, s->dev_id, CRUMB_STORE_IDBYTES))
+        s->dev_new = 1; /* (re-)issue the device cookie for this device */
+    if (s->p.device_len == 0 || payload_device(&s->p, d)) {
         crumb__hex(s->p.device, s->dev_id, CRUMB_STORE_IDBYTES);
         s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
     }
     return CRUMB_OK;
+}
+
+/* see session.h: the store side of a save, before the cookie is sealed. */
+crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
+{
+    crumb_err rc = settle_family(s, now);
+    return rc == CRUMB_OK ? settle_device(s) : rc;
 }
 
 /* see session.h: write the full payload as the store record. */
@@ -315,15 +432,46 @@ crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t l
 {
     crumb_store_key key;
     uint64_t nv = 0;
+    size_t cap = len + CRUMB__RECORD_OVERHEAD, sealed = 0;
+    if (len > CRUMB_STORE_DATA_MAX)
+        return CRUMB_E_TOO_LARGE;
+    uint8_t *box = crumb__malloc(cap);
+    if (!box)
+        return CRUMB_E_NOMEM;
     session_key(s->ctx, s->p.sid, &key);
+    crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
+                                      s->ctx->cfg.random, s->ctx->cfg.random_ctx);
     uint64_t expect = s->has_record ? s->rec_version : CRUMB_STORE_VERSION_NEW;
-    crumb_err rc = crumb_store_put(s->ctx->cfg.store, &key, rec, len, s->p.expires_at, expect,
-                                   &nv, now);
+    if (rc == CRUMB_OK)
+        rc = crumb_store_put(s->ctx->cfg.store, &key, box, sealed, s->p.expires_at, expect, &nv,
+                             now);
+    crumb_wipe(box, cap);
+    crumb__free(box);
     if (rc != CRUMB_OK)
         return rc == CRUMB_E_CONFLICT ? rc : store_fail(s, rc);
     s->has_record = 1;
     s->rec_version = nv;
     return CRUMB_OK;
+}
+
+/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN,
+ * so the retention ladder does not revoke it after 30 idle days as if it
+ * were a drive-by. The device was just sighted: it is the newest. */
+static crumb_err promote_device(crumb_session *s, int64_t now)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_device dev[4];
+    size_t n = 0;
+    crumb_err rc = crumb_store_device_list(st, tenant_of(s), s->p.user, dev, 4, &n);
+    for (size_t i = 0; rc == CRUMB_OK && i < n && i < 4; i++) {
+        if (!crumb_ct_equal(dev[i].device.b, s->dev_id, CRUMB_STORE_IDBYTES))
+            continue;
+        if (dev[i].trust == CRUMB_TRUST_UNKNOWN)
+            rc = crumb_store_device_set_trust(st, tenant_of(s), s->p.user, &dev[i].device,
+                                              CRUMB_TRUST_SEEN, now);
+        break;
+    }
+    return rc == CRUMB_OK ? rc : store_fail(s, rc);
 }
 
 /* see session.h: index entry, device sighting and the device cookie line. */
@@ -341,6 +489,8 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
         if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
             crumb_codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
             rc = CRUMB_OK;
+        } else if (rc == CRUMB_OK && s->login) {
+            rc = promote_device(s, now);
         }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
@@ -372,22 +522,25 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
 }
 
 /* see session.h: store side of logging out this session. */
-void crumb__modes_logout(crumb_session *s)
+crumb_err crumb__modes_logout(crumb_session *s)
 {
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
     crumb_store_key key;
+    if (s->store_down)
+        return s->store_down; /* the request's cookie was never checked */
     if (s->fresh)
-        return;
+        return CRUMB_OK;
     session_key(ctx, s->p.sid, &key);
-    crumb_err rc = crumb_store_revoke_session(st, &key, s->p.expires_at, s->now);
+    crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
     if (rc == CRUMB_OK && s->has_record)
         rc = crumb_store_delete(st, &key);
     if (rc == CRUMB_OK && s->p.user_len)
         rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
-    if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
-        store_fail(s, rc);
     s->has_record = 0;
+    if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
+        return store_fail(s, rc);
+    return CRUMB_OK;
 }
 
 /* ==== Application-facing operations ===================================== */
@@ -510,7 +663,8 @@ crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle)
         found |= (size_t)crumb_ct_equal(info[i].session.b, key.b, CRUMB_STORE_KEYBYTES);
     if (!found)
         return CRUMB_E_NOTFOUND;
-    rc = crumb_store_revoke_session(s->ctx->cfg.store, &key, s->p.expires_at, s->now);
+    rc = crumb_store_revoke_session(s->ctx->cfg.store, &key, crumb__live_until(s->ctx, s->now),
+                                    s->now);
     if (rc == CRUMB_OK) {
         (void)crumb_store_delete(s->ctx->cfg.store, &key);
         rc = crumb_store_index_delete(s->ctx->cfg.store, tenant_of(s), s->p.user, &key);
@@ -529,7 +683,7 @@ crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle)
         return CRUMB_E_INVALID;
     /* revocation is scoped by tenant and user inside the store */
     rc = crumb_store_revoke_device(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
-                                   s->now + s->ctx->cfg.absolute_lifetime, s->now);
+                                   crumb__live_until(s->ctx, s->now), s->now);
     if (rc == CRUMB_OK)
         rc = crumb_store_device_set_trust(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
                                           CRUMB_TRUST_REVOKED, s->now);
@@ -547,7 +701,7 @@ static crumb_err revoke_user(crumb_session *s, int keep)
     crumb_store_session_info info[64];
     crumb_store_key me;
     size_t got = 0;
-    int64_t until = s->now + s->ctx->cfg.absolute_lifetime;
+    int64_t until = crumb__live_until(s->ctx, s->now);
     if (rc != CRUMB_OK)
         return rc;
     session_key(s->ctx, s->p.sid, &me);
@@ -580,7 +734,5 @@ crumb_err crumb_session_logout_others(crumb_session *s)
 crumb_err crumb_session_logout_everywhere(crumb_session *s)
 {
     crumb_err rc = revoke_user(s, 0);
-    if (rc == CRUMB_OK)
-        crumb_session_logout(s); /* revokes this session's id too */
-    return rc;
+    return rc == CRUMB_OK ? crumb_session_logout(s) : rc; /* this session's id too */
 }

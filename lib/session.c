@@ -3,8 +3,8 @@
  * and the session API: load a session from a request Cookie header (chunk
  * reassembly, open, unpad, inflate, payload decode, expiry checks, schema
  * migration) and save it back as Set-Cookie lines (size policy, chunking,
- * stale-chunk deletion, renewal throttle). Only CRUMB_MODE_STATELESS is
- * implemented; the store modes slot in at the two "MODES:" markers.
+ * stale-chunk deletion, renewal throttle). The store modes' per-request
+ * work (revocation, replay, records, devices) is in modes.c.
  */
 #include "session.h"
 
@@ -21,15 +21,7 @@
 
 /* ==== Small helpers ===================================================== */
 
-/* a + b, saturating at the int64 range. */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
+#define sat_add crumb__sat_add
 
 /* Copy a NUL-terminated string to a new crumb__malloc block (NULL stays NULL). */
 static int dup_str(char **dst, const char *src)
@@ -42,6 +34,13 @@ static int dup_str(char **dst, const char *src)
         return -1;
     memcpy(*dst, src, n);
     return 0;
+}
+
+/* see session.h */
+int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now)
+{
+    const crumb_ctx_config *c = &ctx->cfg;
+    return sat_add(sat_add(sat_add(now, c->max_future), c->absolute_lifetime), c->clock_skew);
 }
 
 /* see session.h */
@@ -447,6 +446,13 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
     return CRUMB_OK;
 }
 
+/* 1 if rc means the store could not be asked (as opposed to a verdict). */
+static int is_outage(crumb_err rc)
+{
+    return rc == CRUMB_E_BACKEND || rc == CRUMB_E_TIMEOUT || rc == CRUMB_E_IO ||
+           rc == CRUMB_E_NOSPC || rc == CRUMB_E_NOMEM || rc == CRUMB_E_UNSUPPORTED;
+}
+
 /* see crumb.h */
 crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_session **out)
 {
@@ -477,6 +483,9 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
             s->has_record = 0;
             s->stale_gen = 0;
             s->loaded_gen = 0;
+            crumb__modes_reset_device(s);
+            if (is_outage(rc))
+                s->store_down = rc; /* save refuses: never overwrite the cookie */
         }
     }
     if (rc != CRUMB_OK || s->fresh) {
@@ -653,7 +662,7 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
     int64_t exp = s->p.expires_at, cap = sat_add(s->p.issued_at, c->absolute_lifetime);
     if (cap < exp)
         exp = cap;
-    int64_t max_age = c->browser_session ? -1 : exp - now;
+    int64_t max_age = c->browser_session ? -1 : crumb__sat_sub(exp, now);
     if (max_age > 400 * 86400)
         max_age = 400 * 86400; /* browsers cap cookie lifetimes at 400 days */
     if (max_age < -1)
@@ -755,8 +764,11 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     crumb_ctx *ctx = s->ctx;
     const crumb_ctx_config *c = &ctx->cfg;
     int store_mode = c->mode != CRUMB_MODE_STATELESS;
-    if (store_mode && s->stale_gen && !s->logged_out)
-        return CRUMB_OK; /* raced a rotation: the winner's cookie stands */
+    if (s->store_down)
+        return s->store_down; /* the request's cookie may be valid: keep it */
+    if (store_mode && s->stale_gen && !s->logged_out && !s->new_family)
+        /* raced a rotation: the winner's cookie stands; changes are lost */
+        return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;
 
     int64_t now = crumb_codec_now(ctx->codec);
     char *w, *end;
@@ -777,7 +789,7 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
         return rc;
     }
     int renew = c->idle_timeout > 0 && s->p.idle_at < s->p.expires_at &&
-                now >= sat_add(s->p.idle_at - c->idle_timeout, c->renew_throttle);
+                now >= sat_add(sat_add(s->p.idle_at, -c->idle_timeout), c->renew_throttle);
     if (!(s->dirty || s->migrated || s->reseal || renew))
         return CRUMB_OK;
     if (store_mode && (rc = crumb__modes_before_save(s, now)) != CRUMB_OK)
@@ -801,6 +813,7 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
         s->lines[(*count)++] = s->dev_line;
         s->dev_line_ready = 0;
     }
+    s->login = 0;
     s->dirty = s->migrated = s->reseal = s->fresh = 0;
     return CRUMB_OK;
 }
@@ -811,16 +824,11 @@ size_t crumb_session_cookie_size(const crumb_session *s)
     return s->cookie_size;
 }
 
-/* see crumb.h */
-crumb_err crumb_session_rotate(crumb_session *s)
+/* A rotation (login, privilege change) issues a new session: its times
+ * restart, so revocations that predate it ("log out others") do not catch
+ * it. */
+static void restart_times(crumb_session *s)
 {
-    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
-    if (rc != CRUMB_OK)
-        return rc;
-    s->p.generation++;
-    /* a rotation (login, privilege change) issues a new session: its times
-     * restart, so revocations that predate it ("log out others") do not
-     * catch it */
     const crumb_ctx_config *c = &s->ctx->cfg;
     int64_t now = crumb_codec_now(s->ctx->codec);
     s->p.issued_at = now;
@@ -829,16 +837,48 @@ crumb_err crumb_session_rotate(crumb_session *s)
     if (c->idle_timeout > 0 && sat_add(now, c->idle_timeout) < s->p.expires_at)
         s->p.idle_at = sat_add(now, c->idle_timeout);
     s->dirty = 1;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_rotate(crumb_session *s)
+{
+    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    if (rc != CRUMB_OK)
+        return rc;
+    s->p.generation++;
+    restart_times(s);
+    return CRUMB_OK;
+}
+
+/* A login (the user changes): a new session id in a new family, so the
+ * pre-login cookie (possibly planted: fixation) shares nothing with the
+ * signed-in session, and replaying it cannot revoke it. */
+static crumb_err start_login(crumb_session *s)
+{
+    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    if (rc == CRUMB_OK)
+        rc = crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
+    if (rc != CRUMB_OK)
+        return rc;
+    s->p.generation = 1;
+    restart_times(s);
+    s->new_family = s->login = 1;
+    s->dev_checked = 0; /* the device is checked for the new user on save */
     return CRUMB_OK;
 }
 
 /* see crumb.h */
-void crumb_session_logout(crumb_session *s)
+crumb_err crumb_session_logout(crumb_session *s)
 {
+    crumb_err rc = CRUMB_OK;
+    if (!s)
+        return CRUMB_E_INVALID;
     if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS)
-        crumb__modes_logout(s);
-    (void)make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
+        rc = crumb__modes_logout(s);
+    crumb_err frc = make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
+    s->new_family = s->login = 0;
+    return rc != CRUMB_OK ? rc : frc;
 }
 
 /* see crumb.h */
@@ -866,13 +906,16 @@ int crumb_session_is_new(const crumb_session *s)
 
 /* ==== Fields ============================================================ */
 
-/* Set one of the id fields. */
+/* Set one of the id fields. An id with a NUL inside is refused: stores
+ * take ids as C strings, so "alice\0x" would act as "alice". */
 static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char *id, size_t len)
 {
     if (!id)
         len = 0;
     if (len > CRUMB_ID_MAX)
         return CRUMB_E_LIMIT;
+    if (len && memchr(id, 0, len))
+        return CRUMB_E_INVALID;
     if (len)
         memcpy(dst, id, len);
     dst[len] = '\0';
@@ -884,7 +927,10 @@ static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char
 /* see crumb.h */
 crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
 {
-    return set_id(s, s->p.user, &s->p.user_len, id, len);
+    size_t n = id ? len : 0;
+    int changes = n && (n != s->p.user_len || memcmp(id, s->p.user, n) != 0);
+    crumb_err rc = set_id(s, s->p.user, &s->p.user_len, id, len);
+    return rc == CRUMB_OK && changes ? start_login(s) : rc;
 }
 
 /* see crumb.h */

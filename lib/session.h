@@ -21,6 +21,7 @@ struct crumb_ctx {
     /* store modes (modes.c) */
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
+    uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
 };
 
 struct crumb_session {
@@ -41,13 +42,21 @@ struct crumb_session {
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
     /* store modes (modes.c) */
     uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
+    uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
     uint32_t loaded_gen;       /* generation the request came with */
     int stale_gen;             /* previous generation inside the grace window */
     int has_record;            /* server record exists (rec_version valid) */
     int record_missing;        /* reference token whose record is gone */
     uint64_t rec_version;
-    uint8_t dev_id[16];        /* device id (device cookie) */
+    uint8_t dev_id[16];        /* the session's device: from the authenticated
+                                  payload, else the device cookie, else new */
+    uint8_t cookie_dev[16];    /* device id the request's device cookie named */
     int has_dev, dev_new, dev_line_ready;
+    int has_cookie_dev;        /* cookie_dev is valid */
+    int dev_checked;           /* dev_id checked against the store for p.user */
+    int new_family;            /* login: a new family, advanced from 0 on save */
+    int login;                 /* the user changed in this request */
+    crumb_err store_down;      /* load could not reach the store: save refuses */
     char ua_label[64];
     char ip_prefix[48];
     char dev_line[512];        /* Set-Cookie line of a new device cookie */
@@ -58,6 +67,11 @@ struct crumb_session {
 /* Random bytes from the context's configured source (or the OS).
  * @return CRUMB_OK, CRUMB_E_RANDOM */
 crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
+
+/* Latest time anything this context issues up to now can still be
+ * accepted: now + max_future + absolute_lifetime + clock_skew, saturating.
+ * Every revocation lasts until then. */
+int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
 
 /* A codec for this context's suites, audience and hooks, bound to
  * cookie_name and purpose (the session codec, and modes.c's device codec). */
@@ -117,6 +131,9 @@ void crumb__modes_load_device(crumb_session *s, const char *hdr);
 crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
 
+/* After a refused session: the device is the device cookie's again. */
+void crumb__modes_reset_device(crumb_session *s);
+
 /* Per-request revocation and replay checks on an opened session.
  * @return CRUMB_OK, CRUMB_E_REVOKED, CRUMB_E_REPLAY, store errors */
 crumb_err crumb__modes_check(crumb_session *s);
@@ -131,7 +148,8 @@ crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t l
 /* After sealing: session index, device sighting, device cookie line. */
 crumb_err crumb__modes_after_save(crumb_session *s, int64_t now);
 
-/* Store side of logging out (revoke this id, drop record and index). */
-void crumb__modes_logout(crumb_session *s);
+/* Store side of logging out (revoke this id, drop record and index).
+ * @return CRUMB_OK or the store error (the copied cookie may still work) */
+crumb_err crumb__modes_logout(crumb_session *s);
 
 #endif /* CRUMB_SESSION_H */

@@ -479,14 +479,14 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
             crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
             rc = CRUMB_E_REVOKED;
         }
-        if (rc != CRUMB_OK) {
-            s->has_record = 0;
-            s->stale_gen = 0;
-            s->loaded_gen = 0;
-            crumb__modes_reset_device(s);
-            if (is_outage(rc))
-                s->store_down = rc; /* save refuses: never overwrite the cookie */
-        }
+    }
+    if (rc != CRUMB_OK && store_mode) {
+        s->has_record = 0;
+        s->stale_gen = 0;
+        s->loaded_gen = 0;
+        crumb__modes_reset_device(s);
+        if (is_outage(rc))
+            s->store_down = rc; /* save refuses: never overwrite the cookie */
     }
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);

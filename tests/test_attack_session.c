@@ -677,6 +677,36 @@ static void attack_negative_clock(void)
     fake_now = saved;
 }
 
+/* Finding 9 (stateless mode) - planted a cookie before login: the login
+ * draws a new session id and family; the planted cookie stays anonymous. */
+static void attack_stateless_fixation(void)
+{
+    crumb_ctx_config c = {.cookie_name = "__Host-sid", .clock = clock_cb};
+    crumb_ctx *ctx = NULL;
+    jar att = {0}, victim;
+    CHECK_OK(crumb_ctx_new(&ctx, attack_kr, &c));
+    crumb_session *s = begin(ctx, &att, CRUMB_OK);
+    CHECK_OK(crumb_session_set(s, "lang", "en", 2));
+    end(s, &att, CRUMB_OK);
+    victim = att;
+    s = begin(ctx, &att, CRUMB_OK);
+    uint8_t sid[16], fam[16];
+    memcpy(sid, crumb_session_payload(s)->sid, 16);
+    memcpy(fam, crumb_session_payload(s)->family, 16);
+    crumb_session_free(s);
+    s = begin(ctx, &victim, CRUMB_OK);
+    CHECK_OK(crumb_session_set_user(s, "alice", 5)); /* no rotate call: still a new id */
+    end(s, &victim, CRUMB_OK);
+    s = begin(ctx, &victim, CRUMB_OK);
+    CHECK(memcmp(crumb_session_payload(s)->sid, sid, 16) != 0);
+    CHECK(memcmp(crumb_session_payload(s)->family, fam, 16) != 0);
+    crumb_session_free(s);
+    s = begin(ctx, &att, CRUMB_OK);
+    CHECK_INT(crumb_session_payload(s)->user_len, 0);
+    crumb_session_free(s);
+    crumb_ctx_free(ctx);
+}
+
 /* Finding 14 - stray chunk cookies (name.1 .. name.15, no head): refused,
  * and the answer deletes every one of them, so the next request is clean. */
 static void attack_stray_chunks(void)
@@ -820,7 +850,9 @@ int main(void)
     attack_kr = e.kr;
     attack_negative_clock();
     attack_stray_chunks();
-    printf("stateless: negative clock, stray chunks: %s\n", check_failures ? "FAILED" : "ok");
+    attack_stateless_fixation();
+    printf("stateless: negative clock, stray chunks, fixation: %s\n",
+           check_failures ? "FAILED" : "ok");
 
     CHECK_OK(crumb_store_memory_open(&e.st, NULL));
     e.store_name = "memory";

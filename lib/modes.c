@@ -12,42 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEVICE_COOKIE_SUFFIX ".d"
 #define DEVICE_MAX_AGE (400 * 86400) /* browsers cap cookie lifetimes at 400 days */
 #define DEVICE_TOKEN_MAX 128         /* longest device cookie value accepted */
-
-/* ==== Context =========================================================== */
-
-/* see session.h */
-crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    char dev_name[CRUMB_NAME_MAX + 1];
-    crumb_err rc;
-
-    if (snprintf(dev_name, sizeof dev_name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX) >=
-        (int)sizeof dev_name)
-        return CRUMB_E_INVALID;
-    if ((rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec)) != CRUMB_OK)
-        return rc;
-    /* The store secret keys every name the store sees and seals server
-     * records. It must never change with token-key rotation (a rotation
-     * would un-revoke ended sessions or lose every record), so it is not
-     * derived from the key ring: the store modes require it. */
-    if (!c->store_secret)
-        return CRUMB_E_INVALID;
-    memcpy(ctx->store_secret, c->store_secret, 32);
-    return crumb__record_key(ctx->record_key, ctx->store_secret) == 0 ? CRUMB_OK
-                                                                     : CRUMB_E_INTERNAL;
-}
-
-/* see session.h */
-void crumb__modes_ctx_free(crumb_ctx *ctx)
-{
-    crumb_codec_free(ctx->dev_codec);
-    crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
-    crumb_wipe(ctx->record_key, sizeof ctx->record_key);
-}
 
 /* ==== Helpers =========================================================== */
 
@@ -160,7 +126,7 @@ void crumb__modes_load_device(crumb_session *s, const char *hdr)
     size_t vlen = 0;
     uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
     size_t ptl = 0;
-    snprintf(name, sizeof name, "%s%s", ctx->name, DEVICE_COOKIE_SUFFIX);
+    snprintf(name, sizeof name, "%s%s", ctx->name, CRUMB__DEVICE_SUFFIX);
     if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
         return;
     if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
@@ -512,7 +478,7 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
         rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
             rc = crumb_set_cookie(s->dev_line, sizeof s->dev_line, &got, &ctx->attrs,
-                                  DEVICE_COOKIE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
+                                  CRUMB__DEVICE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
         if (rc != CRUMB_OK)
             return rc;
         s->dev_new = 0;

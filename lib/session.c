@@ -10,31 +10,11 @@
 
 #include <string.h>
 
-#define DEF_ABSOLUTE 86400
-#define DEF_IDLE 1800
-#define DEF_THROTTLE 60
-#define DEF_SKEW 30
-#define DEF_THRESHOLD 256u
-#define DEF_CHUNKS 4u
-#define DEF_RATIO 64u
 #define DATA_MAX (CRUMB_PAYLOAD_MAX - 1024u) /* room left for the fixed fields */
 
 /* ==== Small helpers ===================================================== */
 
 #define sat_add crumb__sat_add
-
-/* Copy a NUL-terminated string to a new crumb__malloc block (NULL stays NULL). */
-static int dup_str(char **dst, const char *src)
-{
-    *dst = NULL;
-    if (!src)
-        return 0;
-    size_t n = strlen(src) + 1;
-    if (!(*dst = crumb__malloc(n)))
-        return -1;
-    memcpy(*dst, src, n);
-    return 0;
-}
 
 /* see session.h */
 int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now)
@@ -43,41 +23,7 @@ int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now)
     return sat_add(sat_add(sat_add(now, c->max_future), c->absolute_lifetime), c->clock_skew);
 }
 
-/* see session.h */
-crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
-{
-    int rc = ctx->cfg.random ? ctx->cfg.random(ctx->cfg.random_ctx, buf, n)
-                             : crumb__random_os(NULL, buf, n);
-    return rc == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
-}
-
-/* see session.h */
-crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
-                           const char *purpose, crumb_codec **out)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    crumb_codec_config cc = {
-        .cookie_name = cookie_name,
-        .purpose = purpose,
-        .audience = ctx->audience,
-        .accept_suites = c->accept_suites,
-        .seal_suite = c->seal_suite,
-        .log = c->log,
-        .log_ctx = c->log_ctx,
-        .random = c->random,
-        .random_ctx = c->random_ctx,
-        .clock = c->clock,
-        .clock_ctx = c->clock_ctx,
-    };
-    return crumb_codec_new(out, kr, &cc);
-}
-
-/* Log a reason through the codec's callback. */
-static void log_reason(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
-                       const crumb_open_info *info)
-{
-    crumb_codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);
-}
+#define log_reason crumb__ctx_log
 
 /* Wipe and free a buffer of n bytes (NULL allowed). */
 static void wipe_free(void *p, size_t n)
@@ -86,118 +32,6 @@ static void wipe_free(void *p, size_t n)
         crumb_wipe(p, n);
         crumb__free(p);
     }
-}
-
-/* ==== Context =========================================================== */
-
-/* see crumb.h */
-crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ctx_config *cfg)
-{
-    if (!out)
-        return CRUMB_E_INVALID;
-    *out = NULL;
-    if (!kr || !cfg || !cfg->cookie_name)
-        return CRUMB_E_INVALID;
-    crumb_ctx_config c = *cfg;
-
-    if (c.absolute_lifetime == 0)
-        c.absolute_lifetime = DEF_ABSOLUTE;
-    if (c.idle_timeout == 0)
-        c.idle_timeout = DEF_IDLE;
-    if (c.idle_timeout < 0)
-        c.idle_timeout = -1;
-    if (c.renew_throttle == 0 && c.idle_timeout > 0)
-        c.renew_throttle = c.idle_timeout / 2 < DEF_THROTTLE ? c.idle_timeout / 2 : DEF_THROTTLE;
-    if (c.clock_skew == 0)
-        c.clock_skew = DEF_SKEW;
-    if (c.clock_skew < 0)
-        c.clock_skew = 0;
-    if (c.max_future == 0)
-        c.max_future = c.clock_skew;
-    if (c.compress_threshold == 0)
-        c.compress_threshold = DEF_THRESHOLD;
-    if (c.max_cookie_bytes == 0)
-        c.max_cookie_bytes = CRUMB_COOKIE_LINE_MAX;
-    if (c.max_chunks == 0)
-        c.max_chunks = DEF_CHUNKS;
-    if (c.inflate_max == 0)
-        c.inflate_max = CRUMB_PAYLOAD_MAX;
-    if (c.inflate_ratio == 0)
-        c.inflate_ratio = DEF_RATIO;
-    if (c.rotation_grace == 0)
-        c.rotation_grace = 10;
-    if (c.rotation_grace < 0)
-        c.rotation_grace = 0;
-    c.store_secret = NULL; /* copied into ctx->store_secret by modes.c */
-
-    if (c.absolute_lifetime < 0 || c.renew_throttle < 0 || c.max_future < 0 ||
-        (c.idle_timeout > 0 && c.renew_throttle >= c.idle_timeout) ||
-        (c.compress != CRUMB_COMPRESS_OFF && c.compress != CRUMB_COMPRESS_ON) ||
-        c.size_policy < CRUMB_SIZE_ERROR || c.size_policy > CRUMB_SIZE_STORE ||
-        (c.size_policy == CRUMB_SIZE_STORE && c.mode == CRUMB_MODE_STATELESS) ||
-        c.max_cookie_bytes < 256 || c.max_cookie_bytes > CRUMB_PAYLOAD_MAX ||
-        c.max_chunks < 2 || c.max_chunks > CRUMB_CHUNKS_MAX || c.pad_block > 4096 ||
-        c.inflate_max > CRUMB_PAYLOAD_MAX || c.mode < CRUMB_MODE_STATELESS ||
-        c.mode > CRUMB_MODE_SERVER || (c.mode != CRUMB_MODE_STATELESS && !c.store))
-        return CRUMB_E_INVALID;
-
-    crumb_ctx *ctx = crumb__calloc(1, sizeof *ctx);
-    if (!ctx)
-        return CRUMB_E_NOMEM;
-    if (dup_str(&ctx->name, c.cookie_name) || dup_str(&ctx->path, c.path) ||
-        dup_str(&ctx->domain, c.domain) || dup_str(&ctx->audience, c.audience)) {
-        crumb_ctx_free(ctx);
-        return CRUMB_E_NOMEM;
-    }
-    c.cookie_name = ctx->name;
-    c.path = ctx->path;
-    c.domain = ctx->domain;
-    c.audience = ctx->audience;
-    ctx->cfg = c;
-    ctx->name_len = strlen(ctx->name);
-    ctx->attrs.name = ctx->name;
-    ctx->attrs.path = ctx->path;
-    ctx->attrs.domain = ctx->domain;
-    ctx->attrs.secure = !c.insecure || c.same_site == CRUMB_SAMESITE_NONE;
-    ctx->attrs.http_only = !c.script_readable;
-    ctx->attrs.same_site = c.same_site;
-    ctx->max_token = c.max_cookie_bytes * c.max_chunks;
-
-    crumb_err rc = crumb_cookie_check(&ctx->attrs);
-    if (rc == CRUMB_OK) {
-        rc = crumb__ctx_codec(ctx, kr, ctx->name, "session", &ctx->codec);
-    }
-    if (rc == CRUMB_OK && c.mode != CRUMB_MODE_STATELESS) {
-        ctx->cfg.store_secret = cfg->store_secret;
-        rc = crumb__modes_ctx_init(ctx, kr);
-        ctx->cfg.store_secret = NULL;
-    }
-    if (rc != CRUMB_OK) {
-        crumb_ctx_free(ctx);
-        return rc;
-    }
-    *out = ctx;
-    return CRUMB_OK;
-}
-
-/* see crumb.h */
-void crumb_ctx_free(crumb_ctx *ctx)
-{
-    if (!ctx)
-        return;
-    crumb_codec_free(ctx->codec);
-    crumb__modes_ctx_free(ctx);
-    crumb__free(ctx->name);
-    crumb__free(ctx->path);
-    crumb__free(ctx->domain);
-    crumb__free(ctx->audience);
-    crumb__free(ctx);
-}
-
-/* see crumb.h */
-const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx)
-{
-    return ctx->codec;
 }
 
 /* ==== Session state ===================================================== */

@@ -62,21 +62,30 @@ struct crumb_session {
     char dev_line[512];        /* Set-Cookie line of a new device cookie */
 };
 
-/* ==== session.c ========================================================= */
+#define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */
+
+/* ==== ctx.c ============================================================= */
+
+/* Log a reason through the context's codec callback (info may be NULL). */
+void crumb__ctx_log(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
+                    const crumb_open_info *info);
 
 /* Random bytes from the context's configured source (or the OS).
  * @return CRUMB_OK, CRUMB_E_RANDOM */
 crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
 
-/* Latest time anything this context issues up to now can still be
- * accepted: now + max_future + absolute_lifetime + clock_skew, saturating.
- * Every revocation lasts until then. */
-int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
 
 /* A codec for this context's suites, audience and hooks, bound to
  * cookie_name and purpose (the session codec, and modes.c's device codec). */
 crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
                            const char *purpose, crumb_codec **out);
+
+/* ==== session.c (expiry) =============================================== */
+
+/* Latest time anything this context issues up to now can still be
+ * accepted: now + max_future + absolute_lifetime + clock_skew, saturating.
+ * Every revocation lasts until then. */
+int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
 
 /* ==== payload.c ========================================================= */
 
@@ -118,10 +127,6 @@ size_t crumb__unpad(const uint8_t *buf, size_t len);
 int crumb__is_token(const char *s, size_t n);
 
 /* ==== modes.c (store modes only) ======================================= */
-
-/* Device codec and store secret for a store-mode context. */
-crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr);
-void crumb__modes_ctx_free(crumb_ctx *ctx);
 
 /* Read the device cookie from the request header (if valid). */
 void crumb__modes_load_device(crumb_session *s, const char *hdr);

@@ -14,14 +14,6 @@
 
 /* ==== Small helpers ===================================================== */
 
-#define sat_add crumb__sat_add
-
-/* see session.h */
-int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    return sat_add(sat_add(sat_add(now, c->max_future), c->absolute_lifetime), c->clock_skew);
-}
 
 #define log_reason crumb__ctx_log
 
@@ -44,11 +36,7 @@ static crumb_err make_fresh(crumb_session *s)
     if (s->data)
         crumb_wipe(s->data, s->data_cap);
     s->p.version = CRUMB_PAYLOAD_VERSION;
-    s->p.issued_at = s->now;
-    s->p.expires_at = sat_add(s->now, c->absolute_lifetime);
-    s->p.idle_at = s->p.expires_at;
-    if (c->idle_timeout > 0 && sat_add(s->now, c->idle_timeout) < s->p.expires_at)
-        s->p.idle_at = sat_add(s->now, c->idle_timeout);
+    crumb__expiry_start(s->ctx, &s->p, s->now);
     s->p.app_schema = c->app_schema;
     s->p.data = s->data;
     s->fresh = 1;
@@ -69,31 +57,6 @@ static int parse_small(const char *s, size_t n, int lo, int hi)
         v = v * 10 + (s[i] - '0');
     }
     return v >= lo && v <= hi ? v : -1;
-}
-
-/* Authenticated-time checks on a decoded payload. Returns CRUMB_OK or the
- * caller's code, logging the reason. */
-static crumb_err check_times(const crumb_ctx *ctx, const crumb_payload *p, int64_t now,
-                             const crumb_open_info *info)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    if (p->issued_at > sat_add(now, c->max_future)) {
-        log_reason(ctx, CRUMB_R_FUTURE, CRUMB_E_FUTURE, info);
-        return CRUMB_E_FUTURE;
-    }
-    int64_t exp = p->expires_at;
-    int64_t cap = sat_add(p->issued_at, c->absolute_lifetime);
-    if (cap < exp)
-        exp = cap; /* a shortened lifetime applies to existing tokens too */
-    if (now >= sat_add(exp, c->clock_skew)) {
-        log_reason(ctx, CRUMB_R_EXPIRED_ABSOLUTE, CRUMB_E_EXPIRED, info);
-        return CRUMB_E_EXPIRED;
-    }
-    if (c->idle_timeout > 0 && now >= sat_add(p->idle_at, c->clock_skew)) {
-        log_reason(ctx, CRUMB_R_EXPIRED_IDLE, CRUMB_E_EXPIRED, info);
-        return CRUMB_E_EXPIRED;
-    }
-    return CRUMB_OK;
 }
 
 /* Copy a decoded payload into s (data into s's own buffer). */
@@ -242,7 +205,7 @@ static crumb_err load_cookie(crumb_session *s, const char *hdr)
                        &info);
     }
     if (rc == CRUMB_OK)
-        rc = check_times(ctx, &p, s->now, &info);
+        rc = crumb__expiry_check(ctx, &p, s->now, &info);
     uint8_t *rec = NULL;
     size_t rec_cap = 0;
     if (rc == CRUMB_OK && is_ref) { /* the data lives in the store */
@@ -493,14 +456,7 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
     /* the cookie lives as long as the session can: never past the absolute
      * lifetime, whatever expires_at says (it may come from an older, longer
      * configuration) */
-    int64_t exp = s->p.expires_at, cap = sat_add(s->p.issued_at, c->absolute_lifetime);
-    if (cap < exp)
-        exp = cap;
-    int64_t max_age = c->browser_session ? -1 : crumb__sat_sub(exp, now);
-    if (max_age > 400 * 86400)
-        max_age = 400 * 86400; /* browsers cap cookie lifetimes at 400 days */
-    if (max_age < -1)
-        max_age = 0;
+    int64_t max_age = crumb__expiry_max_age(ctx, &s->p, now);
     size_t base = base_line_len(ctx, max_age, now), tok_len = 0, n = 1;
     size_t caps[CRUMB_CHUNKS_MAX];
     for (int pass = 0; rc == CRUMB_OK; pass++) {
@@ -622,19 +578,14 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
         }
         return rc;
     }
-    int renew = c->idle_timeout > 0 && s->p.idle_at < s->p.expires_at &&
-                now >= sat_add(sat_add(s->p.idle_at, -c->idle_timeout), c->renew_throttle);
+    int renew = crumb__expiry_renew_due(ctx, &s->p, now);
     if (!(s->dirty || s->migrated || s->reseal || renew))
         return CRUMB_OK;
     if (store_mode && (rc = crumb__modes_before_save(s, now)) != CRUMB_OK)
         return rc;
 
     int64_t idle_saved = s->p.idle_at;
-    if (c->idle_timeout > 0) {
-        s->p.idle_at = sat_add(now, c->idle_timeout);
-        if (s->p.idle_at > s->p.expires_at)
-            s->p.idle_at = s->p.expires_at;
-    }
+    crumb__expiry_touch(ctx, &s->p, now);
     rc = seal_lines(s, now, count);
     if (rc == CRUMB_OK && store_mode)
         rc = crumb__modes_after_save(s, now);
@@ -663,13 +614,7 @@ size_t crumb_session_cookie_size(const crumb_session *s)
  * it. */
 static void restart_times(crumb_session *s)
 {
-    const crumb_ctx_config *c = &s->ctx->cfg;
-    int64_t now = crumb_codec_now(s->ctx->codec);
-    s->p.issued_at = now;
-    s->p.expires_at = sat_add(now, c->absolute_lifetime);
-    s->p.idle_at = s->p.expires_at;
-    if (c->idle_timeout > 0 && sat_add(now, c->idle_timeout) < s->p.expires_at)
-        s->p.idle_at = sat_add(now, c->idle_timeout);
+    crumb__expiry_start(s->ctx, &s->p, crumb_codec_now(s->ctx->codec));
     s->dirty = 1;
 }
 
@@ -813,8 +758,8 @@ crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
 int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
 {
     int64_t now = crumb_codec_now(s->ctx->codec);
-    return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED && s->p.auth.time <= now &&
-           now - s->p.auth.time <= max_age;
+    return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED &&
+           crumb__expiry_within(s->p.auth.time, now, max_age);
 }
 
 /* ==== Application data ================================================== */

@@ -80,12 +80,37 @@ crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
 crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
                            const char *purpose, crumb_codec **out);
 
-/* ==== session.c (expiry) =============================================== */
+/* ==== expiry.c: every time rule, saturating ============================ */
+
+/* Times of a session issued at now: expires after absolute_lifetime, idle
+ * deadline after idle_timeout (never past the expiry). */
+void crumb__expiry_start(const crumb_ctx *ctx, crumb_payload *p, int64_t now);
+
+/* Authenticated-time checks on load (future issue time, absolute and idle
+ * expiry with clock_skew), logging the reason.
+ * @return CRUMB_OK, CRUMB_E_FUTURE, CRUMB_E_EXPIRED */
+crumb_err crumb__expiry_check(const crumb_ctx *ctx, const crumb_payload *p, int64_t now,
+                              const crumb_open_info *info);
+
+/* The session's end: expires_at, capped by issued_at + absolute_lifetime. */
+int64_t crumb__expiry_end(const crumb_ctx *ctx, const crumb_payload *p);
+
+/* 1 if idle renewal is due (at most once per renew_throttle). */
+int crumb__expiry_renew_due(const crumb_ctx *ctx, const crumb_payload *p, int64_t now);
+
+/* Slide the idle deadline to now + idle_timeout (capped at the expiry). */
+void crumb__expiry_touch(const crumb_ctx *ctx, crumb_payload *p, int64_t now);
+
+/* Max-Age of the session cookie: -1 (browser session), else 0..400 days. */
+int64_t crumb__expiry_max_age(const crumb_ctx *ctx, const crumb_payload *p, int64_t now);
 
 /* Latest time anything this context issues up to now can still be
  * accepted: now + max_future + absolute_lifetime + clock_skew, saturating.
  * Every revocation lasts until then. */
 int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
+
+/* 1 if then is in [now - max_age, now]. */
+int crumb__expiry_within(int64_t then, int64_t now, int64_t max_age);
 
 /* ==== payload.c ========================================================= */
 

@@ -239,7 +239,8 @@ crumb_err crumb__modes_check(crumb_session *s)
     uint64_t g = s->p.generation, cur = res.family_gen;
     if (cur == 0 || g >= cur)
         return CRUMB_OK;
-    if (g + 1 == cur && crumb__sat_sub(s->now, res.family_advanced_at) <= ctx->cfg.rotation_grace) {
+    if (g + 1 == cur &&
+        crumb__sat_sub(s->now, res.family_advanced_at) <= ctx->cfg.rotation_grace) {
         s->stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
         return CRUMB_OK;
     }

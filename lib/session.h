@@ -80,6 +80,45 @@ crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
 crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
                            const char *purpose, crumb_codec **out);
 
+/* ==== chunk.c: the session cookie on the wire ========================== */
+
+/* Our cookie's value (k = 0) and chunk values in a request. */
+typedef struct crumb__chunks {
+    const char *val[CRUMB_CHUNKS_MAX];
+    size_t vlen[CRUMB_CHUNKS_MAX];
+    size_t n;     /* parts of the token (0: no cookie) */
+    size_t skip;  /* length of the "N." head prefix */
+    size_t total; /* token characters */
+} crumb__chunks;
+
+/* Find our cookie and its chunks in hdr (NULL allowed); sets s->had_cookie
+ * and s->req_chunks. CRUMB_OK with ch->n == 0 when there is no cookie.
+ * @return CRUMB_OK, CRUMB_E_COOKIE (chunks without head, bad count, partial
+ *         set), CRUMB_E_TOO_LARGE (over max_cookie_bytes or max_token) */
+crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch);
+
+/* Join the parts into tok (room for ch->total); returns the length. */
+size_t crumb__chunk_join(const crumb__chunks *ch, char *tok);
+
+/* Length of "name=; <attrs>" for max_age: the line minus value and
+ * suffix. 0 on an invalid configuration. */
+size_t crumb__chunk_base_len(const crumb_ctx *ctx, int64_t max_age, int64_t now);
+
+/* Smallest chunk count (2..max_chunks) whose lines carry tok_len
+ * characters, each part's capacity in caps; 0 if none. */
+size_t crumb__chunk_plan(const crumb_ctx *ctx, size_t base, size_t tok_len,
+                         size_t caps[CRUMB_CHUNKS_MAX]);
+
+/* The Set-Cookie lines of tok (n parts of caps; tok has 3 writable bytes
+ * before it for the chunk head), then deletions of the request's chunks
+ * the token no longer uses. Output in s->lines / *count. */
+crumb_err crumb__chunk_emit(crumb_session *s, size_t *count, char *tok, size_t tok_len, size_t n,
+                            const size_t caps[CRUMB_CHUNKS_MAX], int64_t max_age, int64_t now);
+
+/* Deletion lines for the main cookie (if del_main) and every chunk the
+ * request carried. */
+crumb_err crumb__chunk_delete_all(crumb_session *s, size_t *count, int del_main);
+
 /* ==== expiry.c: every time rule, saturating ============================ */
 
 /* Times of a session issued at now: expires after absolute_lifetime, idle

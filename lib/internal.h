@@ -131,6 +131,45 @@ void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
  * decoded length, or (size_t)-1 if the input is not canonical base64url. */
 size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
 
+/* ==== payload.c (codec layer) ========================================== */
+
+/* Order of data keys: memcmp order, a proper prefix sorts first. */
+int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* 0 if data (len bytes) holds exactly count well-formed entries with
+ * strictly ascending, NUL-free keys; -1 otherwise. */
+int crumb__data_check(const uint8_t *data, size_t len, size_t count);
+
+/* ==== compress.c ======================================================== */
+
+/* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
+ * @return CRUMB_OK, CRUMB_E_TOO_LARGE (does not fit in cap: not worth it),
+ *         CRUMB_E_NOMEM */
+crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n);
+
+/* Inflate a raw-deflate stream into out, stopping at cap bytes of output or
+ * at n * max_ratio, whichever is smaller.
+ * @return CRUMB_OK, CRUMB_E_INFLATE (cap or ratio hit), CRUMB_E_PAYLOAD
+ *         (corrupt, truncated or trailing data), CRUMB_E_NOMEM */
+crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
+                         unsigned max_ratio);
+
+/* Length after padding len bytes to a multiple of block (block > 0): always
+ * at least one byte of padding (0x80 then zeros). */
+size_t crumb__padded_len(size_t len, size_t block);
+
+/* Pad buf (len bytes, room for padded_len) in place. */
+void crumb__pad(uint8_t *buf, size_t len, size_t padded_len);
+
+/* Strip the padding: returns the unpadded length, or (size_t)-1 if the
+ * padding is malformed. */
+size_t crumb__unpad(const uint8_t *buf, size_t len);
+
+/* ==== cookie.c ========================================================== */
+
+/* 1 if s[0..n) is an RFC 7230 token (non-empty). */
+int crumb__is_token(const char *s, size_t n);
+
 /* ==== Store secret (store_secret.c) ==================================== */
 
 #define CRUMB__RECORD_OVERHEAD 42u /* version, algorithm, 24-byte nonce, 16-byte tag */

@@ -1,10 +1,10 @@
 /*
- * session.c - the application context (codec + cookie attributes + policy)
- * and the session API: load a session from a request Cookie header (chunk
+ * session.c - the session API: load a session from a request Cookie header (chunk
  * reassembly, open, unpad, inflate, payload decode, expiry checks, schema
  * migration) and save it back as Set-Cookie lines (size policy, chunking,
- * stale-chunk deletion, renewal throttle). The store modes' per-request
- * work (revocation, replay, records, devices) is in modes.c.
+ * stale-chunk deletion, renewal throttle), as named stages. Below it:
+ * ctx.c, expiry.c, chunk.c and store_glue.c (the store modes' per-request
+ * work); above it: account.c.
  */
 #include "session.h"
 
@@ -153,7 +153,7 @@ static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *b
     rc = crumb__expiry_check(ctx, &ls->p, s->now, &ls->info);
     if (rc == CRUMB_OK && (ls->info.flags & CRUMB_FLAG_REFERENCE)) {
         crumb_payload ref = ls->p; /* the data lives in the store */
-        rc = crumb__modes_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
+        rc = crumb__glue_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
             ls->p = ref;
             s->record_missing = 1;
@@ -230,11 +230,11 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
     if (store_mode)
-        crumb__modes_load_device(s, cookie_header);
+        crumb__glue_load_device(s, cookie_header);
     crumb_err rc = load_cookie(s, cookie_header);
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
-        rc = crumb__modes_check(s);
+        rc = crumb__glue_check(s);
         if (rc == CRUMB_OK && s->record_missing) {
             /* logged out, swept, or an old id after its grace window */
             crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
@@ -245,7 +245,7 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
         s->has_record = 0;
         s->stale_gen = 0;
         s->loaded_gen = 0;
-        crumb__modes_reset_device(s);
+        crumb__glue_reset_device(s);
         if (is_outage(rc))
             s->store_down = rc; /* save refuses: never overwrite the cookie */
     }
@@ -299,7 +299,7 @@ static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
     ss->flags = 0;
     crumb_err rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
     if (rc == CRUMB_OK)
-        rc = crumb__modes_put_record(s, ss->pt, ss->len, now);
+        rc = crumb__glue_put_record(s, ss->pt, ss->len, now);
     if (rc != CRUMB_OK)
         return rc;
     crumb_payload ref = s->p;
@@ -411,14 +411,14 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
  * store work after (record index, sighting, device cookie line). */
 static crumb_err save_sealed(crumb_session *s, size_t *count, int store_mode, int64_t now)
 {
-    crumb_err rc = store_mode ? crumb__modes_before_save(s, now) : CRUMB_OK;
+    crumb_err rc = store_mode ? crumb__glue_before_save(s, now) : CRUMB_OK;
     if (rc != CRUMB_OK)
         return rc;
     int64_t idle_saved = s->p.idle_at;
     crumb__expiry_touch(s->ctx, &s->p, now);
     rc = seal_lines(s, now, count);
     if (rc == CRUMB_OK && store_mode)
-        rc = crumb__modes_after_save(s, now);
+        rc = crumb__glue_after_save(s, now);
     if (rc != CRUMB_OK) {
         s->p.idle_at = idle_saved;
         *count = 0;
@@ -511,7 +511,7 @@ crumb_err crumb_session_logout(crumb_session *s)
     if (!s)
         return CRUMB_E_INVALID;
     if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS)
-        rc = crumb__modes_logout(s);
+        rc = crumb__glue_logout(s);
     crumb_err frc = make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
     s->new_family = s->login = 0;

@@ -1,13 +1,15 @@
 /*
  * session.h - private layout of the application context and the session
- * object, and the helpers shared by payload.c, compress.c, cookie.c,
- * session.c and cgi.c. The modes work (store-backed sessions) extends the
- * structs here; nothing in this header is installed.
+ * object, and the helpers shared by the session layer: ctx.c, expiry.c,
+ * chunk.c, store_glue.c, session.c and account.c (bottom to top; none
+ * calls up). The codec layer needs only internal.h. Never installed.
  */
 #ifndef CRUMB_SESSION_H
 #define CRUMB_SESSION_H
 
 #include "internal.h"
+
+#include "crumb_store.h"
 
 /* ==== Context and session ============================================== */
 
@@ -18,7 +20,7 @@ struct crumb_ctx {
     char *name, *path, *domain, *audience; /* owned copies */
     size_t name_len;
     size_t max_token;          /* longest token accepted from a request */
-    /* store modes (modes.c) */
+    /* store modes (store_glue.c) */
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
@@ -40,7 +42,7 @@ struct crumb_session {
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
-    /* store modes (modes.c) */
+    /* store modes (store_glue.c) */
     uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
     uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
     uint32_t loaded_gen;       /* generation the request came with */
@@ -76,7 +78,7 @@ crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
 
 
 /* A codec for this context's suites, audience and hooks, bound to
- * cookie_name and purpose (the session codec, and modes.c's device codec). */
+ * cookie_name and purpose (the session codec, and the device codec). */
 crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
                            const char *purpose, crumb_codec **out);
 
@@ -151,74 +153,43 @@ int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
 /* 1 if then is in [now - max_age, now]. */
 int crumb__expiry_within(int64_t then, int64_t now, int64_t max_age);
 
-/* ==== payload.c ========================================================= */
+/* ==== store_glue.c (store modes only) ================================== */
 
-/* Order of data keys: memcmp order, a proper prefix sorts first. */
-int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+/* Keyed hash of a session id under the store secret: the only form in
+ * which a store sees it. */
+void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
+                             crumb_store_key *key);
 
-/* 0 if data (len bytes) holds exactly count well-formed entries with
- * strictly ascending, NUL-free keys; -1 otherwise. */
-int crumb__data_check(const uint8_t *data, size_t len, size_t count);
-
-/* ==== compress.c ======================================================== */
-
-/* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
- * @return CRUMB_OK, CRUMB_E_TOO_LARGE (does not fit in cap: not worth it),
- *         CRUMB_E_NOMEM */
-crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n);
-
-/* Inflate a raw-deflate stream into out, stopping at cap bytes of output or
- * at n * max_ratio, whichever is smaller.
- * @return CRUMB_OK, CRUMB_E_INFLATE (cap or ratio hit), CRUMB_E_PAYLOAD
- *         (corrupt, truncated or trailing data), CRUMB_E_NOMEM */
-crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
-                         unsigned max_ratio);
-
-/* Length after padding len bytes to a multiple of block (block > 0): always
- * at least one byte of padding (0x80 then zeros). */
-size_t crumb__padded_len(size_t len, size_t block);
-
-/* Pad buf (len bytes, room for padded_len) in place. */
-void crumb__pad(uint8_t *buf, size_t len, size_t padded_len);
-
-/* Strip the padding: returns the unpadded length, or (size_t)-1 if the
- * padding is malformed. */
-size_t crumb__unpad(const uint8_t *buf, size_t len);
-
-/* ==== cookie.c ========================================================== */
-
-/* 1 if s[0..n) is an RFC 7230 token (non-empty). */
-int crumb__is_token(const char *s, size_t n);
-
-/* ==== modes.c (store modes only) ======================================= */
+/* Report a store failure to the log callback and pass the code through. */
+crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 
 /* Read the device cookie from the request header (if valid). */
-void crumb__modes_load_device(crumb_session *s, const char *hdr);
+void crumb__glue_load_device(crumb_session *s, const char *hdr);
 
 /* Server record behind a reference token: fetch and decode it into out
  * (out->data points into *rec, which the caller frees). */
-crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
 
 /* After a refused session: the device is the device cookie's again. */
-void crumb__modes_reset_device(crumb_session *s);
+void crumb__glue_reset_device(crumb_session *s);
 
 /* Per-request revocation and replay checks on an opened session.
  * @return CRUMB_OK, CRUMB_E_REVOKED, CRUMB_E_REPLAY, store errors */
-crumb_err crumb__modes_check(crumb_session *s);
+crumb_err crumb__glue_check(crumb_session *s);
 
 /* Before sealing: advance the family after a rotation (CRUMB_E_CONFLICT if
  * a parallel request won), assign a device id. */
-crumb_err crumb__modes_before_save(crumb_session *s, int64_t now);
+crumb_err crumb__glue_before_save(crumb_session *s, int64_t now);
 
 /* Write the encoded payload as this session's record (compare-and-swap). */
-crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
+crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
 
 /* After sealing: session index, device sighting, device cookie line. */
-crumb_err crumb__modes_after_save(crumb_session *s, int64_t now);
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now);
 
 /* Store side of logging out (revoke this id, drop record and index).
  * @return CRUMB_OK or the store error (the copied cookie may still work) */
-crumb_err crumb__modes_logout(crumb_session *s);
+crumb_err crumb__glue_logout(crumb_session *s);
 
 #endif /* CRUMB_SESSION_H */

@@ -1,9 +1,9 @@
 /*
- * modes.c - the store-backed half of the session layer: per-request store
- * checks (revocation, rotation replay with a grace window), server-mode
- * records behind reference tokens (and spill), the long-lived device
- * cookie and device tracking, "where you are logged in" and revocation.
- * session.c calls in here only when ctx->cfg.mode != CRUMB_MODE_STATELESS.
+ * store_glue.c - the per-request store work of the store modes: the device
+ * cookie and the session's device, revocation and replay checks, sealed
+ * server records, family advances, sightings, index entries, and the store
+ * side of logging out. session.c calls in here only in the store modes;
+ * nothing here calls back up (account.c builds on it).
  */
 #include "session.h"
 
@@ -17,9 +17,9 @@
 
 /* ==== Helpers =========================================================== */
 
-/* Keyed hash of a session id: the only form in which a store sees it. */
-static void session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
-                        crumb_store_key *key)
+/* see session.h */
+void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
+                             crumb_store_key *key)
 {
     (void)crumb__hmac_sha256(key->b, ctx->store_secret, 32, (const uint8_t *)"sid", 3, sid,
                              CRUMB_SID_BYTES);
@@ -100,25 +100,17 @@ static const char *tenant_of(const crumb_session *s)
     return s->p.tenant;
 }
 
-/* Report a store failure to the log callback and pass the code through. */
-static crumb_err store_fail(const crumb_session *s, crumb_err rc)
+/* see session.h */
+crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 {
     crumb_codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
     return rc;
 }
 
-static int zero_id(const uint8_t *b, size_t n)
-{
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++)
-        acc |= b[i];
-    return acc == 0;
-}
-
 /* ==== Load ============================================================== */
 
 /* see session.h */
-void crumb__modes_load_device(crumb_session *s, const char *hdr)
+void crumb__glue_load_device(crumb_session *s, const char *hdr)
 {
     const crumb_ctx *ctx = s->ctx;
     char name[CRUMB_NAME_MAX + 4];
@@ -141,7 +133,7 @@ void crumb__modes_load_device(crumb_session *s, const char *hdr)
 }
 
 /* see session.h */
-crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap)
 {
     crumb_store *st = s->ctx->cfg.store;
@@ -153,24 +145,24 @@ crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_p
     *rec = crumb__malloc(*rec_cap);
     if (!*rec)
         return CRUMB_E_NOMEM;
-    session_key(s->ctx, ref->sid, &key);
+    crumb__glue_session_key(s->ctx, ref->sid, &key);
     crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
     if (rc == CRUMB_E_NOTFOUND)
         return rc; /* the caller checks for replay first, then refuses */
     if (rc != CRUMB_OK)
-        return store_fail(s, rc);
+        return crumb__glue_fail(s, rc);
     /* sealed under the store secret and bound to its key: store write
      * access can neither read nor forge nor move a record */
     rc = crumb__record_open(*rec, *rec_cap, &len, *rec, len, s->ctx->record_key, key.b);
     if (rc == CRUMB_OK)
         rc = crumb_payload_decode(out, *rec, len);
     if (rc != CRUMB_OK)
-        return store_fail(s, CRUMB_E_CORRUPT);
+        return crumb__glue_fail(s, CRUMB_E_CORRUPT);
     /* the record must belong to the token that names it */
     if (!crumb_ct_equal(out->sid, ref->sid, CRUMB_SID_BYTES) ||
         !crumb_ct_equal(out->family, ref->family, CRUMB_SID_BYTES) ||
         out->generation != ref->generation)
-        return store_fail(s, CRUMB_E_CORRUPT);
+        return crumb__glue_fail(s, CRUMB_E_CORRUPT);
     s->rec_version = version;
     s->has_record = 1;
     return CRUMB_OK;
@@ -196,7 +188,7 @@ static void bind_device(crumb_session *s)
 }
 
 /* see session.h: the device cookie's id again (after a refused session). */
-void crumb__modes_reset_device(crumb_session *s)
+void crumb__glue_reset_device(crumb_session *s)
 {
     s->has_dev = s->has_cookie_dev;
     memcpy(s->dev_id, s->cookie_dev, CRUMB_STORE_IDBYTES);
@@ -204,7 +196,7 @@ void crumb__modes_reset_device(crumb_session *s)
 }
 
 /* see session.h: revocation and replay checks after the cookie opened. */
-crumb_err crumb__modes_check(crumb_session *s)
+crumb_err crumb__glue_check(crumb_session *s)
 {
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
@@ -212,7 +204,7 @@ crumb_err crumb__modes_check(crumb_session *s)
     crumb_store_id fam, dev;
     crumb_store_check_res res;
     bind_device(s);
-    session_key(ctx, s->p.sid, &key);
+    crumb__glue_session_key(ctx, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
     memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
@@ -232,7 +224,7 @@ crumb_err crumb__modes_check(crumb_session *s)
         return rc;
     }
     if (rc != CRUMB_OK)
-        return store_fail(s, rc); /* fail closed */
+        return crumb__glue_fail(s, rc); /* fail closed */
     s->dev_checked = req.device != NULL;
     s->loaded_gen = s->p.generation;
     memcpy(s->loaded_sid, s->p.sid, CRUMB_SID_BYTES);
@@ -249,7 +241,7 @@ crumb_err crumb__modes_check(crumb_session *s)
     /* until the newest generation could expire, not the replayed one */
     rc = crumb_store_revoke_family(st, &fam, crumb__live_until(ctx, s->now), s->now);
     if (rc != CRUMB_OK)
-        store_fail(s, rc);
+        crumb__glue_fail(s, rc);
     return CRUMB_E_REPLAY;
 }
 
@@ -262,7 +254,7 @@ static void retire_record(crumb_session *s, int64_t now)
     crumb_store_key old;
     if (!s->has_record)
         return;
-    session_key(s->ctx, s->loaded_sid, &old);
+    crumb__glue_session_key(s->ctx, s->loaded_sid, &old);
     (void)crumb_store_touch(s->ctx->cfg.store, &old,
                             crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
     s->has_record = 0;
@@ -281,7 +273,7 @@ static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fa
         return CRUMB_OK; /* nothing loaded: a family no other request holds */
     crumb_err rc = crumb_store_family_get(s->ctx->cfg.store, fam, &cur, &at, now);
     if (rc != CRUMB_OK)
-        return store_fail(s, rc);
+        return crumb__glue_fail(s, rc);
     if (cur > s->loaded_gen) {
         crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
         return CRUMB_E_CONFLICT;
@@ -302,10 +294,10 @@ static crumb_err start_family(crumb_session *s, const crumb_store_id *fam, int64
         crumb_err orc = crumb_store_family_advance(st, &old, s->loaded_gen, s->loaded_gen + 1,
                                                    until, now, NULL);
         if (orc != CRUMB_OK && orc != CRUMB_E_CONFLICT && orc != CRUMB_E_REVOKED)
-            return store_fail(s, orc);
+            return crumb__glue_fail(s, orc);
     }
     crumb_err rc = crumb_store_family_advance(st, fam, 0, s->p.generation, until, now, NULL);
-    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
 }
 
 /* The family side of a save: new family (login), advance (rotation), or
@@ -328,7 +320,7 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
             return rc;
         }
         if (rc != CRUMB_OK)
-            rc = store_fail(s, rc);
+            rc = crumb__glue_fail(s, rc);
     }
     if (rc != CRUMB_OK)
         return rc;
@@ -355,7 +347,7 @@ static crumb_err device_refused(crumb_session *s)
     crumb_err rc = crumb_store_check(s->ctx->cfg.store, &req, &res);
     if (rc == CRUMB_E_REVOKED)
         return res.rule == CRUMB_STORE_RULE_DEVICE ? rc : CRUMB_OK;
-    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
 }
 
 /* The device side of a save: a signed-in session never takes a device the
@@ -388,14 +380,14 @@ static crumb_err settle_device(crumb_session *s)
 }
 
 /* see session.h: the store side of a save, before the cookie is sealed. */
-crumb_err crumb__modes_before_save(crumb_session *s, int64_t now)
+crumb_err crumb__glue_before_save(crumb_session *s, int64_t now)
 {
     crumb_err rc = settle_family(s, now);
     return rc == CRUMB_OK ? settle_device(s) : rc;
 }
 
 /* see session.h: write the full payload as the store record. */
-crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now)
+crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now)
 {
     crumb_store_key key;
     uint64_t nv = 0;
@@ -405,7 +397,7 @@ crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t l
     uint8_t *box = crumb__malloc(cap);
     if (!box)
         return CRUMB_E_NOMEM;
-    session_key(s->ctx, s->p.sid, &key);
+    crumb__glue_session_key(s->ctx, s->p.sid, &key);
     crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
                                       s->ctx->cfg.random, s->ctx->cfg.random_ctx);
     uint64_t expect = s->has_record ? s->rec_version : CRUMB_STORE_VERSION_NEW;
@@ -415,7 +407,7 @@ crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t l
     crumb_wipe(box, cap);
     crumb__free(box);
     if (rc != CRUMB_OK)
-        return rc == CRUMB_E_CONFLICT ? rc : store_fail(s, rc);
+        return rc == CRUMB_E_CONFLICT ? rc : crumb__glue_fail(s, rc);
     s->has_record = 1;
     s->rec_version = nv;
     return CRUMB_OK;
@@ -438,11 +430,11 @@ static crumb_err promote_device(crumb_session *s, int64_t now)
                                               CRUMB_TRUST_SEEN, now);
         break;
     }
-    return rc == CRUMB_OK ? rc : store_fail(s, rc);
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
 }
 
 /* see session.h: index entry, device sighting and the device cookie line. */
-crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
 {
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
@@ -461,7 +453,7 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
         }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
-            session_key(ctx, s->p.sid, &info.session);
+            crumb__glue_session_key(ctx, s->p.sid, &info.session);
             memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
             memcpy(info.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
             info.created = s->p.issued_at;
@@ -471,7 +463,7 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
             rc = crumb_store_index_put(st, tenant_of(s), s->p.user, &info, now);
         }
         if (rc != CRUMB_OK)
-            return store_fail(s, rc);
+            return crumb__glue_fail(s, rc);
     }
     if (s->dev_new) { /* the long-lived device cookie */
         char tok[128];
@@ -489,7 +481,7 @@ crumb_err crumb__modes_after_save(crumb_session *s, int64_t now)
 }
 
 /* see session.h: store side of logging out this session. */
-crumb_err crumb__modes_logout(crumb_session *s)
+crumb_err crumb__glue_logout(crumb_session *s)
 {
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
@@ -498,7 +490,7 @@ crumb_err crumb__modes_logout(crumb_session *s)
         return s->store_down; /* the request's cookie was never checked */
     if (s->fresh)
         return CRUMB_OK;
-    session_key(ctx, s->p.sid, &key);
+    crumb__glue_session_key(ctx, s->p.sid, &key);
     crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
     if (rc == CRUMB_OK && s->has_record)
         rc = crumb_store_delete(st, &key);
@@ -506,21 +498,11 @@ crumb_err crumb__modes_logout(crumb_session *s)
         rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
     s->has_record = 0;
     if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
-        return store_fail(s, rc);
+        return crumb__glue_fail(s, rc);
     return CRUMB_OK;
 }
 
-/* ==== Application-facing operations ===================================== */
-
-/* Common precondition: a store mode and a signed-in user. */
-static crumb_err need_user(const crumb_session *s)
-{
-    if (!s)
-        return CRUMB_E_INVALID;
-    if (s->ctx->cfg.mode == CRUMB_MODE_STATELESS)
-        return CRUMB_E_UNSUPPORTED;
-    return s->p.user_len ? CRUMB_OK : CRUMB_E_NOSESSION;
-}
+/* ==== Client description ============================================== */
 
 /* see crumb.h */
 crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char *ip)
@@ -530,176 +512,4 @@ crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char 
     device_label(s->ua_label, sizeof s->ua_label, ua);
     ip_prefix(s->ip_prefix, sizeof s->ip_prefix, ip);
     return CRUMB_OK;
-}
-
-/* see crumb.h */
-crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t cap, size_t *n)
-{
-    crumb_err rc = need_user(s);
-    crumb_store_session_info info[16];
-    crumb_store_key me;
-    size_t got = 0;
-    *n = 0;
-    if (rc != CRUMB_OK)
-        return rc;
-    session_key(s->ctx, s->p.sid, &me);
-    rc = crumb_store_index_list(s->ctx->cfg.store, tenant_of(s), s->p.user, info,
-                                sizeof info / sizeof info[0], &got, s->now);
-    if (rc != CRUMB_OK)
-        return store_fail(s, rc);
-    /* drop entries a revocation already ended (O(k) checks) */
-    size_t live = 0;
-    for (size_t i = 0; i < got && i < sizeof info / sizeof info[0]; i++) {
-        crumb_store_check_res res;
-        crumb_store_id dev = info[i].device;
-        crumb_store_check_req req = {
-            .session = &info[i].session,
-            .family = &info[i].family,
-            .tenant = tenant_of(s),
-            .user = s->p.user,
-            .device = zero_id(dev.b, CRUMB_STORE_IDBYTES) ? NULL : &dev,
-            .issued_at = info[i].created,
-            .now = s->now,
-        };
-        rc = crumb_store_check(s->ctx->cfg.store, &req, &res);
-        if (rc == CRUMB_OK)
-            info[live++] = info[i];
-        else if (rc != CRUMB_E_REVOKED)
-            return store_fail(s, rc);
-    }
-    got = live;
-    *n = got;
-    for (size_t i = 0; i < got && i < cap; i++) {
-        crumb__hex(out[i].handle, info[i].session.b, CRUMB_STORE_KEYBYTES);
-        if (zero_id(info[i].device.b, CRUMB_STORE_IDBYTES))
-            out[i].device[0] = 0;
-        else
-            crumb__hex(out[i].device, info[i].device.b, CRUMB_STORE_IDBYTES);
-        snprintf(out[i].label, sizeof out[i].label, "%s", info[i].label);
-        out[i].created = info[i].created;
-        out[i].last_seen = info[i].last_seen;
-        out[i].current = crumb_ct_equal(info[i].session.b, me.b, CRUMB_STORE_KEYBYTES);
-    }
-    return CRUMB_OK;
-}
-
-/* see crumb.h */
-crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_t cap, size_t *n)
-{
-    crumb_err rc = need_user(s);
-    crumb_store_device dev[16];
-    size_t got = 0;
-    *n = 0;
-    if (rc != CRUMB_OK)
-        return rc;
-    rc = crumb_store_device_list(s->ctx->cfg.store, tenant_of(s), s->p.user, dev,
-                                 sizeof dev / sizeof dev[0], &got);
-    if (rc != CRUMB_OK)
-        return store_fail(s, rc);
-    *n = got;
-    for (size_t i = 0; i < got && i < cap && i < sizeof dev / sizeof dev[0]; i++) {
-        crumb__hex(out[i].handle, dev[i].device.b, CRUMB_STORE_IDBYTES);
-        snprintf(out[i].label, sizeof out[i].label, "%s", dev[i].label);
-        snprintf(out[i].ip_prefix, sizeof out[i].ip_prefix, "%s", dev[i].ip_prefix);
-        out[i].trust = dev[i].trust;
-        out[i].first_seen = dev[i].first_seen;
-        out[i].last_seen = dev[i].last_seen;
-        out[i].current = s->has_dev && crumb_ct_equal(dev[i].device.b, s->dev_id,
-                                                      CRUMB_STORE_IDBYTES);
-    }
-    return CRUMB_OK;
-}
-
-/* see crumb.h */
-crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle)
-{
-    crumb_err rc = need_user(s);
-    crumb_store_key key;
-    crumb_store_session_info info[64];
-    size_t got = 0, found = 0;
-    if (rc != CRUMB_OK)
-        return rc;
-    if (crumb__unhex(key.b, CRUMB_STORE_KEYBYTES, handle) != 0)
-        return CRUMB_E_INVALID;
-    /* only a session in this user's own index can be named */
-    rc = crumb_store_index_list(s->ctx->cfg.store, tenant_of(s), s->p.user, info,
-                                sizeof info / sizeof info[0], &got, s->now);
-    if (rc != CRUMB_OK)
-        return store_fail(s, rc);
-    for (size_t i = 0; i < got && i < sizeof info / sizeof info[0]; i++)
-        found |= (size_t)crumb_ct_equal(info[i].session.b, key.b, CRUMB_STORE_KEYBYTES);
-    if (!found)
-        return CRUMB_E_NOTFOUND;
-    rc = crumb_store_revoke_session(s->ctx->cfg.store, &key, crumb__live_until(s->ctx, s->now),
-                                    s->now);
-    if (rc == CRUMB_OK) {
-        (void)crumb_store_delete(s->ctx->cfg.store, &key);
-        rc = crumb_store_index_delete(s->ctx->cfg.store, tenant_of(s), s->p.user, &key);
-    }
-    return rc == CRUMB_OK || rc == CRUMB_E_NOTFOUND ? CRUMB_OK : store_fail(s, rc);
-}
-
-/* see crumb.h */
-crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle)
-{
-    crumb_err rc = need_user(s);
-    crumb_store_id dev;
-    if (rc != CRUMB_OK)
-        return rc;
-    if (crumb__unhex(dev.b, CRUMB_STORE_IDBYTES, handle) != 0)
-        return CRUMB_E_INVALID;
-    /* revocation is scoped by tenant and user inside the store */
-    rc = crumb_store_revoke_device(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
-                                   crumb__live_until(s->ctx, s->now), s->now);
-    if (rc == CRUMB_OK)
-        rc = crumb_store_device_set_trust(s->ctx->cfg.store, tenant_of(s), s->p.user, &dev,
-                                          CRUMB_TRUST_REVOKED, s->now);
-    return rc == CRUMB_OK ? CRUMB_OK : rc == CRUMB_E_NOTFOUND ? rc : store_fail(s, rc);
-}
-
-/* Revoke the user's sessions, except this one if keep: every session in
- * the user's index by id (exact, whatever second it was issued in), and a
- * user-level mark for anything issued before this second that the index
- * no longer lists. A login later in the same second is not caught. */
-static crumb_err revoke_user(crumb_session *s, int keep)
-{
-    crumb_err rc = need_user(s);
-    crumb_store *st = s->ctx->cfg.store;
-    crumb_store_session_info info[64];
-    crumb_store_key me;
-    size_t got = 0;
-    int64_t until = crumb__live_until(s->ctx, s->now);
-    if (rc != CRUMB_OK)
-        return rc;
-    session_key(s->ctx, s->p.sid, &me);
-    rc = crumb_store_index_list(st, tenant_of(s), s->p.user, info, sizeof info / sizeof info[0],
-                                &got, s->now);
-    for (size_t i = 0; rc == CRUMB_OK && i < got && i < sizeof info / sizeof info[0]; i++) {
-        if (keep && crumb_ct_equal(info[i].session.b, me.b, CRUMB_STORE_KEYBYTES))
-            continue;
-        rc = crumb_store_revoke_session(st, &info[i].session, until, s->now);
-        if (rc == CRUMB_OK)
-            (void)crumb_store_delete(st, &info[i].session);
-        if (rc == CRUMB_OK)
-            rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &info[i].session);
-        if (rc == CRUMB_E_NOTFOUND)
-            rc = CRUMB_OK;
-    }
-    if (rc == CRUMB_OK)
-        rc = crumb_store_revoke_user(st, tenant_of(s), s->p.user, s->now, keep ? &me : NULL,
-                                     until, s->now);
-    return rc == CRUMB_OK ? rc : store_fail(s, rc);
-}
-
-/* see crumb.h */
-crumb_err crumb_session_logout_others(crumb_session *s)
-{
-    return revoke_user(s, 1);
-}
-
-/* see crumb.h */
-crumb_err crumb_session_logout_everywhere(crumb_session *s)
-{
-    crumb_err rc = revoke_user(s, 0);
-    return rc == CRUMB_OK ? crumb_session_logout(s) : rc; /* this session's id too */
 }

@@ -156,7 +156,7 @@ static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *b
         rc = crumb__glue_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
             ls->p = ref;
-            s->record_missing = 1;
+            s->g.record_missing = 1;
             rc = CRUMB_OK;
         }
         crumb_wipe(&ref, sizeof ref);
@@ -235,19 +235,19 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
         rc = crumb__glue_check(s);
-        if (rc == CRUMB_OK && s->record_missing) {
+        if (rc == CRUMB_OK && s->g.record_missing) {
             /* logged out, swept, or an old id after its grace window */
             crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
             rc = CRUMB_E_REVOKED;
         }
     }
     if (rc != CRUMB_OK && store_mode) {
-        s->has_record = 0;
-        s->stale_gen = 0;
-        s->loaded_gen = 0;
+        s->g.has_record = 0;
+        s->g.stale_gen = 0;
+        s->g.loaded_gen = 0;
         crumb__glue_reset_device(s);
         if (is_outage(rc))
-            s->store_down = rc; /* save refuses: never overwrite the cookie */
+            s->g.store_down = rc; /* save refuses: never overwrite the cookie */
     }
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);
@@ -424,11 +424,11 @@ static crumb_err save_sealed(crumb_session *s, size_t *count, int store_mode, in
         *count = 0;
         return rc;
     }
-    if (s->dev_line_ready) {
-        s->lines[(*count)++] = s->dev_line;
-        s->dev_line_ready = 0;
+    if (s->g.dev_line_ready) {
+        s->lines[(*count)++] = s->g.dev_line;
+        s->g.dev_line_ready = 0;
     }
-    s->login = 0;
+    s->g.login = 0;
     s->dirty = s->migrated = s->reseal = s->fresh = 0;
     return CRUMB_OK;
 }
@@ -442,9 +442,9 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     *count = 0;
     crumb_ctx *ctx = s->ctx;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
-    if (s->store_down)
-        return s->store_down; /* the request's cookie may be valid: keep it */
-    if (store_mode && s->stale_gen && !s->logged_out && !s->new_family)
+    if (s->g.store_down)
+        return s->g.store_down; /* the request's cookie may be valid: keep it */
+    if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)
         /* raced a rotation: the winner's cookie stands; changes are lost */
         return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;
     if (s->logged_out || (s->fresh && !s->dirty)) {
@@ -499,8 +499,8 @@ static crumb_err start_login(crumb_session *s)
         return rc;
     s->p.generation = 1;
     restart_times(s);
-    s->new_family = s->login = 1;
-    s->dev_checked = 0; /* the device is checked for the new user on save */
+    s->g.new_family = s->g.login = 1;
+    s->g.dev_checked = 0; /* the device is checked for the new user on save */
     return CRUMB_OK;
 }
 
@@ -514,7 +514,7 @@ crumb_err crumb_session_logout(crumb_session *s)
         rc = crumb__glue_logout(s);
     crumb_err frc = make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
-    s->new_family = s->login = 0;
+    s->g.new_family = s->g.login = 0;
     return rc != CRUMB_OK ? rc : frc;
 }
 

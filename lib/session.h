@@ -42,26 +42,29 @@ struct crumb_session {
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
-    /* store modes (store_glue.c) */
-    uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
-    uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
-    uint32_t loaded_gen;       /* generation the request came with */
-    int stale_gen;             /* previous generation inside the grace window */
-    int has_record;            /* server record exists (rec_version valid) */
-    int record_missing;        /* reference token whose record is gone */
-    uint64_t rec_version;
-    uint8_t dev_id[16];        /* the session's device: from the authenticated
-                                  payload, else the device cookie, else new */
-    uint8_t cookie_dev[16];    /* device id the request's device cookie named */
-    int has_dev, dev_new, dev_line_ready;
-    int has_cookie_dev;        /* cookie_dev is valid */
-    int dev_checked;           /* dev_id checked against the store for p.user */
-    int new_family;            /* login: a new family, advanced from 0 on save */
-    int login;                 /* the user changed in this request */
-    crumb_err store_down;      /* load could not reach the store: save refuses */
-    char ua_label[64];
-    char ip_prefix[48];
-    char dev_line[512];        /* Set-Cookie line of a new device cookie */
+    /* store modes: the per-request state store_glue.c keeps (session.c
+     * reads store_down, stale_gen, new_family and the device line) */
+    struct crumb__glue {
+        uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
+        uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
+        uint32_t loaded_gen;       /* generation the request came with */
+        int stale_gen;             /* previous generation inside the grace window */
+        int has_record;            /* server record exists (rec_version valid) */
+        int record_missing;        /* reference token whose record is gone */
+        uint64_t rec_version;
+        uint8_t dev_id[16];        /* the session's device: from the authenticated
+                                      payload, else the device cookie, else new */
+        uint8_t cookie_dev[16];    /* device id the request's device cookie named */
+        int has_dev, dev_new, dev_line_ready;
+        int has_cookie_dev;        /* cookie_dev is valid */
+        int dev_checked;           /* dev_id checked against the store for p.user */
+        int new_family;            /* login: a new family, advanced from 0 on save */
+        int login;                 /* the user changed in this request */
+        crumb_err store_down;      /* load could not reach the store: save refuses */
+        char ua_label[64];
+        char ip_prefix[48];
+        char dev_line[512];        /* Set-Cookie line of a new device cookie */
+    } g;
 };
 
 #define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */

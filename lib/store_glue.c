@@ -125,9 +125,9 @@ void crumb__glue_load_device(crumb_session *s, const char *hdr)
         return; /* not one of ours: a new device id is issued */
     if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
         ptl == CRUMB_STORE_IDBYTES) {
-        memcpy(s->cookie_dev, pt, CRUMB_STORE_IDBYTES);
-        memcpy(s->dev_id, pt, CRUMB_STORE_IDBYTES);
-        s->has_cookie_dev = s->has_dev = 1;
+        memcpy(s->g.cookie_dev, pt, CRUMB_STORE_IDBYTES);
+        memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
+        s->g.has_cookie_dev = s->g.has_dev = 1;
     }
     crumb_wipe(pt, sizeof pt);
 }
@@ -163,8 +163,8 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
         !crumb_ct_equal(out->family, ref->family, CRUMB_SID_BYTES) ||
         out->generation != ref->generation)
         return crumb__glue_fail(s, CRUMB_E_CORRUPT);
-    s->rec_version = version;
-    s->has_record = 1;
+    s->g.rec_version = version;
+    s->g.has_record = 1;
     return CRUMB_OK;
 }
 
@@ -182,17 +182,17 @@ static void bind_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
     if (payload_device(&s->p, d)) {
-        memcpy(s->dev_id, d, CRUMB_STORE_IDBYTES);
-        s->has_dev = 1;
+        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g.has_dev = 1;
     }
 }
 
 /* see session.h: the device cookie's id again (after a refused session). */
 void crumb__glue_reset_device(crumb_session *s)
 {
-    s->has_dev = s->has_cookie_dev;
-    memcpy(s->dev_id, s->cookie_dev, CRUMB_STORE_IDBYTES);
-    s->dev_checked = 0;
+    s->g.has_dev = s->g.has_cookie_dev;
+    memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
+    s->g.dev_checked = 0;
 }
 
 /* see session.h: revocation and replay checks after the cookie opened. */
@@ -206,18 +206,18 @@ crumb_err crumb__glue_check(crumb_session *s)
     bind_device(s);
     crumb__glue_session_key(ctx, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-    memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
         .session = &key,
         .family = &fam,
         .generation = s->p.generation,
         .tenant = s->p.tenant,
         .user = s->p.user_len ? s->p.user : NULL,
-        .device = s->p.user_len && s->has_dev ? &dev : NULL,
+        .device = s->p.user_len && s->g.has_dev ? &dev : NULL,
         .issued_at = s->p.issued_at,
         .now = s->now,
     };
-    memcpy(s->loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(s->g.loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
     crumb_err rc = crumb_store_check(st, &req, &res);
     if (rc == CRUMB_E_REVOKED) {
         crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
@@ -225,15 +225,15 @@ crumb_err crumb__glue_check(crumb_session *s)
     }
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc); /* fail closed */
-    s->dev_checked = req.device != NULL;
-    s->loaded_gen = s->p.generation;
-    memcpy(s->loaded_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g.dev_checked = req.device != NULL;
+    s->g.loaded_gen = s->p.generation;
+    memcpy(s->g.loaded_sid, s->p.sid, CRUMB_SID_BYTES);
     uint64_t g = s->p.generation, cur = res.family_gen;
     if (cur == 0 || g >= cur)
         return CRUMB_OK;
     if (g + 1 == cur &&
         crumb__sat_sub(s->now, res.family_advanced_at) <= ctx->cfg.rotation_grace) {
-        s->stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
+        s->g.stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
         return CRUMB_OK;
     }
     /* an older generation, or the previous one after the grace window */
@@ -252,13 +252,13 @@ crumb_err crumb__glue_check(crumb_session *s)
 static void retire_record(crumb_session *s, int64_t now)
 {
     crumb_store_key old;
-    if (!s->has_record)
+    if (!s->g.has_record)
         return;
-    crumb__glue_session_key(s->ctx, s->loaded_sid, &old);
+    crumb__glue_session_key(s->ctx, s->g.loaded_sid, &old);
     (void)crumb_store_touch(s->ctx->cfg.store, &old,
                             crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
-    s->has_record = 0;
-    s->rec_version = 0;
+    s->g.has_record = 0;
+    s->g.rec_version = 0;
 }
 
 /* No rotation: refuse to re-seal if a parallel request has rotated (or a
@@ -274,7 +274,7 @@ static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fa
     crumb_err rc = crumb_store_family_get(s->ctx->cfg.store, fam, &cur, &at, now);
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
-    if (cur > s->loaded_gen) {
+    if (cur > s->g.loaded_gen) {
         crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
         return CRUMB_E_CONFLICT;
     }
@@ -290,8 +290,8 @@ static crumb_err start_family(crumb_session *s, const crumb_store_id *fam, int64
     int64_t until = crumb__live_until(s->ctx, now);
     if (!s->fresh) {
         crumb_store_id old;
-        memcpy(old.b, s->loaded_family, CRUMB_STORE_IDBYTES);
-        crumb_err orc = crumb_store_family_advance(st, &old, s->loaded_gen, s->loaded_gen + 1,
+        memcpy(old.b, s->g.loaded_family, CRUMB_STORE_IDBYTES);
+        crumb_err orc = crumb_store_family_advance(st, &old, s->g.loaded_gen, s->g.loaded_gen + 1,
                                                    until, now, NULL);
         if (orc != CRUMB_OK && orc != CRUMB_E_CONFLICT && orc != CRUMB_E_REVOKED)
             return crumb__glue_fail(s, orc);
@@ -307,12 +307,12 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
     crumb_store_id fam;
     crumb_err rc;
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-    if (s->new_family) {
+    if (s->g.new_family) {
         rc = start_family(s, &fam, now);
-    } else if (s->p.generation == s->loaded_gen) {
+    } else if (s->p.generation == s->g.loaded_gen) {
         return check_not_superseded(s, &fam, now);
     } else {
-        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->loaded_gen, s->p.generation,
+        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->g.loaded_gen, s->p.generation,
                                         crumb__live_until(s->ctx, now), now, NULL);
         if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
             /* another request rotated this family first: do not fork it */
@@ -325,8 +325,8 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
     if (rc != CRUMB_OK)
         return rc;
     retire_record(s, now);
-    s->loaded_gen = s->p.generation;
-    s->new_family = 0;
+    s->g.loaded_gen = s->p.generation;
+    s->g.new_family = 0;
     return CRUMB_OK;
 }
 
@@ -336,7 +336,7 @@ static crumb_err device_refused(crumb_session *s)
 {
     crumb_store_id dev;
     crumb_store_check_res res;
-    memcpy(dev.b, s->dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
         .tenant = s->p.tenant,
         .user = s->p.user,
@@ -356,24 +356,24 @@ static crumb_err device_refused(crumb_session *s)
 static crumb_err settle_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
-    if (s->has_dev && s->p.user_len && !s->dev_checked) {
+    if (s->g.has_dev && s->p.user_len && !s->g.dev_checked) {
         crumb_err rc = device_refused(s);
         if (rc == CRUMB_E_REVOKED)
-            s->has_dev = 0;
+            s->g.has_dev = 0;
         else if (rc != CRUMB_OK)
             return rc;
     }
-    if (!s->has_dev) {
-        crumb_err rc = crumb__ctx_random(s->ctx, s->dev_id, CRUMB_STORE_IDBYTES);
+    if (!s->g.has_dev) {
+        crumb_err rc = crumb__ctx_random(s->ctx, s->g.dev_id, CRUMB_STORE_IDBYTES);
         if (rc != CRUMB_OK)
             return rc;
-        s->has_dev = 1;
+        s->g.has_dev = 1;
     }
-    s->dev_checked = s->p.user_len != 0;
-    if (!s->has_cookie_dev || !crumb_ct_equal(s->cookie_dev, s->dev_id, CRUMB_STORE_IDBYTES))
-        s->dev_new = 1; /* (re-)issue the device cookie for this device */
+    s->g.dev_checked = s->p.user_len != 0;
+    if (!s->g.has_cookie_dev || !crumb_ct_equal(s->g.cookie_dev, s->g.dev_id, CRUMB_STORE_IDBYTES))
+        s->g.dev_new = 1; /* (re-)issue the device cookie for this device */
     if (s->p.device_len == 0 || payload_device(&s->p, d)) {
-        crumb__hex(s->p.device, s->dev_id, CRUMB_STORE_IDBYTES);
+        crumb__hex(s->p.device, s->g.dev_id, CRUMB_STORE_IDBYTES);
         s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
     }
     return CRUMB_OK;
@@ -400,7 +400,7 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     crumb__glue_session_key(s->ctx, s->p.sid, &key);
     crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
                                       s->ctx->cfg.random, s->ctx->cfg.random_ctx);
-    uint64_t expect = s->has_record ? s->rec_version : CRUMB_STORE_VERSION_NEW;
+    uint64_t expect = s->g.has_record ? s->g.rec_version : CRUMB_STORE_VERSION_NEW;
     if (rc == CRUMB_OK)
         rc = crumb_store_put(s->ctx->cfg.store, &key, box, sealed, s->p.expires_at, expect, &nv,
                              now);
@@ -408,8 +408,8 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     crumb__free(box);
     if (rc != CRUMB_OK)
         return rc == CRUMB_E_CONFLICT ? rc : crumb__glue_fail(s, rc);
-    s->has_record = 1;
-    s->rec_version = nv;
+    s->g.has_record = 1;
+    s->g.rec_version = nv;
     return CRUMB_OK;
 }
 
@@ -423,7 +423,7 @@ static crumb_err promote_device(crumb_session *s, int64_t now)
     size_t n = 0;
     crumb_err rc = crumb_store_device_list(st, tenant_of(s), s->p.user, dev, 4, &n);
     for (size_t i = 0; rc == CRUMB_OK && i < n && i < 4; i++) {
-        if (!crumb_ct_equal(dev[i].device.b, s->dev_id, CRUMB_STORE_IDBYTES))
+        if (!crumb_ct_equal(dev[i].device.b, s->g.dev_id, CRUMB_STORE_IDBYTES))
             continue;
         if (dev[i].trust == CRUMB_TRUST_UNKNOWN)
             rc = crumb_store_device_set_trust(st, tenant_of(s), s->p.user, &dev[i].device,
@@ -440,42 +440,42 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
     crumb_store *st = ctx->cfg.store;
     crumb_err rc = CRUMB_OK;
     if (s->p.user_len) {
-        crumb_store_sighting sig = {.label = s->ua_label[0] ? s->ua_label : NULL,
-                                    .ip_prefix = s->ip_prefix[0] ? s->ip_prefix : NULL};
-        memcpy(sig.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
+        crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
+                                    .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
+        memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
         int written = 0;
         rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
         if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
             crumb_codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
             rc = CRUMB_OK;
-        } else if (rc == CRUMB_OK && s->login) {
+        } else if (rc == CRUMB_OK && s->g.login) {
             rc = promote_device(s, now);
         }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
             crumb__glue_session_key(ctx, s->p.sid, &info.session);
             memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
-            memcpy(info.device.b, s->dev_id, CRUMB_STORE_IDBYTES);
+            memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
             info.created = s->p.issued_at;
             info.last_seen = now;
             info.expires_at = s->p.expires_at;
-            snprintf(info.label, sizeof info.label, "%s", s->ua_label);
+            snprintf(info.label, sizeof info.label, "%s", s->g.ua_label);
             rc = crumb_store_index_put(st, tenant_of(s), s->p.user, &info, now);
         }
         if (rc != CRUMB_OK)
             return crumb__glue_fail(s, rc);
     }
-    if (s->dev_new) { /* the long-lived device cookie */
+    if (s->g.dev_new) { /* the long-lived device cookie */
         char tok[128];
         size_t tl = 0, got = 0;
-        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->dev_id, CRUMB_STORE_IDBYTES, 0);
+        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            rc = crumb_set_cookie(s->dev_line, sizeof s->dev_line, &got, &ctx->attrs,
+            rc = crumb_set_cookie(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->attrs,
                                   CRUMB__DEVICE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
         if (rc != CRUMB_OK)
             return rc;
-        s->dev_new = 0;
-        s->dev_line_ready = 1;
+        s->g.dev_new = 0;
+        s->g.dev_line_ready = 1;
     }
     return CRUMB_OK;
 }
@@ -486,17 +486,17 @@ crumb_err crumb__glue_logout(crumb_session *s)
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
     crumb_store_key key;
-    if (s->store_down)
-        return s->store_down; /* the request's cookie was never checked */
+    if (s->g.store_down)
+        return s->g.store_down; /* the request's cookie was never checked */
     if (s->fresh)
         return CRUMB_OK;
     crumb__glue_session_key(ctx, s->p.sid, &key);
     crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
-    if (rc == CRUMB_OK && s->has_record)
+    if (rc == CRUMB_OK && s->g.has_record)
         rc = crumb_store_delete(st, &key);
     if (rc == CRUMB_OK && s->p.user_len)
         rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
-    s->has_record = 0;
+    s->g.has_record = 0;
     if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
         return crumb__glue_fail(s, rc);
     return CRUMB_OK;
@@ -509,7 +509,7 @@ crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char 
 {
     if (!s)
         return CRUMB_E_INVALID;
-    device_label(s->ua_label, sizeof s->ua_label, ua);
-    ip_prefix(s->ip_prefix, sizeof s->ip_prefix, ip);
+    device_label(s->g.ua_label, sizeof s->g.ua_label, ua);
+    ip_prefix(s->g.ip_prefix, sizeof s->g.ip_prefix, ip);
     return CRUMB_OK;
 }

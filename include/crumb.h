@@ -865,7 +865,9 @@ CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entr
 
 /**
  * End one of the user's sessions or devices (a device's sessions all end).
- * Only entries of the signed-in user (and tenant) can be named.
+ * Only entries of the signed-in user (and tenant) can be named. Like every
+ * revocation the session layer writes, it is kept until now + max_future +
+ * absolute_lifetime + clock_skew: nothing it covers can outlive it.
  * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_INVALID (malformed handle),
  *         CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
  */

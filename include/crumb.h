@@ -761,6 +761,10 @@ CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
  * Setting a user id different from the current one is a login: the session
  * gets a new id and a new rotation family (fixation defence; in the store
  * modes the device is re-checked and a revoked one replaced on save).
+ * In the store modes the library keeps its own device id (32 hex digits)
+ * in the device field and checks revocation against it; an application
+ * that sets another device id there takes that binding away (device
+ * revocation then follows the device cookie the client sends).
  * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (a
  *         NUL byte inside the id), CRUMB_E_RANDOM
  */

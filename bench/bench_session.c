@@ -68,7 +68,9 @@ static double measure(void (*fn)(void))
 /* Make a logged-in session with a few values and keep its cookie header. */
 static void setup(crumb_keyring *kr, int mode, crumb_store *st)
 {
-    crumb_ctx_config c = {.cookie_name = "sid", .insecure = 1, .mode = mode, .store = st};
+    static const uint8_t store_secret[32] = "bench store secret.............";
+    crumb_ctx_config c = {.cookie_name = "sid", .insecure = 1, .mode = mode, .store = st,
+                          .store_secret = store_secret}; /* required by the store modes */
     crumb_session *s;
     const char *const *lines;
     size_t n;

@@ -40,6 +40,7 @@ struct app {
     crumb_keyring *kr;
     crumb_store *store;
     crumb_ctx *ctx;
+    uint8_t store_secret[32]; /* var/store.secret: never rotated with the keys */
     char users[N_USERS][USER_MAX];
     char hashes[N_USERS][crypto_pwhash_STRBYTES];
 };
@@ -216,6 +217,29 @@ static int ensure_keys(const char *path, char *err, size_t errcap)
     return ret;
 }
 
+/* On first run, write the store secret (64 hex digits, 0600), as `crumb
+ * keygen --store-secret FILE` does. Key rotation never touches this file:
+ * store keys and sealed records stay valid across rotations. */
+static int ensure_store_secret(const char *path, char *err, size_t errcap)
+{
+    if (access(path, F_OK) == 0)
+        return 0;
+    uint8_t key[32];
+    char text[66];
+    crumb_err rc = crumb_key_generate(key);
+    if (rc != CRUMB_OK) {
+        snprintf(err, errcap, "generate store secret: %s", crumb_strerror(rc));
+        return -1;
+    }
+    for (size_t i = 0; i < 32; i++)
+        snprintf(text + 2 * i, 3, "%02x", key[i]);
+    text[64] = '\n';
+    int ret = write_once(path, text, 65, err, errcap);
+    crumb_wipe(key, sizeof key);
+    crumb_wipe(text, sizeof text);
+    return ret;
+}
+
 /* On first run, hash the demo passwords (crypto_pwhash_str, interactive
  * limits) into path, one "user:hash" line each. */
 static int ensure_users(const char *path, char *err, size_t errcap)
@@ -301,6 +325,14 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         goto fail;
 
     if (cfg->mode != CRUMB_MODE_STATELESS) {
+        snprintf(path, sizeof path, "%s/store.secret", var);
+        if (ensure_store_secret(path, err, errcap) != 0)
+            goto fail;
+        rc = crumb_store_secret_load_file(a->store_secret, path);
+        if (rc != CRUMB_OK) {
+            snprintf(err, errcap, "load %s: %s", path, crumb_strerror(rc));
+            goto fail;
+        }
         const char *what = path;
         if (cfg->store == APP_STORE_MEMORY) {
             what = "memory";
@@ -327,6 +359,7 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         .idle_timeout = 1800,
         .mode = cfg->mode,
         .store = a->store,
+        .store_secret = cfg->mode != CRUMB_MODE_STATELESS ? a->store_secret : NULL,
     };
     rc = crumb_ctx_new(&a->ctx, a->kr, &cc);
     if (rc != CRUMB_OK) {
@@ -570,7 +603,8 @@ static void set_status(app_response *rs, int status)
 {
     static const struct { int code; const char *reason; } t[] = {
         {200, "OK"}, {303, "See Other"}, {400, "Bad Request"}, {403, "Forbidden"},
-        {404, "Not Found"}, {405, "Method Not Allowed"}, {413, "Content Too Large"},
+        {404, "Not Found"}, {405, "Method Not Allowed"}, {409, "Conflict"},
+        {413, "Content Too Large"},
         {415, "Unsupported Media Type"}, {500, "Internal Server Error"},
         {501, "Not Implemented"}, {503, "Service Unavailable"},
     };
@@ -581,6 +615,8 @@ static void set_status(app_response *rs, int status)
             rs->reason = t[i].reason;
 }
 
+static void load_notice(req_state *r);
+
 static void page_start(req_state *r, const char *title)
 {
     sb_puts(&r->body, "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -589,6 +625,8 @@ static void page_start(req_state *r, const char *title)
     sb_puts(&r->body, " - libcrumb demo</title></head>\n<body>\n<h1>");
     sb_esc(&r->body, title);
     sb_puts(&r->body, "</h1>\n");
+    if (r->s)
+        load_notice(r); /* on every page */
 }
 
 static void page_end(req_state *r)
@@ -687,19 +725,34 @@ static const char *user_of(req_state *r)
     return p->user_len && p->auth.state == CRUMB_AUTH_AUTHENTICATED ? p->user : NULL;
 }
 
-/* Say why the request's cookie was not accepted (never the token). */
+/* 1 if the request's session was ended elsewhere (remote logout, a
+ * revoked device, a replay) or ran out. */
+static int session_ended(crumb_err rc)
+{
+    return rc == CRUMB_E_REVOKED || rc == CRUMB_E_REPLAY || rc == CRUMB_E_EXPIRED;
+}
+
+/* Say why the request's cookie was not accepted (never the token): on the
+ * page that noticed it, or on the next page after a redirect (the reason
+ * rides in the new session as "notice" and is shown once). */
 static void load_notice(req_state *r)
 {
-    if (r->load_rc == CRUMB_OK)
+    const uint8_t *v;
+    size_t n;
+    crumb_err rc = r->load_rc;
+    if (rc == CRUMB_OK && crumb_session_get(r->s, "notice", &v, &n) == CRUMB_OK && n == 1)
+        rc = v[0] == 'e' ? CRUMB_E_EXPIRED : CRUMB_E_REVOKED;
+    (void)crumb_session_del(r->s, "notice");
+    if (rc == CRUMB_OK)
         return;
     sb_puts(&r->body, "<p id=\"notice\">");
-    if (r->load_rc == CRUMB_E_REVOKED || r->load_rc == CRUMB_E_REPLAY)
+    if (rc == CRUMB_E_REVOKED || rc == CRUMB_E_REPLAY)
         sb_puts(&r->body, "Your session was ended (signed out from another device or "
                           "revoked). ");
-    else if (r->load_rc == CRUMB_E_EXPIRED)
+    else if (rc == CRUMB_E_EXPIRED)
         sb_puts(&r->body, "Your session expired. ");
     sb_puts(&r->body, "A new session was started (");
-    sb_esc(&r->body, crumb_strerror((int)r->load_rc));
+    sb_esc(&r->body, crumb_strerror((int)rc));
     sb_puts(&r->body, ").</p>\n");
 }
 
@@ -734,7 +787,6 @@ static void do_home(req_state *r)
     }
     set_status(r->rs, 200);
     page_start(r, "Home");
-    load_notice(r);
     sb_printf(&r->body, "<p id=\"count\">Visits: <b>%s</b></p>\n", num);
     const char *user = user_of(r);
     if (!user) {
@@ -890,7 +942,12 @@ static int handle_ok(const char *h, size_t n)
 static void do_action(req_state *r, const char *path)
 {
     if (!strcmp(path, "/logout")) {
-        crumb_session_logout(r->s);
+        crumb_err lrc = crumb_session_logout(r->s);
+        if (lrc != CRUMB_OK) { /* the cookie is deleted, but a copy may still work */
+            error_page(r, 503, "signed out here, but the session store did not record it: "
+                               "a copy of your cookie may still work; try again");
+            return;
+        }
         redirect(r, "/");
         return;
     }
@@ -924,50 +981,126 @@ static void do_action(req_state *r, const char *path)
     redirect(r, to);
 }
 
-/* Route, then run with a loaded session. */
-static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
+/* A redirect would lose why the session ended: carry it in the new
+ * session to the next page (best effort: a failure only loses the notice). */
+static void carry_notice(req_state *r)
+{
+    crumb_err rc = crumb_session_set(r->s, "notice", r->load_rc == CRUMB_E_EXPIRED ? "e" : "r", 1);
+    (void)rc;
+}
+
+/* 1 if rc says the session store could not be asked. */
+static int store_outage(crumb_err rc)
+{
+    return rc == CRUMB_E_BACKEND || rc == CRUMB_E_TIMEOUT || rc == CRUMB_E_IO ||
+           rc == CRUMB_E_NOSPC;
+}
+
+/* Method, path and form checks before any session work; 0 or -1 with
+ * the error page written. */
+static int precheck(req_state *r, const char *path, int is_post)
 {
     static const char *const posts[] = {"/login", "/logout", "/logout-others",
                                         "/logout-everywhere", "/revoke-device",
                                         "/revoke-session"};
-    req_state r = {.a = a, .rq = rq, .rs = rs};
-    const char *path = rq->path && *rq->path ? rq->path : "/";
+    const app_request *rq = r->rq;
     const char *method = rq->method ? rq->method : "";
     int is_get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    int is_post = !strcmp(method, "POST");
     int known_get = !strcmp(path, "/") || !strcmp(path, "/devices");
     int known_post = 0;
     for (size_t i = 0; i < sizeof posts / sizeof posts[0]; i++)
         known_post |= !strcmp(path, posts[i]);
+    if (!known_get && !known_post)
+        error_page(r, 404, "no such page");
+    else if ((known_get && !is_get) || (known_post && !is_post))
+        error_page(r, 405, "method not allowed");
+    else if (is_post && (rq->body_too_large || rq->body_len > APP_BODY_MAX))
+        error_page(r, 413, "request body too large");
+    else if (is_post && !is_form_type(rq->content_type))
+        error_page(r, 415, "expected application/x-www-form-urlencoded");
+    else if (is_post && form_parse(&r->form, rq->body ? rq->body : "", rq->body_len) != 0)
+        error_page(r, 400, "malformed form data");
+    else
+        return 0;
+    return -1;
+}
 
+/* Run the page for path with the loaded session. */
+static void dispatch(req_state *r, const char *path, int is_post)
+{
+    if (session_ended(r->load_rc) && !is_post)
+        carry_notice(r);
+    if (is_post && !csrf_ok(r) && session_ended(r->load_rc))
+        error_page(r, 403, r->load_rc == CRUMB_E_EXPIRED
+                               ? "your session expired before this form was sent: "
+                                 "reload the page (and sign in again)"
+                               : "your session was ended elsewhere (signed out from another "
+                                 "device, or this device was revoked) before this form was "
+                                 "sent: reload the page and sign in again");
+    else if (is_post && !csrf_ok(r))
+        error_page(r, 403, "invalid or missing CSRF token: reload the page and try again");
+    else if (!strcmp(path, "/"))
+        do_home(r);
+    else if (!strcmp(path, "/devices"))
+        do_devices(r);
+    else if (!strcmp(path, "/login"))
+        do_login(r);
+    else
+        do_action(r, path);
+}
+
+/* Always write back what save returns: the cookie changes on every save.
+ * CRUMB_E_CONFLICT: a parallel request (a login in another tab) won; this
+ * request's session changes are lost and the browser keeps the newer
+ * cookie. A page view is still shown (its only change was the counter); a
+ * form action is answered 409 so the user retries it. */
+static void emit_cookies(req_state *r, int is_post)
+{
+    const char *const *lines;
+    size_t n = 0;
+    crumb_err rc = crumb_session_save(r->s, &lines, &n);
+    if (rc == CRUMB_E_CONFLICT && !is_post)
+        return;
+    if (rc != CRUMB_OK || n > APP_HEADERS_MAX) {
+        r->rs->location = NULL;
+        if (rc == CRUMB_E_CONFLICT)
+            error_page(r, 409, "another request changed your session at the same time "
+                               "(e.g. you signed in in another tab): reload and try again");
+        else
+            error_page(r, store_outage(rc) ? 503 : 500,
+                       rc != CRUMB_OK ? crumb_strerror((int)rc) : "too many cookies");
+        n = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        r->rs->set_cookie[i] = strdup(lines[i]);
+        if (!r->rs->set_cookie[i]) {
+            r->body.oom = 1;
+            break;
+        }
+        r->rs->n_set_cookie++;
+    }
+}
+
+/* Route, then run with a loaded session. */
+static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
+{
+    req_state r = {.a = a, .rq = rq, .rs = rs};
+    const char *path = rq->path && *rq->path ? rq->path : "/";
+    int is_post = rq->method && !strcmp(rq->method, "POST");
     r.body = *body;
-    if (!known_get && !known_post) {
-        error_page(&r, 404, "no such page");
+    if (precheck(&r, path, is_post) != 0)
         goto out;
-    }
-    if ((known_get && !is_get) || (known_post && !is_post)) {
-        error_page(&r, 405, "method not allowed");
-        goto out;
-    }
-    if (is_post) {
-        if (rq->body_too_large || rq->body_len > APP_BODY_MAX) {
-            error_page(&r, 413, "request body too large");
-            goto out;
-        }
-        if (!is_form_type(rq->content_type)) {
-            error_page(&r, 415, "expected application/x-www-form-urlencoded");
-            goto out;
-        }
-        if (form_parse(&r.form, rq->body ? rq->body : "", rq->body_len) != 0) {
-            error_page(&r, 400, "malformed form data");
-            goto out;
-        }
-    }
-
     r.load_rc = crumb_session_load(a->ctx, rq->cookie, &r.s);
     if (!r.s) {
         error_page(&r, r.load_rc == CRUMB_E_UNSUPPORTED ? 501 : 500,
                    crumb_strerror((int)r.load_rc));
+        goto out;
+    }
+    if (store_outage(r.load_rc)) {
+        /* the cookie could not be checked: answer 503 and send no
+         * Set-Cookie (save would refuse anyway), so the browser keeps a
+         * cookie that may well be valid */
+        error_page(&r, 503, "the session store is unavailable: try again in a moment");
         goto out;
     }
     if (crumb_session_set_client(r.s, rq->user_agent ? rq->user_agent : "",
@@ -975,34 +1108,8 @@ static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
         error_page(&r, 400, "bad client description");
         goto out;
     }
-    if (is_post && !csrf_ok(&r))
-        error_page(&r, 403, "invalid or missing CSRF token: reload the page and try again");
-    else if (!strcmp(path, "/"))
-        do_home(&r);
-    else if (!strcmp(path, "/devices"))
-        do_devices(&r);
-    else if (!strcmp(path, "/login"))
-        do_login(&r);
-    else
-        do_action(&r, path);
-
-    /* Always write back what save returns: the cookie changes on every save. */
-    const char *const *lines;
-    size_t n = 0;
-    crumb_err rc = crumb_session_save(r.s, &lines, &n);
-    if (rc != CRUMB_OK || n > APP_HEADERS_MAX) {
-        rs->location = NULL;
-        error_page(&r, 500, rc != CRUMB_OK ? crumb_strerror((int)rc) : "too many cookies");
-        n = 0;
-    }
-    for (size_t i = 0; i < n; i++) {
-        rs->set_cookie[i] = strdup(lines[i]);
-        if (!rs->set_cookie[i]) {
-            r.body.oom = 1;
-            break;
-        }
-        rs->n_set_cookie++;
-    }
+    dispatch(&r, path, is_post);
+    emit_cookies(&r, is_post);
 out:
     crumb_session_free(r.s);
     *body = r.body;

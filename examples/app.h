@@ -9,7 +9,8 @@
 #include <stddef.h>
 
 #define APP_BODY_MAX 4096u  /* largest accepted request body (form posts) */
-#define APP_HEADERS_MAX 8u  /* Set-Cookie lines a response can carry */
+#define APP_HEADERS_MAX 40u /* Set-Cookie lines a response can carry: at most
+                                2 * CRUMB_CHUNKS_MAX + 3 from a save */
 
 typedef struct app app;
 

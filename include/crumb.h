@@ -587,8 +587,9 @@ CRUMB_EXPORT crumb_err crumb_imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
 typedef struct crumb_ctx crumb_ctx;
 typedef struct crumb_session crumb_session;
 
-/* Modes (crumb_ctx_config.mode). This release implements STATELESS; the
- * others return CRUMB_E_UNSUPPORTED from load and save. */
+/* Modes (crumb_ctx_config.mode); all three are implemented. The store modes
+ * need crumb_ctx_config.store and .store_secret; docs/SECURITY.md has the
+ * threat model of each (what holds against which attacker). */
 #define CRUMB_MODE_STATELESS 0
 #define CRUMB_MODE_STATELESS_STORE 1
 #define CRUMB_MODE_SERVER 2
@@ -657,11 +658,24 @@ typedef struct crumb_ctx_config {
     struct crumb_store *store;/* required for the store modes; not owned */
     int64_t rotation_grace;   /* [10] seconds a token one generation behind
                                  is still served after a rotation */
-    const uint8_t *store_secret; /* 32 bytes keying the session-id hashes the
-                                 store sees; NULL = derived from the primary
-                                 key (set it explicitly before rotating keys in
-                                 server mode, or records are not found) */
+    const uint8_t *store_secret; /* 32 bytes, required by the store modes
+                                 (CRUMB_E_INVALID without): keys the session-id
+                                 hashes the store sees and seals server-mode
+                                 records. Independent of the key ring, so key
+                                 rotation never changes it; keep it as long as
+                                 the store's data (crumb_store_secret_load_file,
+                                 `crumb keygen --store-secret FILE`). */
 } crumb_ctx_config;
+
+/**
+ * Read a store secret file (as `crumb keygen --store-secret FILE` writes
+ * it): one line of 64 hex digits. Like key files, a file that group or
+ * others can read is refused.
+ * @param[out] out   the 32-byte secret
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_IO, CRUMB_E_INVALID (NULL
+ *         argument, file readable by others), CRUMB_E_KEYFILE (malformed)
+ */
+CRUMB_EXPORT crumb_err crumb_store_secret_load_file(uint8_t out[32], const char *path) CRUMB_WUR;
 
 /**
  * Create the application context: validates the config (cookie prefix
@@ -688,11 +702,20 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  * otherwise a fresh anonymous one, and the code says why the cookie was
  * refused (the reason also goes to the log callback). Time checks run only
  * after the token authenticates.
+ * Store modes add CRUMB_E_REVOKED (revoked, logged out, its device revoked,
+ * or its server record gone), CRUMB_E_REPLAY (an older generation: the
+ * family is now revoked), CRUMB_E_CORRUPT (a server record that does not
+ * open under the store secret), and the store's own errors
+ * (CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO, ...) when it could not be
+ * asked: then the session is fresh but save refuses with that same code,
+ * so a store outage never overwrites a cookie that may be valid (answer
+ * 503 and try again).
  * @return CRUMB_OK (loaded, or no cookie: fresh), CRUMB_E_AUTH,
  *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD,
  *         CRUMB_E_INFLATE, CRUMB_E_COOKIE (bad chunk set), CRUMB_E_TOO_LARGE,
- *         an error from the migrate hook; CRUMB_E_INVALID, CRUMB_E_NOMEM,
- *         CRUMB_E_RANDOM, CRUMB_E_UNSUPPORTED (mode) with *out = NULL
+ *         an error from the migrate hook, the store-mode codes above;
+ *         CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM,
+ *         CRUMB_E_UNSUPPORTED (mode) with *out = NULL
  */
 CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header,
                                           crumb_session **out) CRUMB_WUR;
@@ -705,8 +728,14 @@ CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_hea
  * logout or for a refused cookie, the cookie itself. *count may be 0.
  * @param[out] lines  array of *count NUL-terminated lines, owned by the
  *                    session, valid until the next save or free
+ * Store modes: CRUMB_E_CONFLICT (nothing written, no lines) when a
+ * parallel request rotated the session or signed in first and this one
+ * changed it: its changes are lost and the winner's cookie stands (retry
+ * the action); the store's error when load could not reach the store.
  * @return CRUMB_OK, CRUMB_E_TOO_LARGE (see crumb_session_cookie_size),
- *         CRUMB_E_NOKEY, CRUMB_E_RANDOM, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED
+ *         CRUMB_E_NOKEY, CRUMB_E_RANDOM, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED,
+ *         CRUMB_E_CONFLICT, CRUMB_E_REVOKED (rotating a revoked family),
+ *         store errors
  */
 CRUMB_EXPORT crumb_err crumb_session_save(crumb_session *s, const char *const **lines,
                                           size_t *count) CRUMB_WUR;
@@ -716,14 +745,23 @@ CRUMB_EXPORT crumb_err crumb_session_save(crumb_session *s, const char *const **
 CRUMB_EXPORT size_t crumb_session_cookie_size(const crumb_session *s);
 
 /**
- * Rotate: new random session id, generation + 1, same family (call on login
- * and privilege changes). Marks the session for re-issue.
+ * Rotate: new random session id, generation + 1, same family (call on
+ * privilege changes). Signing in (crumb_session_set_user with a different
+ * user) goes further: new session id and a new family. Marks the session
+ * for re-issue.
  * @return CRUMB_OK, CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_rotate(crumb_session *s) CRUMB_WUR;
 
-/* Log out: clear the session; the next save returns deletion lines. */
-CRUMB_EXPORT void crumb_session_logout(crumb_session *s);
+/**
+ * Log out: clear the session; the next save returns deletion lines. In the
+ * store modes the session id is revoked for as long as any copy of the
+ * cookie could be valid. The session is cleared whatever the result.
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_RANDOM, or the store error
+ *         (the revocation was not recorded: a copied cookie may still work;
+ *         tell the user, or retry)
+ */
+CRUMB_EXPORT crumb_err crumb_session_logout(crumb_session *s) CRUMB_WUR;
 
 /* Release a session (NULL allowed); wipes its contents. */
 CRUMB_EXPORT void crumb_session_free(crumb_session *s);
@@ -737,7 +775,15 @@ CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
 
 /**
  * Set (or clear with id NULL / len 0) the user, tenant or device id.
- * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX)
+ * Setting a user id different from the current one is a login: the session
+ * gets a new id and a new rotation family (fixation defence; in the store
+ * modes the device is re-checked and a revoked one replaced on save).
+ * In the store modes the library keeps its own device id (32 hex digits)
+ * in the device field and checks revocation against it; an application
+ * that sets another device id there takes that binding away (device
+ * revocation then follows the device cookie the client sends).
+ * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (a
+ *         NUL byte inside the id), CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_set_tenant(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
@@ -840,7 +886,9 @@ CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entr
 
 /**
  * End one of the user's sessions or devices (a device's sessions all end).
- * Only entries of the signed-in user (and tenant) can be named.
+ * Only entries of the signed-in user (and tenant) can be named. Like every
+ * revocation the session layer writes, it is kept until now + max_future +
+ * absolute_lifetime + clock_skew: nothing it covers can outlive it.
  * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_INVALID (malformed handle),
  *         CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
  */

@@ -2,7 +2,7 @@
  * cgi.c - CGI helpers: load the session from HTTP_COOKIE and write the
  * Set-Cookie lines of a save to a stream (RFC 3875 response headers).
  */
-#include "session.h"
+#include "crumb.h"
 
 #include <stdio.h>
 #include <stdlib.h>

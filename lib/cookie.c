@@ -205,10 +205,10 @@ crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len, const crumb_c
                            const char *suffix, const char *value, size_t value_len,
                            int64_t max_age, int64_t now)
 {
-    if (max_age > INT64_MAX - now)
-        return CRUMB_E_INVALID;
-    return build(out, cap, out_len, a, suffix, value, value_len, max_age, now + max_age,
-                 max_age >= 0);
+    /* saturating: a negative now (32-bit time_t past 2038) must not
+     * overflow; a saturated Expires is refused by crumb_imf_fixdate */
+    return build(out, cap, out_len, a, suffix, value, value_len, max_age,
+                 crumb__sat_add(now, max_age), max_age >= 0);
 }
 
 /* see crumb.h */

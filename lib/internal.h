@@ -12,6 +12,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* ==== Saturating time arithmetic ======================================== */
+
+/* a + b clamped to the int64 range: every "now + lifetime" in the library
+ * goes through this, so a huge configured lifetime, a negative clock or a
+ * far-future token never overflows (signed overflow is undefined). */
+static inline int64_t crumb__sat_add(int64_t a, int64_t b)
+{
+    if (b > 0 && a > INT64_MAX - b)
+        return INT64_MAX;
+    if (b < 0 && a < INT64_MIN - b)
+        return INT64_MIN;
+    return a + b;
+}
+
+/* a - b clamped to the int64 range. */
+static inline int64_t crumb__sat_sub(int64_t a, int64_t b)
+{
+    if (b < 0 && a > INT64_MAX + b)
+        return INT64_MAX;
+    if (b > 0 && a < INT64_MIN + b)
+        return INT64_MIN;
+    return a - b;
+}
+
 /* ==== Allocator (alloc.c) =============================================== */
 
 /* Every heap allocation in the library goes through these, so tests can make
@@ -136,5 +160,66 @@ size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n);
 /* 0: the best SIMD path this CPU has; 1: portable code only; 2: SSSE3 at
  * most (tests and the differential fuzz harness cycle through all three). */
 extern int crumb__b64_portable;
+
+/* ==== payload.c (codec layer) ========================================== */
+
+/* Order of data keys: memcmp order, a proper prefix sorts first. */
+int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+
+/* 0 if data (len bytes) holds exactly count well-formed entries with
+ * strictly ascending, NUL-free keys; -1 otherwise. */
+int crumb__data_check(const uint8_t *data, size_t len, size_t count);
+
+/* ==== compress.c ======================================================== */
+
+/* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
+ * @return CRUMB_OK, CRUMB_E_TOO_LARGE (does not fit in cap: not worth it),
+ *         CRUMB_E_NOMEM */
+crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n);
+
+/* Inflate a raw-deflate stream into out, stopping at cap bytes of output or
+ * at n * max_ratio, whichever is smaller.
+ * @return CRUMB_OK, CRUMB_E_INFLATE (cap or ratio hit), CRUMB_E_PAYLOAD
+ *         (corrupt, truncated or trailing data), CRUMB_E_NOMEM */
+crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
+                         unsigned max_ratio);
+
+/* Length after padding len bytes to a multiple of block (block > 0): always
+ * at least one byte of padding (0x80 then zeros). */
+size_t crumb__padded_len(size_t len, size_t block);
+
+/* Pad buf (len bytes, room for padded_len) in place. */
+void crumb__pad(uint8_t *buf, size_t len, size_t padded_len);
+
+/* Strip the padding: returns the unpadded length, or (size_t)-1 if the
+ * padding is malformed. */
+size_t crumb__unpad(const uint8_t *buf, size_t len);
+
+/* ==== cookie.c ========================================================== */
+
+/* 1 if s[0..n) is an RFC 7230 token (non-empty). */
+int crumb__is_token(const char *s, size_t n);
+
+/* ==== Store secret (store_secret.c) ==================================== */
+
+#define CRUMB__RECORD_OVERHEAD 42u /* version, algorithm, 24-byte nonce, 16-byte tag */
+
+/* Derive the record-sealing key from a context's store secret. */
+int crumb__record_key(uint8_t out[32], const uint8_t store_secret[32]);
+
+/* Seal a server-mode record: out (cap >= n + CRUMB__RECORD_OVERHEAD)
+ * receives version | algorithm | nonce | ciphertext | tag, with the store
+ * key (the keyed session-id hash, 32 bytes) as associated data. rnd fills
+ * the nonce. @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_RANDOM,
+ * CRUMB_E_UNAVAILABLE */
+crumb_err crumb__record_seal(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in,
+                             size_t n, const uint8_t key[32], const uint8_t id[32],
+                             int (*rnd)(void *, uint8_t *, size_t), void *rnd_ctx);
+
+/* Open a record sealed by crumb__record_seal under the same id; out needs
+ * n - CRUMB__RECORD_OVERHEAD bytes and may be in (in place). @return CRUMB_OK, CRUMB_E_CORRUPT (any
+ * failure: truncated, unknown algorithm, bad tag, other id) */
+crumb_err crumb__record_open(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in,
+                             size_t n, const uint8_t key[32], const uint8_t id[32]);
 
 #endif /* CRUMB_INTERNAL_H */

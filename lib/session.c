@@ -1,84 +1,21 @@
 /*
- * session.c - the application context (codec + cookie attributes + policy)
- * and the session API: load a session from a request Cookie header (chunk
+ * session.c - the session API: load a session from a request Cookie header (chunk
  * reassembly, open, unpad, inflate, payload decode, expiry checks, schema
  * migration) and save it back as Set-Cookie lines (size policy, chunking,
- * stale-chunk deletion, renewal throttle). Only CRUMB_MODE_STATELESS is
- * implemented; the store modes slot in at the two "MODES:" markers.
+ * stale-chunk deletion, renewal throttle), as named stages. Below it:
+ * ctx.c, expiry.c, chunk.c and store_glue.c (the store modes' per-request
+ * work); above it: account.c.
  */
 #include "session.h"
 
 #include <string.h>
 
-#define DEF_ABSOLUTE 86400
-#define DEF_IDLE 1800
-#define DEF_THROTTLE 60
-#define DEF_SKEW 30
-#define DEF_THRESHOLD 256u
-#define DEF_CHUNKS 4u
-#define DEF_RATIO 64u
 #define DATA_MAX (CRUMB_PAYLOAD_MAX - 1024u) /* room left for the fixed fields */
 
 /* ==== Small helpers ===================================================== */
 
-/* a + b, saturating at the int64 range. */
-static int64_t sat_add(int64_t a, int64_t b)
-{
-    if (b > 0 && a > INT64_MAX - b)
-        return INT64_MAX;
-    if (b < 0 && a < INT64_MIN - b)
-        return INT64_MIN;
-    return a + b;
-}
 
-/* Copy a NUL-terminated string to a new crumb__malloc block (NULL stays NULL). */
-static int dup_str(char **dst, const char *src)
-{
-    *dst = NULL;
-    if (!src)
-        return 0;
-    size_t n = strlen(src) + 1;
-    if (!(*dst = crumb__malloc(n)))
-        return -1;
-    memcpy(*dst, src, n);
-    return 0;
-}
-
-/* see session.h */
-crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n)
-{
-    int rc = ctx->cfg.random ? ctx->cfg.random(ctx->cfg.random_ctx, buf, n)
-                             : crumb__random_os(NULL, buf, n);
-    return rc == 0 ? CRUMB_OK : CRUMB_E_RANDOM;
-}
-
-/* see session.h */
-crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
-                           const char *purpose, crumb_codec **out)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    crumb_codec_config cc = {
-        .cookie_name = cookie_name,
-        .purpose = purpose,
-        .audience = ctx->audience,
-        .accept_suites = c->accept_suites,
-        .seal_suite = c->seal_suite,
-        .log = c->log,
-        .log_ctx = c->log_ctx,
-        .random = c->random,
-        .random_ctx = c->random_ctx,
-        .clock = c->clock,
-        .clock_ctx = c->clock_ctx,
-    };
-    return crumb_codec_new(out, kr, &cc);
-}
-
-/* Log a reason through the codec's callback. */
-static void log_reason(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
-                       const crumb_open_info *info)
-{
-    crumb_codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);
-}
+#define log_reason crumb__ctx_log
 
 /* Wipe and free a buffer of n bytes (NULL allowed). */
 static void wipe_free(void *p, size_t n)
@@ -87,118 +24,6 @@ static void wipe_free(void *p, size_t n)
         crumb_wipe(p, n);
         crumb__free(p);
     }
-}
-
-/* ==== Context =========================================================== */
-
-/* see crumb.h */
-crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ctx_config *cfg)
-{
-    if (!out)
-        return CRUMB_E_INVALID;
-    *out = NULL;
-    if (!kr || !cfg || !cfg->cookie_name)
-        return CRUMB_E_INVALID;
-    crumb_ctx_config c = *cfg;
-
-    if (c.absolute_lifetime == 0)
-        c.absolute_lifetime = DEF_ABSOLUTE;
-    if (c.idle_timeout == 0)
-        c.idle_timeout = DEF_IDLE;
-    if (c.idle_timeout < 0)
-        c.idle_timeout = -1;
-    if (c.renew_throttle == 0 && c.idle_timeout > 0)
-        c.renew_throttle = c.idle_timeout / 2 < DEF_THROTTLE ? c.idle_timeout / 2 : DEF_THROTTLE;
-    if (c.clock_skew == 0)
-        c.clock_skew = DEF_SKEW;
-    if (c.clock_skew < 0)
-        c.clock_skew = 0;
-    if (c.max_future == 0)
-        c.max_future = c.clock_skew;
-    if (c.compress_threshold == 0)
-        c.compress_threshold = DEF_THRESHOLD;
-    if (c.max_cookie_bytes == 0)
-        c.max_cookie_bytes = CRUMB_COOKIE_LINE_MAX;
-    if (c.max_chunks == 0)
-        c.max_chunks = DEF_CHUNKS;
-    if (c.inflate_max == 0)
-        c.inflate_max = CRUMB_PAYLOAD_MAX;
-    if (c.inflate_ratio == 0)
-        c.inflate_ratio = DEF_RATIO;
-    if (c.rotation_grace == 0)
-        c.rotation_grace = 10;
-    if (c.rotation_grace < 0)
-        c.rotation_grace = 0;
-    c.store_secret = NULL; /* copied into ctx->store_secret by modes.c */
-
-    if (c.absolute_lifetime < 0 || c.renew_throttle < 0 || c.max_future < 0 ||
-        (c.idle_timeout > 0 && c.renew_throttle >= c.idle_timeout) ||
-        (c.compress != CRUMB_COMPRESS_OFF && c.compress != CRUMB_COMPRESS_ON) ||
-        c.size_policy < CRUMB_SIZE_ERROR || c.size_policy > CRUMB_SIZE_STORE ||
-        (c.size_policy == CRUMB_SIZE_STORE && c.mode == CRUMB_MODE_STATELESS) ||
-        c.max_cookie_bytes < 256 || c.max_cookie_bytes > CRUMB_PAYLOAD_MAX ||
-        c.max_chunks < 2 || c.max_chunks > CRUMB_CHUNKS_MAX || c.pad_block > 4096 ||
-        c.inflate_max > CRUMB_PAYLOAD_MAX || c.mode < CRUMB_MODE_STATELESS ||
-        c.mode > CRUMB_MODE_SERVER || (c.mode != CRUMB_MODE_STATELESS && !c.store))
-        return CRUMB_E_INVALID;
-
-    crumb_ctx *ctx = crumb__calloc(1, sizeof *ctx);
-    if (!ctx)
-        return CRUMB_E_NOMEM;
-    if (dup_str(&ctx->name, c.cookie_name) || dup_str(&ctx->path, c.path) ||
-        dup_str(&ctx->domain, c.domain) || dup_str(&ctx->audience, c.audience)) {
-        crumb_ctx_free(ctx);
-        return CRUMB_E_NOMEM;
-    }
-    c.cookie_name = ctx->name;
-    c.path = ctx->path;
-    c.domain = ctx->domain;
-    c.audience = ctx->audience;
-    ctx->cfg = c;
-    ctx->name_len = strlen(ctx->name);
-    ctx->attrs.name = ctx->name;
-    ctx->attrs.path = ctx->path;
-    ctx->attrs.domain = ctx->domain;
-    ctx->attrs.secure = !c.insecure || c.same_site == CRUMB_SAMESITE_NONE;
-    ctx->attrs.http_only = !c.script_readable;
-    ctx->attrs.same_site = c.same_site;
-    ctx->max_token = c.max_cookie_bytes * c.max_chunks;
-
-    crumb_err rc = crumb_cookie_check(&ctx->attrs);
-    if (rc == CRUMB_OK) {
-        rc = crumb__ctx_codec(ctx, kr, ctx->name, "session", &ctx->codec);
-    }
-    if (rc == CRUMB_OK && c.mode != CRUMB_MODE_STATELESS) {
-        ctx->cfg.store_secret = cfg->store_secret;
-        rc = crumb__modes_ctx_init(ctx, kr);
-        ctx->cfg.store_secret = NULL;
-    }
-    if (rc != CRUMB_OK) {
-        crumb_ctx_free(ctx);
-        return rc;
-    }
-    *out = ctx;
-    return CRUMB_OK;
-}
-
-/* see crumb.h */
-void crumb_ctx_free(crumb_ctx *ctx)
-{
-    if (!ctx)
-        return;
-    crumb_codec_free(ctx->codec);
-    crumb__modes_ctx_free(ctx);
-    crumb__free(ctx->name);
-    crumb__free(ctx->path);
-    crumb__free(ctx->domain);
-    crumb__free(ctx->audience);
-    crumb__free(ctx);
-}
-
-/* see crumb.h */
-const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx)
-{
-    return ctx->codec;
 }
 
 /* ==== Session state ===================================================== */
@@ -211,56 +36,13 @@ static crumb_err make_fresh(crumb_session *s)
     if (s->data)
         crumb_wipe(s->data, s->data_cap);
     s->p.version = CRUMB_PAYLOAD_VERSION;
-    s->p.issued_at = s->now;
-    s->p.expires_at = sat_add(s->now, c->absolute_lifetime);
-    s->p.idle_at = s->p.expires_at;
-    if (c->idle_timeout > 0 && sat_add(s->now, c->idle_timeout) < s->p.expires_at)
-        s->p.idle_at = sat_add(s->now, c->idle_timeout);
+    crumb__expiry_start(s->ctx, &s->p, s->now);
     s->p.app_schema = c->app_schema;
     s->p.data = s->data;
     s->fresh = 1;
     s->dirty = s->migrated = s->reseal = 0;
     crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
     return rc ? rc : crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
-}
-
-/* Parse a canonical decimal in [lo, hi] from s[0..n); -1 if not one. */
-static int parse_small(const char *s, size_t n, int lo, int hi)
-{
-    int v = 0;
-    if (n == 0 || n > 2 || (n > 1 && s[0] == '0'))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v >= lo && v <= hi ? v : -1;
-}
-
-/* Authenticated-time checks on a decoded payload. Returns CRUMB_OK or the
- * caller's code, logging the reason. */
-static crumb_err check_times(const crumb_ctx *ctx, const crumb_payload *p, int64_t now,
-                             const crumb_open_info *info)
-{
-    const crumb_ctx_config *c = &ctx->cfg;
-    if (p->issued_at > sat_add(now, c->max_future)) {
-        log_reason(ctx, CRUMB_R_FUTURE, CRUMB_E_FUTURE, info);
-        return CRUMB_E_FUTURE;
-    }
-    int64_t exp = p->expires_at;
-    int64_t cap = sat_add(p->issued_at, c->absolute_lifetime);
-    if (cap < exp)
-        exp = cap; /* a shortened lifetime applies to existing tokens too */
-    if (now >= sat_add(exp, c->clock_skew)) {
-        log_reason(ctx, CRUMB_R_EXPIRED_ABSOLUTE, CRUMB_E_EXPIRED, info);
-        return CRUMB_E_EXPIRED;
-    }
-    if (c->idle_timeout > 0 && now >= sat_add(p->idle_at, c->clock_skew)) {
-        log_reason(ctx, CRUMB_R_EXPIRED_IDLE, CRUMB_E_EXPIRED, info);
-        return CRUMB_E_EXPIRED;
-    }
-    return CRUMB_OK;
 }
 
 /* Copy a decoded payload into s (data into s's own buffer). */
@@ -281,170 +63,155 @@ static crumb_err adopt(crumb_session *s, const crumb_payload *p)
     return CRUMB_OK;
 }
 
-/* Find our cookie (and its chunks) in the header, authenticate, decode and
- * check it; on success s holds the session. Records which of our cookies
- * the request carried so save can delete stale ones. */
-static crumb_err load_cookie(crumb_session *s, const char *hdr)
-{
-    crumb_ctx *ctx = s->ctx;
-    const crumb_ctx_config *c = &ctx->cfg;
-    size_t len = hdr ? strlen(hdr) : 0, pos = 0, nl = ctx->name_len;
-    const char *val[CRUMB_CHUNKS_MAX] = {0};
-    size_t vlen[CRUMB_CHUNKS_MAX] = {0};
-    crumb_cookie_pair cp;
-
-    while (crumb_cookie_next(hdr, len, &pos, &cp)) {
-        if (cp.name_len < nl || memcmp(cp.name, ctx->name, nl) != 0)
-            continue;
-        int k = 0;
-        if (cp.name_len > nl) {
-            if (cp.name[nl] != '.')
-                continue;
-            k = parse_small(cp.name + nl + 1, cp.name_len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
-            if (k < 0)
-                continue;
-            s->req_chunks |= 1u << k;
-        } else {
-            s->had_cookie = 1;
-        }
-        if (!val[k]) { /* first occurrence wins (the most specific path) */
-            val[k] = cp.value;
-            vlen[k] = cp.value_len;
-        }
-    }
-    if (!s->had_cookie) {
-        if (!s->req_chunks)
-            return CRUMB_OK;
-        log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
-        return CRUMB_E_COOKIE; /* chunks without their head */
-    }
-
-    /* Reassemble: an unchunked value is the token; "N.<part0>" announces N. */
-    size_t total = vlen[0], n = 1, skip = 0;
-    const char *dot = memchr(val[0], '.', vlen[0]);
-    if (dot) {
-        int cnt = parse_small(val[0], (size_t)(dot - val[0]), 2, (int)c->max_chunks);
-        if (cnt < 0) {
-            log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
-            return CRUMB_E_COOKIE;
-        }
-        n = (size_t)cnt;
-        skip = (size_t)(dot - val[0]) + 1;
-        total -= skip;
-        for (size_t k = 1; k < n; k++) {
-            if (!val[k]) {
-                log_reason(ctx, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE, NULL);
-                return CRUMB_E_COOKIE; /* partial set */
-            }
-            if (vlen[k] > c->max_cookie_bytes)
-                break;
-            total += vlen[k];
-        }
-    }
-    if (total > ctx->max_token || vlen[0] > c->max_cookie_bytes) {
-        log_reason(ctx, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE, NULL);
-        return CRUMB_E_TOO_LARGE;
-    }
-    for (size_t k = 1; k < n; k++) {
-        if (vlen[k] > c->max_cookie_bytes) {
-            log_reason(ctx, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE, NULL);
-            return CRUMB_E_TOO_LARGE;
-        }
-    }
-
-    /* One block, sized from the configuration (never from the request):
-     * token chars | plaintext. The inflate buffer is taken only for a
-     * deflated token. */
-    size_t ptcap = crumb_open_bufsize(ctx->max_token);
-    size_t blk = ctx->max_token + ptcap;
-    char *buf = crumb__malloc(blk);
-    if (!buf)
-        return CRUMB_E_NOMEM;
-    char *tok = buf;
-    uint8_t *pt = (uint8_t *)buf + ctx->max_token;
-    uint8_t *inf = NULL;
-    size_t off = 0;
-    memcpy(tok, val[0] + skip, vlen[0] - skip);
-    off = vlen[0] - skip;
-    for (size_t k = 1; k < n; k++) {
-        memcpy(tok + off, val[k], vlen[k]);
-        off += vlen[k];
-    }
-
-    crumb_open_info info = {0};
-    size_t pt_len = 0;
+/* Buffers and results of one load, all sized from the configuration. */
+typedef struct load_state {
+    char *blk;     /* token characters | plaintext */
+    size_t blk_len;
+    uint8_t *inf;  /* inflate output (deflated tokens only) */
+    uint8_t *rec;  /* server record (reference tokens only) */
+    size_t rec_cap;
+    crumb_open_info info;
     crumb_payload p;
-    crumb_err rc = crumb_open(ctx->codec, pt, ptcap, &pt_len, tok, off, &info);
-    int is_ref = rc == CRUMB_OK && (info.flags & CRUMB_FLAG_REFERENCE);
-    if (is_ref && c->mode == CRUMB_MODE_STATELESS) {
+} load_state;
+
+/* Wipe and free what a load took. */
+static void load_state_free(const crumb_ctx *ctx, load_state *ls)
+{
+    crumb_wipe(&ls->p, sizeof ls->p);
+    wipe_free(ls->blk, ls->blk_len);
+    wipe_free(ls->inf, ls->inf ? ctx->cfg.inflate_max : 0);
+    wipe_free(ls->rec, ls->rec_cap);
+}
+
+/* Stage "unwrap": remove the padding and inflate a deflated payload (only
+ * ever on authenticated bytes). On return body and len hold the payload encoding. */
+static crumb_err stage_unwrap(crumb_session *s, load_state *ls, const uint8_t **body,
+                              size_t *len)
+{
+    const crumb_ctx *ctx = s->ctx;
+    const crumb_ctx_config *c = &ctx->cfg;
+    if (ls->info.flags & CRUMB_FLAG_PADDED) {
+        *len = crumb__unpad(*body, *len);
+        if (*len == (size_t)-1) {
+            log_reason(ctx, CRUMB_R_PAYLOAD, CRUMB_E_PAYLOAD, &ls->info);
+            return CRUMB_E_PAYLOAD;
+        }
+    }
+    if (!(ls->info.flags & CRUMB_FLAG_DEFLATE))
+        return CRUMB_OK;
+    size_t out_len = 0;
+    ls->inf = crumb__malloc(c->inflate_max);
+    crumb_err rc = ls->inf ? crumb__inflate(ls->inf, c->inflate_max, &out_len, *body, *len,
+                                            c->inflate_ratio)
+                           : CRUMB_E_NOMEM;
+    if (rc != CRUMB_OK) {
+        log_reason(ctx, rc == CRUMB_E_INFLATE ? CRUMB_R_INFLATE_LIMIT : CRUMB_R_PAYLOAD, rc,
+                   &ls->info);
+        return rc;
+    }
+    *body = ls->inf;
+    *len = out_len;
+    return CRUMB_OK;
+}
+
+/* Stage "open": join the chunks into one token in a block sized from the
+ * configuration (never from the request) and authenticate it. */
+static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunks *ch,
+                            const uint8_t **body, size_t *len)
+{
+    const crumb_ctx *ctx = s->ctx;
+    size_t ptcap = crumb_open_bufsize(ctx->max_token);
+    ls->blk_len = ctx->max_token + ptcap;
+    ls->blk = crumb__malloc(ls->blk_len);
+    if (!ls->blk)
+        return CRUMB_E_NOMEM;
+    uint8_t *pt = (uint8_t *)ls->blk + ctx->max_token;
+    size_t tok_len = crumb__chunk_join(ch, ls->blk);
+    crumb_err rc = crumb_open(ctx->codec, pt, ptcap, len, ls->blk, tok_len, &ls->info);
+    if (rc != CRUMB_OK)
+        return rc;
+    if ((ls->info.flags & CRUMB_FLAG_REFERENCE) && ctx->cfg.mode == CRUMB_MODE_STATELESS) {
         /* a server-reference token is meaningless to a stateless context */
-        log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &info);
-        rc = CRUMB_E_AUTH;
+        log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &ls->info);
+        return CRUMB_E_AUTH;
     }
-    const uint8_t *body = pt;
-    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_PADDED)) {
-        pt_len = crumb__unpad(pt, pt_len);
-        if (pt_len == (size_t)-1) {
-            log_reason(ctx, CRUMB_R_PAYLOAD, CRUMB_E_PAYLOAD, &info);
-            rc = CRUMB_E_PAYLOAD;
-        }
+    *body = pt;
+    return stage_unwrap(s, ls, body, len);
+}
+
+/* Stage "decode": the payload, its authenticated times, the server record
+ * behind a reference token, and the application schema. */
+static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *body, size_t len)
+{
+    const crumb_ctx *ctx = s->ctx;
+    crumb_err rc = crumb_payload_decode(&ls->p, body, len);
+    if (rc != CRUMB_OK) {
+        log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
+                   &ls->info);
+        return rc;
     }
-    if (rc == CRUMB_OK && (info.flags & CRUMB_FLAG_DEFLATE)) {
-        size_t out_len = 0;
-        inf = crumb__malloc(c->inflate_max);
-        rc = inf ? crumb__inflate(inf, c->inflate_max, &out_len, pt, pt_len, c->inflate_ratio)
-                 : CRUMB_E_NOMEM;
-        if (rc == CRUMB_OK) {
-            body = inf;
-            pt_len = out_len;
-        } else {
-            log_reason(ctx, rc == CRUMB_E_INFLATE ? CRUMB_R_INFLATE_LIMIT : CRUMB_R_PAYLOAD, rc,
-                       &info);
-        }
-    }
-    if (rc == CRUMB_OK) {
-        rc = crumb_payload_decode(&p, body, pt_len);
-        if (rc != CRUMB_OK)
-            log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
-                       &info);
-    }
-    if (rc == CRUMB_OK)
-        rc = check_times(ctx, &p, s->now, &info);
-    uint8_t *rec = NULL;
-    size_t rec_cap = 0;
-    if (rc == CRUMB_OK && is_ref) { /* the data lives in the store */
-        crumb_payload ref = p;
-        rc = crumb__modes_fetch(s, &ref, &p, &rec, &rec_cap);
+    rc = crumb__expiry_check(ctx, &ls->p, s->now, &ls->info);
+    if (rc == CRUMB_OK && (ls->info.flags & CRUMB_FLAG_REFERENCE)) {
+        crumb_payload ref = ls->p; /* the data lives in the store */
+        rc = crumb__glue_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
-            p = ref;
-            s->record_missing = 1;
+            ls->p = ref;
+            s->g.record_missing = 1;
             rc = CRUMB_OK;
         }
         crumb_wipe(&ref, sizeof ref);
     }
-    if (rc == CRUMB_OK && p.app_schema > c->app_schema) {
-        log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &info);
+    if (rc == CRUMB_OK && ls->p.app_schema > ctx->cfg.app_schema) {
+        log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &ls->info);
         rc = CRUMB_E_VERSION; /* written by a newer application */
     }
-    if (rc == CRUMB_OK)
-        rc = adopt(s, &p);
-    crumb_wipe(&p, sizeof p);
-    wipe_free(buf, blk);
-    wipe_free(inf, inf ? c->inflate_max : 0);
-    wipe_free(rec, rec_cap);
+    return rc;
+}
+
+/* Stage "migrate": an older application schema goes through the hook. */
+static crumb_err stage_migrate(crumb_session *s)
+{
+    const crumb_ctx_config *c = &s->ctx->cfg;
+    if (s->p.app_schema >= c->app_schema)
+        return CRUMB_OK;
+    crumb_err rc = c->migrate ? c->migrate(c->migrate_ctx, s, s->p.app_schema) : CRUMB_OK;
     if (rc != CRUMB_OK)
         return rc;
-
-    s->fresh = 0;
-    s->reseal = info.reseal;
-    if (s->p.app_schema < c->app_schema) {
-        uint32_t from = s->p.app_schema;
-        if (c->migrate && (rc = c->migrate(c->migrate_ctx, s, from)) != CRUMB_OK)
-            return rc;
-        s->p.app_schema = c->app_schema;
-        s->migrated = 1;
-    }
+    s->p.app_schema = c->app_schema;
+    s->migrated = 1;
     return CRUMB_OK;
+}
+
+/* The cookie half of a load: find, open, decode, adopt, migrate. On
+ * success s holds the session (or stays fresh: no cookie); either way s
+ * records which of our cookies came, so save can delete stale ones. */
+static crumb_err load_cookie(crumb_session *s, const char *hdr)
+{
+    crumb__chunks ch;
+    load_state ls = {0};
+    const uint8_t *body = NULL;
+    size_t len = 0;
+    crumb_err rc = crumb__chunk_find(s, hdr, &ch);
+    if (rc != CRUMB_OK || !s->had_cookie)
+        return rc;
+    rc = stage_open(s, &ls, &ch, &body, &len);
+    if (rc == CRUMB_OK)
+        rc = stage_decode(s, &ls, body, len);
+    if (rc == CRUMB_OK)
+        rc = adopt(s, &ls.p);
+    load_state_free(s->ctx, &ls);
+    if (rc != CRUMB_OK)
+        return rc;
+    s->fresh = 0;
+    s->reseal = ls.info.reseal;
+    return stage_migrate(s);
+}
+
+/* 1 if rc means the store could not be asked (as opposed to a verdict). */
+static int is_outage(crumb_err rc)
+{
+    return rc == CRUMB_E_BACKEND || rc == CRUMB_E_TIMEOUT || rc == CRUMB_E_IO ||
+           rc == CRUMB_E_NOSPC || rc == CRUMB_E_NOMEM || rc == CRUMB_E_UNSUPPORTED;
 }
 
 /* see crumb.h */
@@ -463,21 +230,24 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
     if (store_mode)
-        crumb__modes_load_device(s, cookie_header);
+        crumb__glue_load_device(s, cookie_header);
     crumb_err rc = load_cookie(s, cookie_header);
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
-        rc = crumb__modes_check(s);
-        if (rc == CRUMB_OK && s->record_missing) {
+        rc = crumb__glue_check(s);
+        if (rc == CRUMB_OK && s->g.record_missing) {
             /* logged out, swept, or an old id after its grace window */
             crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
             rc = CRUMB_E_REVOKED;
         }
-        if (rc != CRUMB_OK) {
-            s->has_record = 0;
-            s->stale_gen = 0;
-            s->loaded_gen = 0;
-        }
+    }
+    if (rc != CRUMB_OK && store_mode) {
+        s->g.has_record = 0;
+        s->g.stale_gen = 0;
+        s->g.loaded_gen = 0;
+        crumb__glue_reset_device(s);
+        if (is_outage(rc))
+            s->g.store_down = rc; /* save refuses: never overwrite the cookie */
     }
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);
@@ -490,259 +260,177 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     return rc;
 }
 
-/* ==== Save ============================================================== */
+/* ==== Save: encode, size, seal, emit ==================================== */
 
-/* Length of "name=; <attrs>" for the given max-age: the line minus value
- * and name suffix. 0 on an invalid configuration. */
-static size_t base_line_len(const crumb_ctx *ctx, int64_t max_age, int64_t now)
-{
-    size_t need = 0;
-    char dummy[1];
-    crumb_err rc = crumb_set_cookie(dummy, 0, &need, &ctx->attrs, NULL, "", 0, max_age, now);
-    return rc == CRUMB_E_BUFSIZE ? need - 1 : 0;
-}
+/* Work of one seal: the payload block (pt, and tmp for deflate), the token. */
+typedef struct seal_state {
+    uint8_t *blk, *pt, *tmp;
+    size_t room, len;          /* room of pt and tmp each; bytes in pt */
+    unsigned flags;            /* CRUMB_FLAG_* of the token */
+    char *tok;                 /* token, 3 bytes in: room for a "NN." chunk head */
+    size_t tok_cap, tok_len;
+    size_t n, caps[CRUMB_CHUNKS_MAX]; /* cookies the token takes, and their sizes */
+    int64_t max_age;
+} seal_state;
 
-/* Number of decimal digits of k (k < 100). */
-static size_t digits(size_t k)
-{
-    return k >= 10 ? 2 : 1;
-}
-
-/* Smallest chunk count N (2..max) whose lines can carry tok_len chars; 0 if
- * none. caps[k] receives each chunk's capacity. */
-static size_t plan_chunks(const crumb_ctx *ctx, size_t base, size_t tok_len,
-                          size_t caps[CRUMB_CHUNKS_MAX])
-{
-    size_t max = ctx->cfg.max_cookie_bytes;
-    for (size_t n = 2; n <= ctx->cfg.max_chunks; n++) {
-        size_t total = 0, ok = 1;
-        for (size_t k = 0; k < n; k++) {
-            size_t over = base + (k == 0 ? digits(n) + 1 : 1 + digits(k));
-            if (over >= max) {
-                ok = 0;
-                break;
-            }
-            caps[k] = max - over;
-            total += caps[k];
-        }
-        if (ok && total >= tok_len)
-            return n;
-    }
-    return 0;
-}
-
-/* Append one line to the session's output (buf has room by construction). */
-static crumb_err add_line(crumb_session *s, size_t *count, char **w, char *end, int del,
-                          size_t chunk, const char *value, size_t vlen, int64_t max_age,
-                          int64_t now)
-{
-    char suffix[4] = "";
-    size_t got = 0;
-    if (chunk) {
-        suffix[0] = '.';
-        if (chunk >= 10) {
-            suffix[1] = (char)('0' + chunk / 10);
-            suffix[2] = (char)('0' + chunk % 10);
-        } else {
-            suffix[1] = (char)('0' + chunk);
-        }
-    }
-    const char *sfx = chunk ? suffix : NULL;
-    crumb_err rc = del ? crumb_delete_cookie(*w, (size_t)(end - *w), &got, &s->ctx->attrs, sfx)
-                       : crumb_set_cookie(*w, (size_t)(end - *w), &got, &s->ctx->attrs, sfx,
-                                          value, vlen, max_age, now);
-    if (rc != CRUMB_OK)
-        return rc == CRUMB_E_BUFSIZE ? CRUMB_E_INTERNAL : rc;
-    s->lines[(*count)++] = *w;
-    *w += got + 1;
-    return CRUMB_OK;
-}
-
-/* Allocate the output block for up to nset set-lines and the deletions. */
-static crumb_err out_alloc(crumb_session *s, size_t nset, char **w, char **end)
-{
-    size_t del = base_line_len(s->ctx, 0, 0) + 4 + 1;
-    size_t n = nset * (s->ctx->cfg.max_cookie_bytes + 1) + (CRUMB_CHUNKS_MAX + 1) * del;
-    crumb__free(s->out);
-    s->out = crumb__malloc(n);
-    if (!s->out)
-        return CRUMB_E_NOMEM;
-    *w = s->out;
-    *end = s->out + n;
-    return CRUMB_OK;
-}
-
-/* Deletion lines: the main cookie if del_main, and every chunk k >= first
- * the request carried. */
-static crumb_err add_deletions(crumb_session *s, size_t *count, char **w, char *end,
-                               int del_main, size_t first)
-{
-    crumb_err rc = CRUMB_OK;
-    if (del_main)
-        rc = add_line(s, count, w, end, 1, 0, NULL, 0, 0, 0);
-    for (size_t k = first ? first : 1; rc == CRUMB_OK && k < CRUMB_CHUNKS_MAX; k++)
-        if (s->req_chunks & (1u << k))
-            rc = add_line(s, count, w, end, 1, k, NULL, 0, 0, 0);
-    return rc;
-}
-
-/* Deflate buf[0..*len) into tmp if that makes it smaller; swap on success. */
-static crumb_err try_deflate(uint8_t **buf, uint8_t **tmp, size_t *len, unsigned *flags)
+/* Deflate pt into tmp if that makes it smaller; swap on success. */
+static crumb_err try_deflate(seal_state *ss)
 {
     size_t out_len = 0;
-    if (*len < 2)
+    if (ss->len < 2)
         return CRUMB_OK;
-    crumb_err rc = crumb__deflate(*tmp, *len - 1, &out_len, *buf, *len);
+    crumb_err rc = crumb__deflate(ss->tmp, ss->len - 1, &out_len, ss->pt, ss->len);
     if (rc == CRUMB_E_TOO_LARGE)
         return CRUMB_OK; /* incompressible: keep it plain */
     if (rc != CRUMB_OK)
         return rc;
-    uint8_t *t = *buf;
-    *buf = *tmp;
-    *tmp = t;
-    *len = out_len;
-    *flags |= CRUMB_FLAG_DEFLATE;
+    uint8_t *t = ss->pt;
+    ss->pt = ss->tmp;
+    ss->tmp = t;
+    ss->len = out_len;
+    ss->flags |= CRUMB_FLAG_DEFLATE;
     return CRUMB_OK;
 }
 
-/* Store the encoded payload pt[0..*len) as the session record and replace
- * it with the reference payload (everything but the application data). */
-static crumb_err spill(crumb_session *s, uint8_t *pt, size_t room, size_t *len, unsigned *flags,
-                       int64_t now)
+/* Store the full payload as the session record and replace pt with the
+ * reference payload (everything but the application data). */
+static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
 {
-    crumb_err rc = crumb__modes_put_record(s, pt, *len, now);
+    ss->flags = 0;
+    crumb_err rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    if (rc == CRUMB_OK)
+        rc = crumb__glue_put_record(s, ss->pt, ss->len, now);
     if (rc != CRUMB_OK)
         return rc;
     crumb_payload ref = s->p;
     ref.data = NULL;
     ref.data_len = 0;
     ref.data_count = 0;
-    *flags = CRUMB_FLAG_REFERENCE;
-    rc = crumb_payload_encode(&ref, pt, room, len);
+    ss->flags = CRUMB_FLAG_REFERENCE;
+    rc = crumb_payload_encode(&ref, ss->pt, ss->room, &ss->len);
     crumb_wipe(&ref, sizeof ref);
     return rc;
 }
 
-/* Encode, compress, pad and seal; fills the output lines. */
-static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
+/* Stage "encode": the payload (server mode: the record, and a reference
+ * in the cookie), deflated when compression is on and it is worth it. */
+static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
 {
-    crumb_ctx *ctx = s->ctx;
-    const crumb_ctx_config *c = &ctx->cfg;
+    const crumb_ctx_config *c = &s->ctx->cfg;
     size_t need = 0;
     crumb_err rc = crumb_payload_encode(&s->p, NULL, 0, &need);
     if (rc != CRUMB_E_BUFSIZE)
         return rc == CRUMB_OK ? CRUMB_E_INTERNAL : rc;
-    size_t room = need + c->pad_block + 1;
-    uint8_t *blk = crumb__malloc(2 * room);
-    if (!blk)
+    ss->room = need + c->pad_block + 1;
+    ss->blk = crumb__malloc(2 * ss->room);
+    if (!ss->blk)
         return CRUMB_E_NOMEM;
-    uint8_t *pt = blk, *tmp = blk + room;
-    char *tok = NULL;
-    size_t tok_cap = 0, len = 0;
-    unsigned flags = 0;
-    rc = crumb_payload_encode(&s->p, pt, room, &len);
-    if (rc == CRUMB_OK && c->mode == CRUMB_MODE_SERVER)
-        rc = spill(s, pt, room, &len, &flags, now);
-    if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && len >= c->compress_threshold &&
-        !(flags & CRUMB_FLAG_REFERENCE))
-        rc = try_deflate(&pt, &tmp, &len, &flags);
+    ss->pt = ss->blk;
+    ss->tmp = ss->blk + ss->room;
+    if (c->mode == CRUMB_MODE_SERVER)
+        return spill(s, ss, now);
+    rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && ss->len >= c->compress_threshold)
+        rc = try_deflate(ss);
+    return rc;
+}
 
-    /* the cookie lives as long as the session can: never past the absolute
-     * lifetime, whatever expires_at says (it may come from an older, longer
-     * configuration) */
-    int64_t exp = s->p.expires_at, cap = sat_add(s->p.issued_at, c->absolute_lifetime);
-    if (cap < exp)
-        exp = cap;
-    int64_t max_age = c->browser_session ? -1 : exp - now;
-    if (max_age > 400 * 86400)
-        max_age = 400 * 86400; /* browsers cap cookie lifetimes at 400 days */
-    if (max_age < -1)
-        max_age = 0;
-    size_t base = base_line_len(ctx, max_age, now), tok_len = 0, n = 1;
-    size_t caps[CRUMB_CHUNKS_MAX];
+/* Stage "size": make the token fit the size policy (compress, chunk or
+ * spill to the store), or CRUMB_E_TOO_LARGE. */
+static crumb_err stage_size(crumb_session *s, seal_state *ss, int64_t now)
+{
+    const crumb_ctx *ctx = s->ctx;
+    const crumb_ctx_config *c = &ctx->cfg;
+    size_t base = crumb__chunk_base_len(ctx, ss->max_age, now);
+    crumb_err rc = base ? CRUMB_OK : CRUMB_E_INVALID;
+    ss->n = 1;
     for (int pass = 0; rc == CRUMB_OK; pass++) {
-        size_t plen = len;
-        if (c->pad_block)
-            plen = crumb__padded_len(len, c->pad_block);
-        tok_len = crumb_token_len(ctx->codec, plen);
-        s->cookie_size = base + tok_len;
-        if (base == 0)
-            rc = CRUMB_E_INVALID;
-        else if (s->cookie_size <= c->max_cookie_bytes)
+        size_t plen = c->pad_block ? crumb__padded_len(ss->len, c->pad_block) : ss->len;
+        ss->tok_len = crumb_token_len(ctx->codec, plen);
+        s->cookie_size = base + ss->tok_len;
+        if (s->cookie_size <= c->max_cookie_bytes)
             break;
-        else if (c->size_policy == CRUMB_SIZE_COMPRESS && pass == 0 &&
-                 !(flags & CRUMB_FLAG_DEFLATE)) {
-            rc = try_deflate(&pt, &tmp, &len, &flags);
-            continue;
+        if (c->size_policy == CRUMB_SIZE_COMPRESS && pass == 0 &&
+            !(ss->flags & CRUMB_FLAG_DEFLATE)) {
+            rc = try_deflate(ss);
         } else if (c->size_policy == CRUMB_SIZE_CHUNK) {
-            n = plan_chunks(ctx, base, tok_len, caps);
-            if (n == 0)
-                rc = CRUMB_E_TOO_LARGE;
+            ss->n = crumb__chunk_plan(ctx, base, ss->tok_len, ss->caps);
+            rc = ss->n ? CRUMB_OK : CRUMB_E_TOO_LARGE;
             break;
         } else if (c->size_policy == CRUMB_SIZE_STORE && c->mode != CRUMB_MODE_STATELESS &&
-                   !(flags & CRUMB_FLAG_REFERENCE)) {
-            /* spill: the data moves to the store, the cookie carries a reference */
-            flags = 0;
-            rc = crumb_payload_encode(&s->p, pt, room, &len);
-            if (rc == CRUMB_OK)
-                rc = spill(s, pt, room, &len, &flags, now);
-            continue;
+                   !(ss->flags & CRUMB_FLAG_REFERENCE)) {
+            rc = spill(s, ss, now); /* the data moves to the store */
         } else {
             rc = CRUMB_E_TOO_LARGE;
         }
     }
     if (rc == CRUMB_E_TOO_LARGE)
         log_reason(ctx, CRUMB_R_TOO_LARGE, rc, NULL);
-    if (rc == CRUMB_OK && c->pad_block) {
-        size_t plen = crumb__padded_len(len, c->pad_block);
-        crumb__pad(pt, len, plen);
-        len = plen;
-        flags |= CRUMB_FLAG_PADDED;
-    }
-    if (rc == CRUMB_OK) {
-        tok_cap = tok_len + 4; /* "NN." prefix of a chunked head */
-        tok = crumb__malloc(tok_cap);
-        if (!tok)
-            rc = CRUMB_E_NOMEM;
-    }
-    size_t got = 0;
-    if (rc == CRUMB_OK)
-        rc = crumb_seal(ctx->codec, tok + 3, tok_cap - 3, &got, pt, len, flags);
-    if (rc == CRUMB_OK && got != tok_len)
-        rc = CRUMB_E_INTERNAL;
-    char *w = NULL, *end = NULL;
-    if (rc == CRUMB_OK)
-        rc = out_alloc(s, n, &w, &end);
-    if (rc == CRUMB_OK && n == 1) {
-        rc = add_line(s, count, &w, end, 0, 0, tok + 3, tok_len, max_age, now);
-    } else if (rc == CRUMB_OK) {
-        /* head: "N." + first part, written just before the token */
-        char *head = tok + 3 - 1 - digits(n);
-        head[0] = (char)('0' + (n >= 10 ? n / 10 : n));
-        if (n >= 10)
-            head[1] = (char)('0' + n % 10);
-        head[digits(n)] = '.';
-        size_t off = 0;
-        for (size_t k = 0; rc == CRUMB_OK && k < n; k++) {
-            size_t part = tok_len - off < caps[k] ? tok_len - off : caps[k];
-            if (k == 0)
-                rc = add_line(s, count, &w, end, 0, 0, head, part + digits(n) + 1, max_age, now);
-            else
-                rc = add_line(s, count, &w, end, 0, k, tok + 3 + off, part, max_age, now);
-            off += part;
-        }
-    }
-    if (rc == CRUMB_OK)
-        rc = add_deletions(s, count, &w, end, 0, n);
-    if (rc == CRUMB_OK) {
-        s->req_chunks = 0;
-        for (size_t k = 1; k < n; k++)
-            s->req_chunks |= 1u << k;
-        s->had_cookie = 1;
-    }
-    wipe_free(blk, 2 * room);
-    wipe_free(tok, tok_cap);
     return rc;
+}
+
+/* Stage "seal": pad, then seal into a token buffer with room for a chunk
+ * head in front. */
+static crumb_err stage_seal(crumb_session *s, seal_state *ss)
+{
+    size_t pad = s->ctx->cfg.pad_block, got = 0;
+    if (pad) {
+        size_t plen = crumb__padded_len(ss->len, pad);
+        crumb__pad(ss->pt, ss->len, plen);
+        ss->len = plen;
+        ss->flags |= CRUMB_FLAG_PADDED;
+    }
+    ss->tok_cap = ss->tok_len + 4; /* "NN." prefix of a chunked head */
+    ss->tok = crumb__malloc(ss->tok_cap);
+    if (!ss->tok)
+        return CRUMB_E_NOMEM;
+    crumb_err rc = crumb_seal(s->ctx->codec, ss->tok + 3, ss->tok_cap - 3, &got, ss->pt, ss->len,
+                              ss->flags);
+    return rc == CRUMB_OK && got != ss->tok_len ? CRUMB_E_INTERNAL : rc;
+}
+
+/* Encode, size, seal and emit the session's Set-Cookie lines. */
+static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
+{
+    seal_state ss = {0};
+    /* the cookie lives as long as the session can (expiry.c) */
+    ss.max_age = crumb__expiry_max_age(s->ctx, &s->p, now);
+    crumb_err rc = stage_encode(s, &ss, now);
+    if (rc == CRUMB_OK)
+        rc = stage_size(s, &ss, now);
+    if (rc == CRUMB_OK)
+        rc = stage_seal(s, &ss);
+    if (rc == CRUMB_OK)
+        rc = crumb__chunk_emit(s, count, ss.tok + 3, ss.tok_len, ss.n, ss.caps, ss.max_age, now);
+    wipe_free(ss.blk, 2 * ss.room);
+    wipe_free(ss.tok, ss.tok_cap);
+    return rc;
+}
+
+/* A save that seals: store work before (family, device), the cookie,
+ * store work after (record index, sighting, device cookie line). */
+static crumb_err save_sealed(crumb_session *s, size_t *count, int store_mode, int64_t now)
+{
+    crumb_err rc = store_mode ? crumb__glue_before_save(s, now) : CRUMB_OK;
+    if (rc != CRUMB_OK)
+        return rc;
+    int64_t idle_saved = s->p.idle_at;
+    crumb__expiry_touch(s->ctx, &s->p, now);
+    rc = seal_lines(s, now, count);
+    if (rc == CRUMB_OK && store_mode)
+        rc = crumb__glue_after_save(s, now);
+    if (rc != CRUMB_OK) {
+        s->p.idle_at = idle_saved;
+        *count = 0;
+        return rc;
+    }
+    if (s->g.dev_line_ready) {
+        s->lines[(*count)++] = s->g.dev_line;
+        s->g.dev_line_ready = 0;
+    }
+    s->g.login = 0;
+    s->dirty = s->migrated = s->reseal = s->fresh = 0;
+    return CRUMB_OK;
 }
 
 /* see crumb.h */
@@ -753,62 +441,39 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     *lines = s->lines;
     *count = 0;
     crumb_ctx *ctx = s->ctx;
-    const crumb_ctx_config *c = &ctx->cfg;
-    int store_mode = c->mode != CRUMB_MODE_STATELESS;
-    if (store_mode && s->stale_gen && !s->logged_out)
-        return CRUMB_OK; /* raced a rotation: the winner's cookie stands */
-
-    int64_t now = crumb_codec_now(ctx->codec);
-    char *w, *end;
-    crumb_err rc;
+    int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
+    if (s->g.store_down)
+        return s->g.store_down; /* the request's cookie may be valid: keep it */
+    if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)
+        /* raced a rotation: the winner's cookie stands; changes are lost */
+        return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;
     if (s->logged_out || (s->fresh && !s->dirty)) {
         if (!s->logged_out && !s->had_cookie && !s->req_chunks)
             return CRUMB_OK; /* nothing to say */
-        if ((rc = out_alloc(s, 0, &w, &end)) != CRUMB_OK)
-            return rc;
-        rc = add_deletions(s, count, &w, end, s->logged_out || s->had_cookie, 1);
-        if (rc == CRUMB_OK) {
-            s->had_cookie = 0;
-            s->req_chunks = 0;
+        crumb_err rc = crumb__chunk_delete_all(s, count, s->logged_out || s->had_cookie);
+        if (rc == CRUMB_OK)
             s->logged_out = 0;
-        } else {
-            *count = 0;
-        }
         return rc;
     }
-    int renew = c->idle_timeout > 0 && s->p.idle_at < s->p.expires_at &&
-                now >= sat_add(s->p.idle_at - c->idle_timeout, c->renew_throttle);
-    if (!(s->dirty || s->migrated || s->reseal || renew))
+    int64_t now = crumb_codec_now(ctx->codec);
+    if (!(s->dirty || s->migrated || s->reseal || crumb__expiry_renew_due(ctx, &s->p, now)))
         return CRUMB_OK;
-    if (store_mode && (rc = crumb__modes_before_save(s, now)) != CRUMB_OK)
-        return rc;
-
-    int64_t idle_saved = s->p.idle_at;
-    if (c->idle_timeout > 0) {
-        s->p.idle_at = sat_add(now, c->idle_timeout);
-        if (s->p.idle_at > s->p.expires_at)
-            s->p.idle_at = s->p.expires_at;
-    }
-    rc = seal_lines(s, now, count);
-    if (rc == CRUMB_OK && store_mode)
-        rc = crumb__modes_after_save(s, now);
-    if (rc != CRUMB_OK) {
-        s->p.idle_at = idle_saved;
-        *count = 0;
-        return rc;
-    }
-    if (s->dev_line_ready) {
-        s->lines[(*count)++] = s->dev_line;
-        s->dev_line_ready = 0;
-    }
-    s->dirty = s->migrated = s->reseal = s->fresh = 0;
-    return CRUMB_OK;
+    return save_sealed(s, count, store_mode, now);
 }
 
 /* see crumb.h */
 size_t crumb_session_cookie_size(const crumb_session *s)
 {
     return s->cookie_size;
+}
+
+/* A rotation (login, privilege change) issues a new session: its times
+ * restart, so revocations that predate it ("log out others") do not catch
+ * it. */
+static void restart_times(crumb_session *s)
+{
+    crumb__expiry_start(s->ctx, &s->p, crumb_codec_now(s->ctx->codec));
+    s->dirty = 1;
 }
 
 /* see crumb.h */
@@ -818,27 +483,39 @@ crumb_err crumb_session_rotate(crumb_session *s)
     if (rc != CRUMB_OK)
         return rc;
     s->p.generation++;
-    /* a rotation (login, privilege change) issues a new session: its times
-     * restart, so revocations that predate it ("log out others") do not
-     * catch it */
-    const crumb_ctx_config *c = &s->ctx->cfg;
-    int64_t now = crumb_codec_now(s->ctx->codec);
-    s->p.issued_at = now;
-    s->p.expires_at = sat_add(now, c->absolute_lifetime);
-    s->p.idle_at = s->p.expires_at;
-    if (c->idle_timeout > 0 && sat_add(now, c->idle_timeout) < s->p.expires_at)
-        s->p.idle_at = sat_add(now, c->idle_timeout);
-    s->dirty = 1;
+    restart_times(s);
+    return CRUMB_OK;
+}
+
+/* A login (the user changes): a new session id in a new family, so the
+ * pre-login cookie (possibly planted: fixation) shares nothing with the
+ * signed-in session, and replaying it cannot revoke it. */
+static crumb_err start_login(crumb_session *s)
+{
+    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
+    if (rc == CRUMB_OK)
+        rc = crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
+    if (rc != CRUMB_OK)
+        return rc;
+    s->p.generation = 1;
+    restart_times(s);
+    s->g.new_family = s->g.login = 1;
+    s->g.dev_checked = 0; /* the device is checked for the new user on save */
     return CRUMB_OK;
 }
 
 /* see crumb.h */
-void crumb_session_logout(crumb_session *s)
+crumb_err crumb_session_logout(crumb_session *s)
 {
+    crumb_err rc = CRUMB_OK;
+    if (!s)
+        return CRUMB_E_INVALID;
     if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS)
-        crumb__modes_logout(s);
-    (void)make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
+        rc = crumb__glue_logout(s);
+    crumb_err frc = make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
+    s->g.new_family = s->g.login = 0;
+    return rc != CRUMB_OK ? rc : frc;
 }
 
 /* see crumb.h */
@@ -866,13 +543,16 @@ int crumb_session_is_new(const crumb_session *s)
 
 /* ==== Fields ============================================================ */
 
-/* Set one of the id fields. */
+/* Set one of the id fields. An id with a NUL inside is refused: stores
+ * take ids as C strings, so "alice\0x" would act as "alice". */
 static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char *id, size_t len)
 {
     if (!id)
         len = 0;
     if (len > CRUMB_ID_MAX)
         return CRUMB_E_LIMIT;
+    if (len && memchr(id, 0, len))
+        return CRUMB_E_INVALID;
     if (len)
         memcpy(dst, id, len);
     dst[len] = '\0';
@@ -884,7 +564,10 @@ static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char
 /* see crumb.h */
 crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
 {
-    return set_id(s, s->p.user, &s->p.user_len, id, len);
+    size_t n = id ? len : 0;
+    int changes = n && (n != s->p.user_len || memcmp(id, s->p.user, n) != 0);
+    crumb_err rc = set_id(s, s->p.user, &s->p.user_len, id, len);
+    return rc == CRUMB_OK && changes ? start_login(s) : rc;
 }
 
 /* see crumb.h */
@@ -933,8 +616,8 @@ crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
 int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
 {
     int64_t now = crumb_codec_now(s->ctx->codec);
-    return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED && s->p.auth.time <= now &&
-           now - s->p.auth.time <= max_age;
+    return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED &&
+           crumb__expiry_within(s->p.auth.time, now, max_age);
 }
 
 /* ==== Application data ================================================== */

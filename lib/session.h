@@ -1,13 +1,15 @@
 /*
  * session.h - private layout of the application context and the session
- * object, and the helpers shared by payload.c, compress.c, cookie.c,
- * session.c and cgi.c. The modes work (store-backed sessions) extends the
- * structs here; nothing in this header is installed.
+ * object, and the helpers shared by the session layer: ctx.c, expiry.c,
+ * chunk.c, store_glue.c, session.c and account.c (bottom to top; none
+ * calls up). The codec layer needs only internal.h. Never installed.
  */
 #ifndef CRUMB_SESSION_H
 #define CRUMB_SESSION_H
 
 #include "internal.h"
+
+#include "crumb_store.h"
 
 /* ==== Context and session ============================================== */
 
@@ -18,9 +20,10 @@ struct crumb_ctx {
     char *name, *path, *domain, *audience; /* owned copies */
     size_t name_len;
     size_t max_token;          /* longest token accepted from a request */
-    /* store modes (modes.c) */
+    /* store modes (store_glue.c) */
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
+    uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
 };
 
 struct crumb_session {
@@ -39,99 +42,157 @@ struct crumb_session {
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
-    /* store modes (modes.c) */
-    uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
-    uint32_t loaded_gen;       /* generation the request came with */
-    int stale_gen;             /* previous generation inside the grace window */
-    int has_record;            /* server record exists (rec_version valid) */
-    int record_missing;        /* reference token whose record is gone */
-    uint64_t rec_version;
-    uint8_t dev_id[16];        /* device id (device cookie) */
-    int has_dev, dev_new, dev_line_ready;
-    char ua_label[64];
-    char ip_prefix[48];
-    char dev_line[512];        /* Set-Cookie line of a new device cookie */
+    /* store modes: the per-request state store_glue.c keeps (session.c
+     * reads store_down, stale_gen, new_family and the device line) */
+    struct crumb__glue {
+        uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
+        uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
+        uint32_t loaded_gen;       /* generation the request came with */
+        int stale_gen;             /* previous generation inside the grace window */
+        int has_record;            /* server record exists (rec_version valid) */
+        int record_missing;        /* reference token whose record is gone */
+        uint64_t rec_version;
+        uint8_t dev_id[16];        /* the session's device: from the authenticated
+                                      payload, else the device cookie, else new */
+        uint8_t cookie_dev[16];    /* device id the request's device cookie named */
+        int has_dev, dev_new, dev_line_ready;
+        int has_cookie_dev;        /* cookie_dev is valid */
+        int dev_checked;           /* dev_id checked against the store for p.user */
+        int new_family;            /* login: a new family, advanced from 0 on save */
+        int login;                 /* the user changed in this request */
+        crumb_err store_down;      /* load could not reach the store: save refuses */
+        char ua_label[64];
+        char ip_prefix[48];
+        char dev_line[512];        /* Set-Cookie line of a new device cookie */
+    } g;
 };
 
-/* ==== session.c ========================================================= */
+#define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */
+
+/* ==== ctx.c ============================================================= */
+
+/* Log a reason through the context's codec callback (info may be NULL). */
+void crumb__ctx_log(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
+                    const crumb_open_info *info);
 
 /* Random bytes from the context's configured source (or the OS).
  * @return CRUMB_OK, CRUMB_E_RANDOM */
 crumb_err crumb__ctx_random(const crumb_ctx *ctx, uint8_t *buf, size_t n);
 
+
 /* A codec for this context's suites, audience and hooks, bound to
- * cookie_name and purpose (the session codec, and modes.c's device codec). */
+ * cookie_name and purpose (the session codec, and the device codec). */
 crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const char *cookie_name,
                            const char *purpose, crumb_codec **out);
 
-/* ==== payload.c ========================================================= */
+/* ==== chunk.c: the session cookie on the wire ========================== */
 
-/* Order of data keys: memcmp order, a proper prefix sorts first. */
-int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
+/* Our cookie's value (k = 0) and chunk values in a request. */
+typedef struct crumb__chunks {
+    const char *val[CRUMB_CHUNKS_MAX];
+    size_t vlen[CRUMB_CHUNKS_MAX];
+    size_t n;     /* parts of the token (0: no cookie) */
+    size_t skip;  /* length of the "N." head prefix */
+    size_t total; /* token characters */
+} crumb__chunks;
 
-/* 0 if data (len bytes) holds exactly count well-formed entries with
- * strictly ascending, NUL-free keys; -1 otherwise. */
-int crumb__data_check(const uint8_t *data, size_t len, size_t count);
+/* Find our cookie and its chunks in hdr (NULL allowed); sets s->had_cookie
+ * and s->req_chunks. CRUMB_OK with ch->n == 0 when there is no cookie.
+ * @return CRUMB_OK, CRUMB_E_COOKIE (chunks without head, bad count, partial
+ *         set), CRUMB_E_TOO_LARGE (over max_cookie_bytes or max_token) */
+crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch);
 
-/* ==== compress.c ======================================================== */
+/* Join the parts into tok (room for ch->total); returns the length. */
+size_t crumb__chunk_join(const crumb__chunks *ch, char *tok);
 
-/* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
- * @return CRUMB_OK, CRUMB_E_TOO_LARGE (does not fit in cap: not worth it),
- *         CRUMB_E_NOMEM */
-crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n);
+/* Length of "name=; <attrs>" for max_age: the line minus value and
+ * suffix. 0 on an invalid configuration. */
+size_t crumb__chunk_base_len(const crumb_ctx *ctx, int64_t max_age, int64_t now);
 
-/* Inflate a raw-deflate stream into out, stopping at cap bytes of output or
- * at n * max_ratio, whichever is smaller.
- * @return CRUMB_OK, CRUMB_E_INFLATE (cap or ratio hit), CRUMB_E_PAYLOAD
- *         (corrupt, truncated or trailing data), CRUMB_E_NOMEM */
-crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
-                         unsigned max_ratio);
+/* Smallest chunk count (2..max_chunks) whose lines carry tok_len
+ * characters, each part's capacity in caps; 0 if none. */
+size_t crumb__chunk_plan(const crumb_ctx *ctx, size_t base, size_t tok_len,
+                         size_t caps[CRUMB_CHUNKS_MAX]);
 
-/* Length after padding len bytes to a multiple of block (block > 0): always
- * at least one byte of padding (0x80 then zeros). */
-size_t crumb__padded_len(size_t len, size_t block);
+/* The Set-Cookie lines of tok (n parts of caps; tok has 3 writable bytes
+ * before it for the chunk head), then deletions of the request's chunks
+ * the token no longer uses. Output in s->lines / *count. */
+crumb_err crumb__chunk_emit(crumb_session *s, size_t *count, char *tok, size_t tok_len, size_t n,
+                            const size_t caps[CRUMB_CHUNKS_MAX], int64_t max_age, int64_t now);
 
-/* Pad buf (len bytes, room for padded_len) in place. */
-void crumb__pad(uint8_t *buf, size_t len, size_t padded_len);
+/* Deletion lines for the main cookie (if del_main) and every chunk the
+ * request carried. */
+crumb_err crumb__chunk_delete_all(crumb_session *s, size_t *count, int del_main);
 
-/* Strip the padding: returns the unpadded length, or (size_t)-1 if the
- * padding is malformed. */
-size_t crumb__unpad(const uint8_t *buf, size_t len);
+/* ==== expiry.c: every time rule, saturating ============================ */
 
-/* ==== cookie.c ========================================================== */
+/* Times of a session issued at now: expires after absolute_lifetime, idle
+ * deadline after idle_timeout (never past the expiry). */
+void crumb__expiry_start(const crumb_ctx *ctx, crumb_payload *p, int64_t now);
 
-/* 1 if s[0..n) is an RFC 7230 token (non-empty). */
-int crumb__is_token(const char *s, size_t n);
+/* Authenticated-time checks on load (future issue time, absolute and idle
+ * expiry with clock_skew), logging the reason.
+ * @return CRUMB_OK, CRUMB_E_FUTURE, CRUMB_E_EXPIRED */
+crumb_err crumb__expiry_check(const crumb_ctx *ctx, const crumb_payload *p, int64_t now,
+                              const crumb_open_info *info);
 
-/* ==== modes.c (store modes only) ======================================= */
+/* The session's end: expires_at, capped by issued_at + absolute_lifetime. */
+int64_t crumb__expiry_end(const crumb_ctx *ctx, const crumb_payload *p);
 
-/* Device codec and store secret for a store-mode context. */
-crumb_err crumb__modes_ctx_init(crumb_ctx *ctx, const crumb_keyring *kr);
-void crumb__modes_ctx_free(crumb_ctx *ctx);
+/* 1 if idle renewal is due (at most once per renew_throttle). */
+int crumb__expiry_renew_due(const crumb_ctx *ctx, const crumb_payload *p, int64_t now);
+
+/* Slide the idle deadline to now + idle_timeout (capped at the expiry). */
+void crumb__expiry_touch(const crumb_ctx *ctx, crumb_payload *p, int64_t now);
+
+/* Max-Age of the session cookie: -1 (browser session), else 0..400 days. */
+int64_t crumb__expiry_max_age(const crumb_ctx *ctx, const crumb_payload *p, int64_t now);
+
+/* Latest time anything this context issues up to now can still be
+ * accepted: now + max_future + absolute_lifetime + clock_skew, saturating.
+ * Every revocation lasts until then. */
+int64_t crumb__live_until(const crumb_ctx *ctx, int64_t now);
+
+/* 1 if then is in [now - max_age, now]. */
+int crumb__expiry_within(int64_t then, int64_t now, int64_t max_age);
+
+/* ==== store_glue.c (store modes only) ================================== */
+
+/* Keyed hash of a session id under the store secret: the only form in
+ * which a store sees it. */
+void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
+                             crumb_store_key *key);
+
+/* Report a store failure to the log callback and pass the code through. */
+crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 
 /* Read the device cookie from the request header (if valid). */
-void crumb__modes_load_device(crumb_session *s, const char *hdr);
+void crumb__glue_load_device(crumb_session *s, const char *hdr);
 
 /* Server record behind a reference token: fetch and decode it into out
  * (out->data points into *rec, which the caller frees). */
-crumb_err crumb__modes_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
+
+/* After a refused session: the device is the device cookie's again. */
+void crumb__glue_reset_device(crumb_session *s);
 
 /* Per-request revocation and replay checks on an opened session.
  * @return CRUMB_OK, CRUMB_E_REVOKED, CRUMB_E_REPLAY, store errors */
-crumb_err crumb__modes_check(crumb_session *s);
+crumb_err crumb__glue_check(crumb_session *s);
 
 /* Before sealing: advance the family after a rotation (CRUMB_E_CONFLICT if
  * a parallel request won), assign a device id. */
-crumb_err crumb__modes_before_save(crumb_session *s, int64_t now);
+crumb_err crumb__glue_before_save(crumb_session *s, int64_t now);
 
 /* Write the encoded payload as this session's record (compare-and-swap). */
-crumb_err crumb__modes_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
+crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
 
 /* After sealing: session index, device sighting, device cookie line. */
-crumb_err crumb__modes_after_save(crumb_session *s, int64_t now);
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now);
 
-/* Store side of logging out (revoke this id, drop record and index). */
-void crumb__modes_logout(crumb_session *s);
+/* Store side of logging out (revoke this id, drop record and index).
+ * @return CRUMB_OK or the store error (the copied cookie may still work) */
+crumb_err crumb__glue_logout(crumb_session *s);
 
 #endif /* CRUMB_SESSION_H */

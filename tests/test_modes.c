@@ -112,9 +112,12 @@ static void login(crumb_ctx *ctx, struct jar *j, const char *user)
     end(s, j, CRUMB_OK);
 }
 
+static const uint8_t store_secret[32] = "test_modes store secret........";
+
 static crumb_ctx *make_ctx(crumb_keyring *kr, crumb_store *st, int mode, int policy)
 {
     crumb_ctx_config c = {0};
+    c.store_secret = store_secret;
     crumb_ctx *ctx = NULL;
     c.cookie_name = "__Host-sid";
     c.clock = clock_cb;
@@ -212,12 +215,13 @@ static void test_replay(crumb_keyring *kr, crumb_store *st, int mode)
     login(ctx, &a, bob); /* privilege change: rotate again */
     CHECK(strcmp(jar_value(&a, "__Host-sid"), jar_value(&old, "__Host-sid")) != 0);
     /* a request still carrying the previous generation, inside the grace
-     * window, is served and never re-sealed */
+     * window, is served and never re-sealed; its changes are refused with
+     * CRUMB_E_CONFLICT (not silently dropped) */
     s = begin(ctx, &old, CRUMB_OK);
     CHECK_OK(crumb_session_set(s, "k", "v", 1));
     const char *const *lines;
     size_t n = 9;
-    CHECK_OK(crumb_session_save(s, &lines, &n));
+    CHECK_INT(crumb_session_save(s, &lines, &n), CRUMB_E_CONFLICT);
     CHECK_INT(n, 0);
     crumb_session_free(s);
     /* after the window it is a replay: the whole family is revoked */
@@ -269,7 +273,7 @@ static void test_server_records(crumb_keyring *kr, crumb_store *st, int mode, in
     /* logout deletes the record: the old cookie no longer loads */
     struct jar old = a;
     s = begin(ctx, &a, CRUMB_OK);
-    crumb_session_logout(s);
+    CHECK_OK(crumb_session_logout(s));
     end(s, &a, CRUMB_OK);
     s = begin(ctx, &old, CRUMB_E_REVOKED);
     end(s, &old, CRUMB_OK);

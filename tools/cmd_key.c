@@ -1,7 +1,8 @@
 /*
  * cmd_key.c - `crumb keygen` and `crumb key ...`: create key files and
  * manage key ids and states (primary / decrypt-only / revoked) for rotation
- * without downtime. Every change is written to a 0600 temp file in the same
+ * without downtime, and the store secret (FILE.store) that key rotation
+ * never changes. Every change is written to a 0600 temp file in the same
  * directory and renamed over the key file, so a key file is never torn.
  */
 #include "cli.h"
@@ -14,12 +15,19 @@
 
 static const char keygen_help[] =
     "usage: crumb keygen [FILE] [--keys FILE] [--id N] [--force]\n"
+    "       crumb keygen --store-secret PATH [--force]\n"
     "\n"
     "Write a new key file holding one random primary key (id 1 unless --id).\n"
     "The file is created 0600 via a temp file in the same directory; an\n"
     "existing file is never overwritten unless --force is given (that\n"
     "destroys its keys: tokens sealed under them stop opening).\n"
-    "FILE defaults to --keys, then $CRUMB_KEYFILE.\n";
+    "FILE defaults to --keys, then $CRUMB_KEYFILE.\n"
+    "Also writes FILE.store, the store secret (64 hex digits, 0600) that the\n"
+    "store modes need (crumb_store_secret_load_file), unless it exists: it is\n"
+    "never replaced by keygen FILE, and key rotation never touches it (store\n"
+    "keys and sealed server records must outlive the token keys).\n"
+    "--store-secret PATH writes only a store secret, at PATH (--force replaces\n"
+    "it: every revocation and server record in the store is then lost).\n";
 
 static const char key_help[] =
     "usage: crumb key <list|add|promote|retire|revoke|remove|export> [options]\n"
@@ -71,11 +79,58 @@ static int save_ring(const crumb_keyring *kr, const char *cmd, const char *path,
     return EX_OK;
 }
 
+/* Write a new random store secret to path (never over an existing file
+ * unless overwrite). 0, EEXIST, or another errno. */
+static int write_store_secret(const char *path, int overwrite)
+{
+    uint8_t key[CRUMB_KEYBYTES];
+    char text[2 * CRUMB_KEYBYTES + 2];
+    if (crumb_key_generate(key) != CRUMB_OK)
+        return EIO;
+    for (size_t i = 0; i < sizeof key; i++)
+        snprintf(text + 2 * i, 3, "%02x", key[i]);
+    text[2 * CRUMB_KEYBYTES] = '\n';
+    int err = cli_write_atomic(path, text, 2 * CRUMB_KEYBYTES + 1, overwrite);
+    crumb_wipe(key, sizeof key);
+    crumb_wipe(text, sizeof text);
+    return err;
+}
+
+/* The store secret next to a new key file: FILE.store, kept if present. */
+static int keygen_store_secret(const char *file)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s.store", file) >= (int)sizeof path)
+        return cli_fail(EX_USAGE, "keygen", "key file path too long");
+    int err = write_store_secret(path, 0);
+    if (err == EEXIST) {
+        fprintf(stderr, "crumb: keygen: kept the existing store secret %s\n", path);
+        return EX_OK;
+    }
+    if (err)
+        return cli_fail(EX_IO, "keygen", "cannot write %s: %s", path, strerror(err));
+    fprintf(stderr, "crumb: keygen: wrote %s (store secret)\n", path);
+    return EX_OK;
+}
+
+/* keygen --store-secret PATH: only a store secret. */
+static int keygen_secret_only(const char *path, int force)
+{
+    int err = write_store_secret(path, force);
+    if (err == EEXIST)
+        return cli_fail(EX_IO, "keygen", "%s exists; refusing to overwrite it (--force "
+                                         "replaces it and loses the store's data)", path);
+    if (err)
+        return cli_fail(EX_IO, "keygen", "cannot write %s: %s", path, strerror(err));
+    fprintf(stderr, "crumb: keygen: wrote %s (store secret)\n", path);
+    return EX_OK;
+}
+
 /* see cli.h */
 int cmd_keygen(int argc, char **argv)
 {
     cli_common c = {0};
-    const char *file = NULL, *v;
+    const char *file = NULL, *v, *secret = NULL;
     int force = 0, r;
     uint32_t id = 1;
     for (int i = 1; i < argc; i++) {
@@ -90,6 +145,8 @@ int cmd_keygen(int argc, char **argv)
                 return cli_fail(EX_USAGE, "keygen", "--id wants 1..4294967295, got '%s'", v);
         } else if ((r = cli_opt(argc, argv, &i, "--keys", &v)) != 0)
             c.keys = v;
+        else if ((r = cli_opt(argc, argv, &i, "--store-secret", &v)) != 0)
+            secret = v;
         else if (argv[i][0] == '-' && argv[i][1] != '\0')
             return cli_fail(EX_USAGE, "keygen", "unknown option %s (see crumb keygen --help)",
                             argv[i]);
@@ -100,6 +157,8 @@ int cmd_keygen(int argc, char **argv)
         if (r < 0)
             return cli_fail(EX_USAGE, "keygen", "option %s needs a value", argv[i]);
     }
+    if (secret)
+        return keygen_secret_only(secret, force);
     if (!file)
         file = c.keys ? c.keys : getenv("CRUMB_KEYFILE");
     if (!file || !*file)
@@ -122,7 +181,7 @@ int cmd_keygen(int argc, char **argv)
     if (r == EX_OK)
         fprintf(stderr, "crumb: keygen: wrote %s (key %lu, primary)\n", file,
                 (unsigned long)id);
-    return r;
+    return r == EX_OK ? keygen_store_secret(file) : r;
 }
 
 /* Parse a key id argument; 0 or -1 (reported). */

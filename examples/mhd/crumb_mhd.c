@@ -139,6 +139,11 @@ int main(void)
         return 2;
     }
     const char *host = getenv("HOST") && *getenv("HOST") ? getenv("HOST") : "127.0.0.1";
+    if (cfg.secure && strncmp(host, "127.", 4) != 0 && strcmp(host, "::1") != 0)
+        fprintf(stderr, "crumb-mhd: warning: CRUMB_SECURE=1 but this server speaks plain HTTP "
+                        "on %s: browsers keep Secure (__Host-) cookies only from https:// "
+                        "origins (or localhost), so nobody stays signed in unless TLS "
+                        "terminates in front of it\n", host);
     const char *port_s = getenv("PORT") && *getenv("PORT") ? getenv("PORT") : "8080";
     unsigned short port = parse_port(port_s);
     if (!port) {
@@ -191,6 +196,7 @@ int main(void)
            v6 ? "[" : "", host, v6 ? "]" : "", port);
     if (!cfg.secure)
         printf("plain-HTTP development cookie (no Secure flag); behind TLS set CRUMB_SECURE=1\n");
+
     printf("demo users: alice / alice-demo-password, bob / bob-demo-password; Ctrl-C stops\n");
     fflush(stdout);
 

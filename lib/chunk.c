@@ -1,0 +1,251 @@
+/*
+ * chunk.c - the session cookie on the wire: find our cookie and its chunks
+ * (name, name.1, ...) in a request and join them into one token; plan how a
+ * token too long for one cookie splits; write the Set-Cookie lines, and the
+ * deletions of stale chunks (also chunks that came without their head).
+ */
+#include "session.h"
+
+#include <string.h>
+
+/* Parse a canonical decimal in [lo, hi] from s[0..n); -1 if not one. */
+static int parse_small(const char *s, size_t n, int lo, int hi)
+{
+    int v = 0;
+    if (n == 0 || n > 2 || (n > 1 && s[0] == '0'))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v >= lo && v <= hi ? v : -1;
+}
+
+/* ==== Request side ====================================================== */
+
+/* Collect our cookie (k = 0) and chunk k values from the header; the first
+ * occurrence of each wins (the most specific path). */
+static void collect(crumb_session *s, const char *hdr, crumb__chunks *ch)
+{
+    const crumb_ctx *ctx = s->ctx;
+    size_t len = hdr ? strlen(hdr) : 0, pos = 0, nl = ctx->name_len;
+    crumb_cookie_pair cp;
+    while (crumb_cookie_next(hdr, len, &pos, &cp)) {
+        if (cp.name_len < nl || memcmp(cp.name, ctx->name, nl) != 0)
+            continue;
+        int k = 0;
+        if (cp.name_len > nl) {
+            if (cp.name[nl] != '.')
+                continue;
+            k = parse_small(cp.name + nl + 1, cp.name_len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
+            if (k < 0)
+                continue;
+            s->req_chunks |= 1u << k;
+        } else {
+            s->had_cookie = 1;
+        }
+        if (!ch->val[k]) {
+            ch->val[k] = cp.value;
+            ch->vlen[k] = cp.value_len;
+        }
+    }
+}
+
+/* Fail with code, logging reason. */
+static crumb_err refuse(const crumb_session *s, crumb_reason reason, crumb_err code)
+{
+    crumb__ctx_log(s->ctx, reason, code, NULL);
+    return code;
+}
+
+/* see session.h */
+crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch)
+{
+    const crumb_ctx_config *c = &s->ctx->cfg;
+    memset(ch, 0, sizeof *ch);
+    collect(s, hdr, ch);
+    if (!s->had_cookie)
+        return s->req_chunks ? refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE) : CRUMB_OK;
+    /* an unchunked value is the token; "N.<part0>" announces N parts */
+    ch->n = 1;
+    ch->total = ch->vlen[0];
+    const char *dot = memchr(ch->val[0], '.', ch->vlen[0]);
+    if (dot) {
+        int cnt = parse_small(ch->val[0], (size_t)(dot - ch->val[0]), 2, (int)c->max_chunks);
+        if (cnt < 0)
+            return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE);
+        ch->n = (size_t)cnt;
+        ch->skip = (size_t)(dot - ch->val[0]) + 1;
+        ch->total -= ch->skip;
+    }
+    for (size_t k = 1; k < ch->n; k++)
+        if (!ch->val[k])
+            return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE); /* partial set */
+    for (size_t k = 0; k < ch->n; k++) {
+        if (ch->vlen[k] > c->max_cookie_bytes)
+            return refuse(s, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE);
+        ch->total += k ? ch->vlen[k] : 0;
+    }
+    if (ch->total > s->ctx->max_token)
+        return refuse(s, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE);
+    return CRUMB_OK;
+}
+
+/* see session.h */
+size_t crumb__chunk_join(const crumb__chunks *ch, char *tok)
+{
+    size_t off = ch->vlen[0] - ch->skip;
+    memcpy(tok, ch->val[0] + ch->skip, off);
+    for (size_t k = 1; k < ch->n; k++) {
+        memcpy(tok + off, ch->val[k], ch->vlen[k]);
+        off += ch->vlen[k];
+    }
+    return off;
+}
+
+/* ==== Response side ===================================================== */
+
+/* see session.h */
+size_t crumb__chunk_base_len(const crumb_ctx *ctx, int64_t max_age, int64_t now)
+{
+    size_t need = 0;
+    char dummy[1];
+    crumb_err rc = crumb_set_cookie(dummy, 0, &need, &ctx->attrs, NULL, "", 0, max_age, now);
+    return rc == CRUMB_E_BUFSIZE ? need - 1 : 0;
+}
+
+/* Number of decimal digits of k (k < 100). */
+static size_t digits(size_t k)
+{
+    return k >= 10 ? 2 : 1;
+}
+
+/* see session.h */
+size_t crumb__chunk_plan(const crumb_ctx *ctx, size_t base, size_t tok_len,
+                         size_t caps[CRUMB_CHUNKS_MAX])
+{
+    size_t max = ctx->cfg.max_cookie_bytes;
+    for (size_t n = 2; n <= ctx->cfg.max_chunks; n++) {
+        size_t total = 0, ok = 1;
+        for (size_t k = 0; k < n; k++) {
+            size_t over = base + (k == 0 ? digits(n) + 1 : 1 + digits(k));
+            if (over >= max) {
+                ok = 0;
+                break;
+            }
+            caps[k] = max - over;
+            total += caps[k];
+        }
+        if (ok && total >= tok_len)
+            return n;
+    }
+    return 0;
+}
+
+/* Where the next line goes in the session's output block. */
+typedef struct out_cursor {
+    char *w, *end;
+    size_t *count;
+} out_cursor;
+
+/* Append one line (a deletion if value is NULL) for chunk k (0 = main). */
+static crumb_err add_line(crumb_session *s, out_cursor *o, size_t k, const char *value,
+                          size_t vlen, int64_t max_age, int64_t now)
+{
+    char suffix[4] = "";
+    size_t got = 0;
+    if (k) {
+        suffix[0] = '.';
+        suffix[1] = (char)('0' + (k >= 10 ? k / 10 : k));
+        if (k >= 10)
+            suffix[2] = (char)('0' + k % 10);
+    }
+    const char *sfx = k ? suffix : NULL;
+    size_t room = (size_t)(o->end - o->w);
+    crumb_err rc = value ? crumb_set_cookie(o->w, room, &got, &s->ctx->attrs, sfx, value, vlen,
+                                            max_age, now)
+                         : crumb_delete_cookie(o->w, room, &got, &s->ctx->attrs, sfx);
+    if (rc != CRUMB_OK)
+        return rc == CRUMB_E_BUFSIZE ? CRUMB_E_INTERNAL : rc;
+    s->lines[(*o->count)++] = o->w;
+    o->w += got + 1;
+    return CRUMB_OK;
+}
+
+/* Allocate the output block for up to nset set-lines and the deletions. */
+static crumb_err out_alloc(crumb_session *s, size_t nset, out_cursor *o)
+{
+    size_t del = crumb__chunk_base_len(s->ctx, 0, 0) + 4 + 1;
+    size_t n = nset * (s->ctx->cfg.max_cookie_bytes + 1) + (CRUMB_CHUNKS_MAX + 1) * del;
+    crumb__free(s->out);
+    s->out = crumb__malloc(n);
+    if (!s->out)
+        return CRUMB_E_NOMEM;
+    o->w = s->out;
+    o->end = s->out + n;
+    return CRUMB_OK;
+}
+
+/* Deletion lines: the main cookie if del_main, and every chunk k >= first
+ * the request carried. */
+static crumb_err add_deletions(crumb_session *s, out_cursor *o, int del_main, size_t first)
+{
+    crumb_err rc = CRUMB_OK;
+    if (del_main)
+        rc = add_line(s, o, 0, NULL, 0, 0, 0);
+    for (size_t k = first ? first : 1; rc == CRUMB_OK && k < CRUMB_CHUNKS_MAX; k++)
+        if (s->req_chunks & (1u << k))
+            rc = add_line(s, o, k, NULL, 0, 0, 0);
+    return rc;
+}
+
+/* see session.h */
+crumb_err crumb__chunk_delete_all(crumb_session *s, size_t *count, int del_main)
+{
+    out_cursor o = {.count = count};
+    crumb_err rc = out_alloc(s, 0, &o);
+    if (rc == CRUMB_OK)
+        rc = add_deletions(s, &o, del_main, 1);
+    if (rc != CRUMB_OK) {
+        *count = 0;
+        return rc;
+    }
+    s->had_cookie = 0;
+    s->req_chunks = 0;
+    return CRUMB_OK;
+}
+
+/* see session.h */
+crumb_err crumb__chunk_emit(crumb_session *s, size_t *count, char *tok, size_t tok_len, size_t n,
+                            const size_t caps[CRUMB_CHUNKS_MAX], int64_t max_age, int64_t now)
+{
+    out_cursor o = {.count = count};
+    crumb_err rc = out_alloc(s, n, &o);
+    if (rc == CRUMB_OK && n == 1)
+        rc = add_line(s, &o, 0, tok, tok_len, max_age, now);
+    if (rc == CRUMB_OK && n > 1) {
+        /* head: "N." + first part, written into the room before the token */
+        char *head = tok - 1 - digits(n);
+        head[0] = (char)('0' + (n >= 10 ? n / 10 : n));
+        if (n >= 10)
+            head[1] = (char)('0' + n % 10);
+        head[digits(n)] = '.';
+        size_t off = 0;
+        for (size_t k = 0; rc == CRUMB_OK && k < n; k++) {
+            size_t part = tok_len - off < caps[k] ? tok_len - off : caps[k];
+            rc = k ? add_line(s, &o, k, tok + off, part, max_age, now)
+                   : add_line(s, &o, 0, head, part + digits(n) + 1, max_age, now);
+            off += part;
+        }
+    }
+    if (rc == CRUMB_OK)
+        rc = add_deletions(s, &o, 0, n); /* chunks the shorter token no longer uses */
+    if (rc != CRUMB_OK)
+        return rc;
+    s->req_chunks = 0;
+    for (size_t k = 1; k < n; k++)
+        s->req_chunks |= 1u << k;
+    s->had_cookie = 1;
+    return CRUMB_OK;
+}

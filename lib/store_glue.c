@@ -1,0 +1,515 @@
+/*
+ * store_glue.c - the per-request store work of the store modes: the device
+ * cookie and the session's device, revocation and replay checks, sealed
+ * server records, family advances, sightings, index entries, and the store
+ * side of logging out. session.c calls in here only in the store modes;
+ * nothing here calls back up (account.c builds on it).
+ */
+#include "session.h"
+
+#include "crumb_store.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define DEVICE_MAX_AGE (400 * 86400) /* browsers cap cookie lifetimes at 400 days */
+#define DEVICE_TOKEN_MAX 128         /* longest device cookie value accepted */
+
+/* ==== Helpers =========================================================== */
+
+/* see session.h */
+void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
+                             crumb_store_key *key)
+{
+    (void)crumb__hmac_sha256(key->b, ctx->store_secret, 32, (const uint8_t *)"sid", 3, sid,
+                             CRUMB_SID_BYTES);
+}
+
+/* 1 if needle occurs in hay. */
+static int has(const char *hay, const char *needle)
+{
+    return strstr(hay, needle) != NULL;
+}
+
+/* A short human label from a User-Agent: "Firefox on Linux". */
+static void device_label(char *out, size_t cap, const char *ua)
+{
+    const char *b = "Browser", *os = "unknown OS";
+    out[0] = 0;
+    if (!ua || !ua[0])
+        return;
+    if (has(ua, "curl/"))
+        b = "curl";
+    else if (has(ua, "Edg/"))
+        b = "Edge";
+    else if (has(ua, "Firefox/"))
+        b = "Firefox";
+    else if (has(ua, "Chrome/") || has(ua, "Chromium/"))
+        b = "Chrome";
+    else if (has(ua, "Safari/"))
+        b = "Safari";
+    if (has(ua, "Android"))
+        os = "Android";
+    else if (has(ua, "iPhone") || has(ua, "iPad"))
+        os = "iOS";
+    else if (has(ua, "Windows"))
+        os = "Windows";
+    else if (has(ua, "Mac OS X") || has(ua, "Macintosh"))
+        os = "macOS";
+    else if (has(ua, "Linux"))
+        os = "Linux";
+    snprintf(out, cap, "%s on %s", b, os);
+}
+
+/* Coarse network prefix of an address: a.b.c.0/24 or the first three
+ * groups of an IPv6 address + "::/48". Empty if not an address. */
+static void ip_prefix(char *out, size_t cap, const char *ip)
+{
+    unsigned a, b, c, d;
+    char tail;
+    out[0] = 0;
+    if (!ip || strlen(ip) > 45)
+        return;
+    if (sscanf(ip, "%u.%u.%u.%u%c", &a, &b, &c, &d, &tail) == 4 && a < 256 && b < 256 &&
+        c < 256 && d < 256) {
+        snprintf(out, cap, "%u.%u.%u.0/24", a, b, c);
+        return;
+    }
+    if (!strchr(ip, ':'))
+        return;
+    size_t i = 0, groups = 0;
+    char buf[48];
+    while (ip[i] && groups < 3 && i < 40) {
+        if (ip[i] == ':') {
+            groups++;
+            if (ip[i + 1] == ':')
+                break;
+        } else if (!((ip[i] >= '0' && ip[i] <= '9') || (ip[i] >= 'a' && ip[i] <= 'f') ||
+                     (ip[i] >= 'A' && ip[i] <= 'F'))) {
+            return;
+        }
+        buf[i] = ip[i];
+        i++;
+    }
+    buf[i] = 0;
+    snprintf(out, cap, "%.40s::/48", buf);
+}
+
+static const char *tenant_of(const crumb_session *s)
+{
+    return s->p.tenant;
+}
+
+/* see session.h */
+crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
+{
+    crumb_codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+    return rc;
+}
+
+/* ==== Load ============================================================== */
+
+/* see session.h */
+void crumb__glue_load_device(crumb_session *s, const char *hdr)
+{
+    const crumb_ctx *ctx = s->ctx;
+    char name[CRUMB_NAME_MAX + 4];
+    const char *val = NULL;
+    size_t vlen = 0;
+    uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
+    size_t ptl = 0;
+    snprintf(name, sizeof name, "%s%s", ctx->name, CRUMB__DEVICE_SUFFIX);
+    if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
+        return;
+    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
+        return; /* not one of ours: a new device id is issued */
+    if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
+        ptl == CRUMB_STORE_IDBYTES) {
+        memcpy(s->g.cookie_dev, pt, CRUMB_STORE_IDBYTES);
+        memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
+        s->g.has_cookie_dev = s->g.has_dev = 1;
+    }
+    crumb_wipe(pt, sizeof pt);
+}
+
+/* see session.h */
+crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
+                             uint8_t **rec, size_t *rec_cap)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_key key;
+    size_t len = 0;
+    uint64_t version = 0;
+    int64_t exp = 0;
+    *rec_cap = CRUMB_STORE_DATA_MAX;
+    *rec = crumb__malloc(*rec_cap);
+    if (!*rec)
+        return CRUMB_E_NOMEM;
+    crumb__glue_session_key(s->ctx, ref->sid, &key);
+    crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
+    if (rc == CRUMB_E_NOTFOUND)
+        return rc; /* the caller checks for replay first, then refuses */
+    if (rc != CRUMB_OK)
+        return crumb__glue_fail(s, rc);
+    /* sealed under the store secret and bound to its key: store write
+     * access can neither read nor forge nor move a record */
+    rc = crumb__record_open(*rec, *rec_cap, &len, *rec, len, s->ctx->record_key, key.b);
+    if (rc == CRUMB_OK)
+        rc = crumb_payload_decode(out, *rec, len);
+    if (rc != CRUMB_OK)
+        return crumb__glue_fail(s, CRUMB_E_CORRUPT);
+    /* the record must belong to the token that names it */
+    if (!crumb_ct_equal(out->sid, ref->sid, CRUMB_SID_BYTES) ||
+        !crumb_ct_equal(out->family, ref->family, CRUMB_SID_BYTES) ||
+        out->generation != ref->generation)
+        return crumb__glue_fail(s, CRUMB_E_CORRUPT);
+    s->g.rec_version = version;
+    s->g.has_record = 1;
+    return CRUMB_OK;
+}
+
+/* 1 and the id in out if the payload's device field is a library device
+ * id (32 lowercase hex digits), else 0. */
+static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
+{
+    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
+           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
+}
+
+/* The session's device is the one in its authenticated payload: the device
+ * cookie the client chose to send (or leave out) never replaces it. */
+static void bind_device(crumb_session *s)
+{
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (payload_device(&s->p, d)) {
+        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g.has_dev = 1;
+    }
+}
+
+/* see session.h: the device cookie's id again (after a refused session). */
+void crumb__glue_reset_device(crumb_session *s)
+{
+    s->g.has_dev = s->g.has_cookie_dev;
+    memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
+    s->g.dev_checked = 0;
+}
+
+/* see session.h: revocation and replay checks after the cookie opened. */
+crumb_err crumb__glue_check(crumb_session *s)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_store_key key;
+    crumb_store_id fam, dev;
+    crumb_store_check_res res;
+    bind_device(s);
+    crumb__glue_session_key(ctx, s->p.sid, &key);
+    memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    crumb_store_check_req req = {
+        .session = &key,
+        .family = &fam,
+        .generation = s->p.generation,
+        .tenant = s->p.tenant,
+        .user = s->p.user_len ? s->p.user : NULL,
+        .device = s->p.user_len && s->g.has_dev ? &dev : NULL,
+        .issued_at = s->p.issued_at,
+        .now = s->now,
+    };
+    memcpy(s->g.loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
+    crumb_err rc = crumb_store_check(st, &req, &res);
+    if (rc == CRUMB_E_REVOKED) {
+        crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
+        return rc;
+    }
+    if (rc != CRUMB_OK)
+        return crumb__glue_fail(s, rc); /* fail closed */
+    s->g.dev_checked = req.device != NULL;
+    s->g.loaded_gen = s->p.generation;
+    memcpy(s->g.loaded_sid, s->p.sid, CRUMB_SID_BYTES);
+    uint64_t g = s->p.generation, cur = res.family_gen;
+    if (cur == 0 || g >= cur)
+        return CRUMB_OK;
+    if (g + 1 == cur &&
+        crumb__sat_sub(s->now, res.family_advanced_at) <= ctx->cfg.rotation_grace) {
+        s->g.stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
+        return CRUMB_OK;
+    }
+    /* an older generation, or the previous one after the grace window */
+    crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, CRUMB_E_REPLAY, 0, 0);
+    /* until the newest generation could expire, not the replayed one */
+    rc = crumb_store_revoke_family(st, &fam, crumb__live_until(ctx, s->now), s->now);
+    if (rc != CRUMB_OK)
+        crumb__glue_fail(s, rc);
+    return CRUMB_E_REPLAY;
+}
+
+/* ==== Save ============================================================== */
+
+/* Keep the id's server record only for the grace window (parallel
+ * requests still carrying it); the new id gets a new record. */
+static void retire_record(crumb_session *s, int64_t now)
+{
+    crumb_store_key old;
+    if (!s->g.has_record)
+        return;
+    crumb__glue_session_key(s->ctx, s->g.loaded_sid, &old);
+    (void)crumb_store_touch(s->ctx->cfg.store, &old,
+                            crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
+    s->g.has_record = 0;
+    s->g.rec_version = 0;
+}
+
+/* No rotation: refuse to re-seal if a parallel request has rotated (or a
+ * login has superseded) the family since this request loaded it: the
+ * browser would get the older generation back and lose the newer one.
+ * @return CRUMB_OK, CRUMB_E_CONFLICT, store errors */
+static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fam, int64_t now)
+{
+    uint64_t cur = 0;
+    int64_t at = 0;
+    if (s->fresh)
+        return CRUMB_OK; /* nothing loaded: a family no other request holds */
+    crumb_err rc = crumb_store_family_get(s->ctx->cfg.store, fam, &cur, &at, now);
+    if (rc != CRUMB_OK)
+        return crumb__glue_fail(s, rc);
+    if (cur > s->g.loaded_gen) {
+        crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
+        return CRUMB_E_CONFLICT;
+    }
+    return CRUMB_OK;
+}
+
+/* A login: register the new family, and mark the pre-login family as
+ * superseded (one generation on) so a request still in flight with the
+ * pre-login cookie cannot re-seal it over the login. */
+static crumb_err start_family(crumb_session *s, const crumb_store_id *fam, int64_t now)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    int64_t until = crumb__live_until(s->ctx, now);
+    if (!s->fresh) {
+        crumb_store_id old;
+        memcpy(old.b, s->g.loaded_family, CRUMB_STORE_IDBYTES);
+        crumb_err orc = crumb_store_family_advance(st, &old, s->g.loaded_gen, s->g.loaded_gen + 1,
+                                                   until, now, NULL);
+        if (orc != CRUMB_OK && orc != CRUMB_E_CONFLICT && orc != CRUMB_E_REVOKED)
+            return crumb__glue_fail(s, orc);
+    }
+    crumb_err rc = crumb_store_family_advance(st, fam, 0, s->p.generation, until, now, NULL);
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
+}
+
+/* The family side of a save: new family (login), advance (rotation), or
+ * confirm nothing superseded it. */
+static crumb_err settle_family(crumb_session *s, int64_t now)
+{
+    crumb_store_id fam;
+    crumb_err rc;
+    memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+    if (s->g.new_family) {
+        rc = start_family(s, &fam, now);
+    } else if (s->p.generation == s->g.loaded_gen) {
+        return check_not_superseded(s, &fam, now);
+    } else {
+        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->g.loaded_gen, s->p.generation,
+                                        crumb__live_until(s->ctx, now), now, NULL);
+        if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
+            /* another request rotated this family first: do not fork it */
+            crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
+            return rc;
+        }
+        if (rc != CRUMB_OK)
+            rc = crumb__glue_fail(s, rc);
+    }
+    if (rc != CRUMB_OK)
+        return rc;
+    retire_record(s, now);
+    s->g.loaded_gen = s->p.generation;
+    s->g.new_family = 0;
+    return CRUMB_OK;
+}
+
+/* CRUMB_E_REVOKED if the store refuses dev_id for the session's user (a
+ * revoked device), CRUMB_OK if not, or the store error. */
+static crumb_err device_refused(crumb_session *s)
+{
+    crumb_store_id dev;
+    crumb_store_check_res res;
+    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    crumb_store_check_req req = {
+        .tenant = s->p.tenant,
+        .user = s->p.user,
+        .device = &dev,
+        .issued_at = s->now,
+        .now = s->now,
+    };
+    crumb_err rc = crumb_store_check(s->ctx->cfg.store, &req, &res);
+    if (rc == CRUMB_E_REVOKED)
+        return res.rule == CRUMB_STORE_RULE_DEVICE ? rc : CRUMB_OK;
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
+}
+
+/* The device side of a save: a signed-in session never takes a device the
+ * store refuses for its user (a revoked device's browser signs in again as
+ * a new device); no device yet draws a new id; the payload records it. */
+static crumb_err settle_device(crumb_session *s)
+{
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (s->g.has_dev && s->p.user_len && !s->g.dev_checked) {
+        crumb_err rc = device_refused(s);
+        if (rc == CRUMB_E_REVOKED)
+            s->g.has_dev = 0;
+        else if (rc != CRUMB_OK)
+            return rc;
+    }
+    if (!s->g.has_dev) {
+        crumb_err rc = crumb__ctx_random(s->ctx, s->g.dev_id, CRUMB_STORE_IDBYTES);
+        if (rc != CRUMB_OK)
+            return rc;
+        s->g.has_dev = 1;
+    }
+    s->g.dev_checked = s->p.user_len != 0;
+    if (!s->g.has_cookie_dev || !crumb_ct_equal(s->g.cookie_dev, s->g.dev_id, CRUMB_STORE_IDBYTES))
+        s->g.dev_new = 1; /* (re-)issue the device cookie for this device */
+    if (s->p.device_len == 0 || payload_device(&s->p, d)) {
+        crumb__hex(s->p.device, s->g.dev_id, CRUMB_STORE_IDBYTES);
+        s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
+    }
+    return CRUMB_OK;
+}
+
+/* see session.h: the store side of a save, before the cookie is sealed. */
+crumb_err crumb__glue_before_save(crumb_session *s, int64_t now)
+{
+    crumb_err rc = settle_family(s, now);
+    return rc == CRUMB_OK ? settle_device(s) : rc;
+}
+
+/* see session.h: write the full payload as the store record. */
+crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now)
+{
+    crumb_store_key key;
+    uint64_t nv = 0;
+    size_t cap = len + CRUMB__RECORD_OVERHEAD, sealed = 0;
+    if (len > CRUMB_STORE_DATA_MAX)
+        return CRUMB_E_TOO_LARGE;
+    uint8_t *box = crumb__malloc(cap);
+    if (!box)
+        return CRUMB_E_NOMEM;
+    crumb__glue_session_key(s->ctx, s->p.sid, &key);
+    crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
+                                      s->ctx->cfg.random, s->ctx->cfg.random_ctx);
+    uint64_t expect = s->g.has_record ? s->g.rec_version : CRUMB_STORE_VERSION_NEW;
+    if (rc == CRUMB_OK)
+        rc = crumb_store_put(s->ctx->cfg.store, &key, box, sealed, s->p.expires_at, expect, &nv,
+                             now);
+    crumb_wipe(box, cap);
+    crumb__free(box);
+    if (rc != CRUMB_OK)
+        return rc == CRUMB_E_CONFLICT ? rc : crumb__glue_fail(s, rc);
+    s->g.has_record = 1;
+    s->g.rec_version = nv;
+    return CRUMB_OK;
+}
+
+/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN,
+ * so the retention ladder does not revoke it after 30 idle days as if it
+ * were a drive-by. The device was just sighted: it is the newest. */
+static crumb_err promote_device(crumb_session *s, int64_t now)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_device dev[4];
+    size_t n = 0;
+    crumb_err rc = crumb_store_device_list(st, tenant_of(s), s->p.user, dev, 4, &n);
+    for (size_t i = 0; rc == CRUMB_OK && i < n && i < 4; i++) {
+        if (!crumb_ct_equal(dev[i].device.b, s->g.dev_id, CRUMB_STORE_IDBYTES))
+            continue;
+        if (dev[i].trust == CRUMB_TRUST_UNKNOWN)
+            rc = crumb_store_device_set_trust(st, tenant_of(s), s->p.user, &dev[i].device,
+                                              CRUMB_TRUST_SEEN, now);
+        break;
+    }
+    return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
+}
+
+/* see session.h: index entry, device sighting and the device cookie line. */
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_err rc = CRUMB_OK;
+    if (s->p.user_len) {
+        crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
+                                    .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
+        memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+        int written = 0;
+        rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
+        if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
+            crumb_codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+            rc = CRUMB_OK;
+        } else if (rc == CRUMB_OK && s->g.login) {
+            rc = promote_device(s, now);
+        }
+        if (rc == CRUMB_OK) {
+            crumb_store_session_info info = {0};
+            crumb__glue_session_key(ctx, s->p.sid, &info.session);
+            memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
+            memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+            info.created = s->p.issued_at;
+            info.last_seen = now;
+            info.expires_at = s->p.expires_at;
+            snprintf(info.label, sizeof info.label, "%s", s->g.ua_label);
+            rc = crumb_store_index_put(st, tenant_of(s), s->p.user, &info, now);
+        }
+        if (rc != CRUMB_OK)
+            return crumb__glue_fail(s, rc);
+    }
+    if (s->g.dev_new) { /* the long-lived device cookie */
+        char tok[128];
+        size_t tl = 0, got = 0;
+        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
+        if (rc == CRUMB_OK)
+            rc = crumb_set_cookie(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->attrs,
+                                  CRUMB__DEVICE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
+        if (rc != CRUMB_OK)
+            return rc;
+        s->g.dev_new = 0;
+        s->g.dev_line_ready = 1;
+    }
+    return CRUMB_OK;
+}
+
+/* see session.h: store side of logging out this session. */
+crumb_err crumb__glue_logout(crumb_session *s)
+{
+    crumb_ctx *ctx = s->ctx;
+    crumb_store *st = ctx->cfg.store;
+    crumb_store_key key;
+    if (s->g.store_down)
+        return s->g.store_down; /* the request's cookie was never checked */
+    if (s->fresh)
+        return CRUMB_OK;
+    crumb__glue_session_key(ctx, s->p.sid, &key);
+    crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
+    if (rc == CRUMB_OK && s->g.has_record)
+        rc = crumb_store_delete(st, &key);
+    if (rc == CRUMB_OK && s->p.user_len)
+        rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
+    s->g.has_record = 0;
+    if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
+        return crumb__glue_fail(s, rc);
+    return CRUMB_OK;
+}
+
+/* ==== Client description ============================================== */
+
+/* see crumb.h */
+crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char *ip)
+{
+    if (!s)
+        return CRUMB_E_INVALID;
+    device_label(s->g.ua_label, sizeof s->g.ua_label, ua);
+    ip_prefix(s->g.ip_prefix, sizeof s->g.ip_prefix, ip);
+    return CRUMB_OK;
+}

@@ -127,6 +127,7 @@ static void header_of(const char *const *lines, size_t count, char *hdr, size_t 
  * cookie (stateless + memory store). */
 static void make_saved(const crumb_keyring *kr, int device, char *hdr, size_t cap)
 {
+    static const uint8_t store_secret[32] = {7};
     crumb_ctx_config c = cli_cfg();
     crumb_store *st = NULL;
     crumb_ctx *ctx = NULL;
@@ -142,6 +143,7 @@ static void make_saved(const crumb_keyring *kr, int device, char *hdr, size_t ca
         CHECK_OK(crumb_store_memory_open(&st, NULL));
         c.mode = CRUMB_MODE_STATELESS_STORE;
         c.store = st;
+        c.store_secret = store_secret; /* the store modes require one */
     }
     CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
     crumb_err rc = crumb_session_load(ctx, NULL, &s);

@@ -26,16 +26,17 @@ static const uint32_t IV256[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a
                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
-#define S0(x) (ROR(x, 2) ^ ROR(x, 13) ^ ROR(x, 22))
-#define S1(x) (ROR(x, 6) ^ ROR(x, 11) ^ ROR(x, 25))
+#define S0(x) ROR((x) ^ ROR((x) ^ ROR(x, 9), 11), 2)   /* ROR 2 ^ ROR 13 ^ ROR 22 */
+#define S1(x) ROR((x) ^ ROR((x) ^ ROR(x, 14), 5), 6)   /* ROR 6 ^ ROR 11 ^ ROR 25 */
 #define G0(x) (ROR(x, 7) ^ ROR(x, 18) ^ ((x) >> 3))
 #define G1(x) (ROR(x, 17) ^ ROR(x, 19) ^ ((x) >> 10))
-/* one round with the working variables renamed instead of moved */
+/* one round with the working variables renamed instead of moved; Ch and Maj
+ * in their three- and four-operation forms */
 #define RND(a, b, c, d, e, f, g, h, i)                                              \
     do {                                                                        \
-        uint32_t t1_ = h + S1(e) + ((e & f) ^ (~e & g)) + K256[i] + w[i];        \
+        uint32_t t1_ = h + S1(e) + (g ^ (e & (f ^ g))) + K256[i] + w[i];         \
         d += t1_;                                                               \
-        h = t1_ + S0(a) + ((a & b) ^ (a & c) ^ (b & c));                        \
+        h = t1_ + S0(a) + ((a & b) | (c & (a | b)));                            \
     } while (0)
 
 static uint32_t be32(const uint8_t *p)
@@ -78,14 +79,19 @@ static void sha256_from(const uint32_t init[8], uint64_t done, const uint8_t *p1
     memcpy(st, init, sizeof st);
     const uint8_t *parts[2] = {p1, p2};
     size_t lens[2] = {n1, p2 ? n2 : 0};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < lens[k]; i++) {
-            blk[fill++] = parts[k][i];
+    for (int k = 0; k < 2; k++) {
+        const uint8_t *p = parts[k];
+        size_t left = lens[k];
+        while (left > 0) {
+            size_t take = left < 64 - fill ? left : 64 - fill;
+            memcpy(blk + fill, p, take);
+            fill += take, p += take, left -= take;
             if (fill == 64) {
                 sha256_block(st, blk);
                 fill = 0;
             }
         }
+    }
     uint64_t bits = (done * 64 + n1 + lens[1]) * 8;
     blk[fill++] = 0x80;
     if (fill > 56) {

@@ -16,7 +16,7 @@
 
 #define GATES 256u              /* process-wide; (store directory, stripe) hash here */
 #define BACKOFF_MIN_NS 50000L    /* first flock retry after 50 us ... */
-#define BACKOFF_MAX_NS 8000000L  /* ... doubling up to 8 ms */
+#define BACKOFF_MAX_NS 2000000L  /* ... doubling up to 2 ms */
 
 /* A thread waiting on a gate (on its stack). */
 typedef struct waiter {
@@ -118,7 +118,7 @@ static void gate_leave(gate *g)
 }
 
 /* flock fd exclusively by the deadline: try, then sleep 50 us, 100 us, ...
- * (at most 8 ms, never past the deadline) between tries.
+ * (at most 2 ms, never past the deadline) between tries.
  * CRUMB_OK, CRUMB_E_TIMEOUT, CRUMB_E_IO. */
 static crumb_err flock_until(int fd, int64_t deadline)
 {

@@ -231,22 +231,26 @@ static crumb_err identity_build(const file_store *fs, uint8_t b[CRUMB__FS_ID_BYT
     return CRUMB_OK;
 }
 
-/* Open DIR/identity into fs->idfd and read it into b. CRUMB_E_NOTFOUND,
- * CRUMB_E_CORRUPT (wrong size, not a file), CRUMB_E_IO. */
+/* Open DIR/identity, read it into b and make it fs->idfd: the first time
+ * by assignment (open is single-threaded), later by dup3() onto the same
+ * descriptor number, so a concurrent check's fstat sees the old or the new
+ * file, never a closed descriptor. CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT (wrong
+ * size, not a file), CRUMB_E_IO. */
 static crumb_err identity_open(file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES + 1])
 {
     int fd = openat(fs->dfd, "identity", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errno == ENOENT ? CRUMB_E_NOTFOUND : errno == ELOOP ? CRUMB_E_CORRUPT : CRUMB_E_IO;
     ssize_t r = crumb__fs_read_full(fd, b, CRUMB__FS_ID_BYTES + 1);
-    if (r != (ssize_t)CRUMB__FS_ID_BYTES) {
-        close(fd);
-        return r < 0 ? CRUMB_E_IO : CRUMB_E_CORRUPT;
+    crumb_err rc = r < 0 ? CRUMB_E_IO : r != (ssize_t)CRUMB__FS_ID_BYTES ? CRUMB_E_CORRUPT : CRUMB_OK;
+    if (rc == CRUMB_OK && fs->idfd < 0) {
+        fs->idfd = fd;
+        return CRUMB_OK;
     }
-    if (fs->idfd >= 0)
-        close(fs->idfd);
-    fs->idfd = fd;
-    return CRUMB_OK;
+    if (rc == CRUMB_OK && dup3(fd, fs->idfd, O_CLOEXEC) < 0)
+        rc = CRUMB_E_IO;
+    close(fd);
+    return rc;
 }
 
 /* Initialise the store in a directory that holds no record: sub-directories,

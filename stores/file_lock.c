@@ -1,12 +1,10 @@
 /*
- * file_lock.c - the file store's stripe locks, bounded by time: threads of
- * one process queue FIFO on an in-process gate (condition variable, timed
- * wait on CLOCK_MONOTONIC, no CPU while waiting), so only the gate's holder
- * touches the lock file; it takes the cross-process flock() with a
- * non-blocking try and exponential backoff, also bounded by the deadline.
+ * file_lock.c - the file store's stripe locks, bounded by a CLOCK_MONOTONIC
+ * deadline: threads of a process queue FIFO on an in-process gate (timed
+ * condvar wait, no CPU), and the gate's holder alone takes the flock()
+ * across processes, retrying with exponential backoff (50 us .. 2 ms).
  */
 #include "file_store.h"
-
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>

@@ -1,9 +1,8 @@
 /*
- * file_open.c - opening a file store: the directory held open (O_DIRECTORY,
- * owner and mode checked on the descriptor), the store secret, and the
- * identity record that tells an initialised store from an empty or
- * substituted directory; initialisation that many threads and processes may
- * race on; close, health and the per-check liveness probe.
+ * file_open.c - opening a file store: the directory held open and checked,
+ * the secret, the identity record that tells an initialised store from an
+ * empty or substituted directory, initialisation that openers may race on;
+ * close, health and the per-check liveness probe.
  */
 #include "file_store.h"
 

@@ -1,20 +1,26 @@
 /*
  * file_lock.c - the file store's stripe locks, bounded by a CLOCK_MONOTONIC
  * deadline: threads of a process queue FIFO on an in-process gate (timed
- * condvar wait, no CPU), and the gate's holder alone takes the flock()
- * across processes, retrying with exponential backoff (50 us .. 2 ms).
+ * condvar wait, no CPU); the gate's holder alone takes the flock() across
+ * processes, waiting between tries for inotify to report a release.
  */
 #include "file_store.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/file.h>
+#if defined(__linux__)
+#include <sys/inotify.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
 #define GATES 256u              /* process-wide; (store directory, stripe) hash here */
 #define BACKOFF_MIN_NS 50000L    /* first flock retry after 50 us ... */
-#define BACKOFF_MAX_NS 2000000L  /* ... doubling up to 2 ms */
+#define BACKOFF_MAX_NS 2000000L  /* ... doubling up to 2 ms (no inotify) */
+#define WATCH_MAX_NS 50000000L   /* with inotify: re-try at least every 50 ms */
 
 /* A thread waiting on a gate (on its stack). */
 typedef struct waiter {
@@ -115,27 +121,112 @@ static void gate_leave(gate *g)
     pthread_mutex_unlock(&g->mu);
 }
 
-/* flock fd exclusively by the deadline: try, then sleep 50 us, 100 us, ...
- * (at most 2 ms, never past the deadline) between tries.
- * CRUMB_OK, CRUMB_E_TIMEOUT, CRUMB_E_IO. */
-static crumb_err flock_until(int fd, int64_t deadline)
+/* One non-blocking flock: CRUMB_OK, CRUMB_E_TIMEOUT (held: wait), CRUMB_E_IO. */
+static crumb_err flock_try(int fd)
 {
-    long delay = BACKOFF_MIN_NS;
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0)
             return CRUMB_OK;
-        if (errno == EINTR)
-            continue;
-        if (errno != EWOULDBLOCK)
-            return CRUMB_E_IO;
+        if (errno != EINTR)
+            return errno == EWOULDBLOCK ? CRUMB_E_TIMEOUT : CRUMB_E_IO;
+    }
+}
+
+#if defined(__linux__) && defined(F_OFD_GETLK)
+/* Waiters hold a shared OFD lock on byte 1 of the lock file (the flock is
+ * separate: Linux keeps flock and fcntl locks apart). 1 if some process
+ * waits, 0 if none (or OFD locks are unavailable). */
+static int others_wait(int fd)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    return fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+/* Register as a waiter (see others_wait) and return an inotify descriptor
+ * that becomes readable when some process closes the lock file, i.e.
+ * releases it (also by dying); -1 without inotify (then the caller backs
+ * off). Closing fd ends the registration. */
+static int wait_setup(int fd)
+{
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    (void)fcntl(fd, F_OFD_SETLK, &fl);
+    char proc[40];
+    int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (in >= 0 && inotify_add_watch(in, proc, IN_CLOSE) < 0) {
+        close(in);
+        in = -1;
+    }
+    return in;
+}
+
+/* Stop being a waiter (see others_wait). */
+static void wait_done(int fd, int in)
+{
+    struct flock fl = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 1, .l_len = 1};
+    (void)fcntl(fd, F_OFD_SETLK, &fl);
+    if (in >= 0)
+        close(in);
+}
+#else /* elsewhere: no waiter marks, plain backoff */
+static int others_wait(int fd)
+{
+    (void)fd;
+    return 0;
+}
+
+static int wait_setup(int fd)
+{
+    (void)fd;
+    return -1;
+}
+
+static void wait_done(int fd, int in)
+{
+    (void)fd, (void)in;
+}
+#endif
+
+/* Sleep until a release is reported on in (at most WATCH_MAX_NS), or back
+ * off (*delay, doubling to BACKOFF_MAX_NS) without inotify; never past
+ * `left` ns. */
+static void wait_release(int in, int64_t left, long *delay)
+{
+    if (in >= 0) {
+        char ev[512];
+        struct pollfd p = {.fd = in, .events = POLLIN};
+        int64_t w = left < WATCH_MAX_NS ? left : WATCH_MAX_NS;
+        (void)poll(&p, 1, (int)((w + 999999) / 1000000));
+        while (read(in, ev, sizeof ev) > 0) /* drain */
+            ;
+        return;
+    }
+    struct timespec ts = {0, *delay < left ? *delay : (long)left};
+    nanosleep(&ts, NULL);
+    if (*delay < BACKOFF_MAX_NS)
+        *delay *= 2;
+}
+
+/* flock fd exclusively by the deadline. A newcomer that finds processes
+ * waiting registers as a waiter before its first try, and every waiter
+ * wakes on each release, so the process that just released the lock gets
+ * only a few system calls of head start over the ones it woke.
+ * CRUMB_OK, CRUMB_E_TIMEOUT, CRUMB_E_IO. */
+static crumb_err flock_until(int fd, int64_t deadline)
+{
+    crumb_err rc = others_wait(fd) ? CRUMB_E_TIMEOUT : flock_try(fd);
+    if (rc != CRUMB_E_TIMEOUT)
+        return rc;
+    int in = wait_setup(fd); /* before the next try: no release is missed */
+    long delay = BACKOFF_MIN_NS;
+    while ((rc = flock_try(fd)) == CRUMB_E_TIMEOUT) {
         int64_t left = deadline - mono_ns();
         if (left <= 0)
-            return CRUMB_E_TIMEOUT;
-        struct timespec ts = {0, delay < left ? delay : (long)left};
-        nanosleep(&ts, NULL);
-        if (delay < BACKOFF_MAX_NS)
-            delay *= 2;
+            break;
+        wait_release(in, left, &delay);
     }
+    wait_done(fd, in);
+    return rc;
 }
 
 /* see file_store.h */

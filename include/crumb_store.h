@@ -610,10 +610,10 @@ typedef struct crumb_store_file_config {
  * record is reached relative to it, so renaming or replacing dir later does
  * not change the store an open instance uses. dir must be owned by the
  * effective uid and closed to group and others. A store is initialised
- * (identity record, secret, sub-directories) only in a directory that holds
- * no record, or by creating a missing dir (0700) when its parent is one no
+ * (identity record, secret, sub-directories) only if dir's parent is one no
  * other user can change (owned by the euid or root, and not group/other-
- * writable unless sticky) and cfg->no_create is 0. A directory holding
+ * writable unless sticky): in a directory that holds no record, or by
+ * creating a missing dir (0700) unless cfg->no_create. A directory holding
  * records but no valid identity record (or a wrong cfg->secret) is refused
  * with CRUMB_E_CORRUPT, and check() fails closed once the identity record
  * has been removed underneath. Safe across processes (record

@@ -252,14 +252,32 @@ static crumb_err identity_open(file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES + 1]
     return rc;
 }
 
-/* Initialise the store in a directory that holds no record: sub-directories,
- * secret, identity (written last: its presence means "initialised").
- * CRUMB_E_CORRUPT if the directory holds records (and still no identity). */
+/* CRUMB_OK if the held directory's parent is one no other user can change
+ * entries of (parent_safe), CRUMB_E_INVALID if not, CRUMB_E_IO. */
+static crumb_err parent_check(const file_store *fs)
+{
+    struct stat st;
+    int pfd = openat(fs->dfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (pfd < 0)
+        return CRUMB_E_IO;
+    crumb_err rc = fstat(pfd, &st) != 0 ? CRUMB_E_IO : parent_safe(&st) ? CRUMB_OK : CRUMB_E_INVALID;
+    close(pfd);
+    return rc;
+}
+
+/* Initialise the store in a directory that holds no record and whose parent
+ * no other user can change (else an empty directory put in place of a store
+ * would be taken for a new one): sub-directories, secret, identity (written
+ * last: its presence means "initialised"). CRUMB_E_CORRUPT if the directory
+ * holds records (and still no identity), CRUMB_E_INVALID (unsafe parent). */
 static crumb_err store_init(file_store *fs, const crumb_store_file_config *c)
 {
     int empty = holds_no_record(fs);
     if (empty <= 0)
         return empty < 0 ? CRUMB_E_IO : CRUMB_E_CORRUPT;
+    crumb_err prc = parent_check(fs);
+    if (prc != CRUMB_OK)
+        return prc;
     static const char *const subs[] = {"tmp", "lock", "s", "r", "f", "u"};
     int made = 0;
     for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {

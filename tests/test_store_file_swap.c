@@ -71,6 +71,13 @@ static void test_swap(void)
     CHECK_INT(crumb_store_file_open(&s2, dir, NULL), CRUMB_E_INVALID);
     CHECK_INT(check_key(s, &k), CRUMB_E_REVOKED);
     CHECK_INT(rmdir(dir), 0);
+    /* even an empty 0700 directory of our own uid (the same-uid simulation
+     * of the swap) is not taken for a new store in a parent others can write */
+    CHECK_INT(mkdir(dir, 0700), 0);
+    CHECK(crumb_store_file_open(&s2, dir, NULL) != CRUMB_OK);
+    CHECK(s2 == NULL);
+    CHECK_INT(check_key(s, &k), CRUMB_E_REVOKED);
+    CHECK_INT(rmdir(dir), 0);
 
     /* back in place: a new opener sees the revocation */
     CHECK_INT(rename(stolen, dir), 0);

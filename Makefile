@@ -155,7 +155,9 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(STATIC) $(HEADERS) $(STAMP)
 # file store makes, so it can make the Nth one fail ("private": not inherited
 # by the prerequisites; the other test binaries never see the wrappers).
 FAULT_WRAP = open open64 __open_2 __open64_2 read __read_chk write fsync close rename \
-  mkdir link unlink flock fstat fstat64 lstat lstat64 opendir readdir readdir64
+  mkdir link unlink flock fstat fstat64 lstat lstat64 opendir readdir readdir64 \
+  openat openat64 __openat_2 __openat64_2 renameat mkdirat linkat unlinkat fstatat fstatat64 \
+  fdopendir
 $(BUILD)/tests/test_store_faults: private LDFLAGS_ALL += $(FAULT_WRAP:%=-Wl,--wrap=%)
 
 $(BUILD)/bench/bench_sqlite: private LIBS_ALL += -lsqlite3

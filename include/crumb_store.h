@@ -189,7 +189,16 @@ typedef struct crumb_store {
     const crumb_store_methods *methods;
 } crumb_store;
 
-#define CRUMB_STORE_METHODS_VERSION 1
+#define CRUMB_STORE_METHODS_VERSION 2
+
+/* What verify() found (and, with repair, did). */
+typedef struct crumb_store_verify_report {
+    uint64_t records;  /* records examined */
+    uint64_t corrupt;  /* records that failed verification */
+    uint64_t repaired; /* damaged records replaced by a fail-safe value (repair = 1) */
+    uint64_t removed;  /* damaged records removed (repair = 1; e.g. session data) */
+    uint64_t left;     /* damaged records left as they are (not repairable) */
+} crumb_store_verify_report;
 
 struct crumb_store_methods {
     int version;      /* CRUMB_STORE_METHODS_VERSION the table was written for */
@@ -353,7 +362,16 @@ struct crumb_store_methods {
     crumb_err (*sweep)(crumb_store *s, int64_t now, const crumb_store_retention *ret,
                        crumb_store_sweep_counts *counts);
 
-    /* ---- end of version 1 slots; later versions append below ---- */
+    /* ---- end of version 1 slots; slots below are valid for version 2 ---- */
+
+    /* Optional. Verify every record; with repair = 1 replace each damaged
+     * one by a fail-safe value (one that refuses at least what the record
+     * could have refused: e.g. a damaged global not-before becomes now, a
+     * damaged revocation stays revoked) or remove it when losing it only
+     * loses data (session records). Never weakens a revocation. out (zeroed
+     * by the wrapper) receives the counts. CRUMB_OK when nothing damaged is
+     * left, CRUMB_E_CORRUPT when damage remains (repair = 0: any damage). */
+    crumb_err (*verify)(crumb_store *s, int repair, crumb_store_verify_report *out, int64_t now);
 };
 
 /* ==== Call wrappers (use these, not the slots) ========================= */
@@ -537,6 +555,20 @@ static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
     return CRUMB_STORE__CALL(s, sweep, now, ret, counts);
 }
 
+/* Verify (and with repair = 1, repair) the store: see the verify slot.
+ * CRUMB_E_UNSUPPORTED if the store's table predates version 2 or has no
+ * verify method. */
+static inline crumb_err crumb_store_verify(crumb_store *s, int repair,
+                                           crumb_store_verify_report *out, int64_t now)
+{
+    if (s == NULL || out == NULL)
+        return CRUMB_E_INVALID;
+    *out = (crumb_store_verify_report){0};
+    if (s->methods->version < 2 || s->methods->verify == NULL)
+        return CRUMB_E_UNSUPPORTED;
+    return s->methods->verify(s, repair, out, now);
+}
+
 /* ==== Built-in stores =================================================== */
 
 /* Memory store (single-process embedded servers). All fields: 0 = default. */
@@ -570,19 +602,32 @@ typedef struct crumb_store_file_config {
     int no_fsync;           /* 1 = skip fsync (tests only: loses crash safety) */
     size_t max_devices;     /* per user; default 64 */
     size_t max_index;       /* session index entries per user; default 256 */
+    int no_create;          /* 1 = never create: dir must hold a store (CRUMB_E_NOTFOUND) */
 } crumb_store_file_config;
 
 /**
- * Open (creating if needed) a file store in directory dir, which is created
- * 0700 if missing and refused if group or others can access it. Safe across
- * processes (record locks) and crash-safe (temp file, fsync, rename,
- * directory fsync). Layout and record format: docs/STORE.md.
+ * Open a file store in directory dir. The directory is held open and every
+ * record is reached relative to it, so renaming or replacing dir later does
+ * not change the store an open instance uses. dir must be owned by the
+ * effective uid and closed to group and others. A store is initialised
+ * (identity record, secret, sub-directories) only if dir's parent is one no
+ * other user can change (owned by the euid or root, and not group/other-
+ * writable unless sticky): in a directory that holds no record, or by
+ * creating a missing dir (0700) unless cfg->no_create. A directory holding
+ * records but no valid identity record (or a wrong cfg->secret) is refused
+ * with CRUMB_E_CORRUPT, and check() fails closed once the identity record
+ * has been removed underneath. Safe across processes (record
+ * locks) and threads (concurrent opens of one fresh directory included) and
+ * crash-safe (temp file, fsync, rename, directory fsync). Layout and record
+ * format: docs/STORE.md.
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  dir  directory path
  * @param[in]  cfg  NULL for defaults
- * @return CRUMB_OK, CRUMB_E_INVALID (bad path, permissions too open),
- *         CRUMB_E_IO, CRUMB_E_NOSPC, CRUMB_E_CORRUPT (secret file damaged),
- *         CRUMB_E_NOMEM, CRUMB_E_RANDOM
+ * @return CRUMB_OK, CRUMB_E_INVALID (bad path, not a directory, wrong owner,
+ *         permissions too open, missing dir in a shared parent),
+ *         CRUMB_E_NOTFOUND (missing dir with no_create), CRUMB_E_CORRUPT
+ *         (secret or identity record damaged or missing), CRUMB_E_IO,
+ *         CRUMB_E_NOSPC, CRUMB_E_NOMEM, CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_store_file_open(crumb_store **out, const char *dir,
                                              const crumb_store_file_config *cfg) CRUMB_WUR;

@@ -56,4 +56,37 @@ crumb_err crumb__fs_record_encode(const crumb__fs_record *r, const uint8_t h[32]
 /* Release what r owns and zero it (NULL allowed). */
 void crumb__fs_record_free(crumb__fs_record *r);
 
+/* ---- the pieces the store itself uses (file_record.c) ---- */
+
+/* 1 if a record image of n bytes is within the size bounds of type. */
+int crumb__fs_size_ok(int type, uint64_t n);
+
+/* Verify the image buf[0..n) (as crumb__fs_record_decode does) and locate
+ * its body. CRUMB_E_CORRUPT, CRUMB_E_VERSION. */
+crumb_err crumb__fs_verify_image(const uint8_t *buf, size_t n, int type, const uint8_t h[32],
+                                 const uint8_t **body, size_t *blen);
+
+/* Build the image of (type, h, body) into *out (allocated; the caller wipes
+ * it if it holds session data, and frees it). CRUMB_E_NOMEM. */
+crumb_err crumb__fs_image(int type, const uint8_t h[32], const uint8_t *body, size_t blen,
+                          uint8_t **out, size_t *n);
+
+/* Session body: version, expires_at, data. CRUMB_E_CORRUPT. */
+crumb_err crumb__fs_sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64_t *exp);
+
+/* User body codec (strict decode: CRUMB_E_CORRUPT, CRUMB_E_NOMEM; encode
+ * allocates *out: CRUMB_E_NOMEM). */
+crumb_err crumb__fs_user_decode(stm_user *u, const uint8_t *p, size_t n);
+crumb_err crumb__fs_user_encode(const stm_user *u, uint8_t **out, size_t *n);
+
+/* Family body (32 bytes) <-> r->version (generation), advanced_at, until,
+ * revoked_until. */
+void crumb__fs_fam_decode(crumb__fs_record *r, const uint8_t b[32]);
+void crumb__fs_fam_encode(uint8_t b[32], const crumb__fs_record *r);
+
+/* The identity record (DIR/identity, 64 bytes): "CRID", format 1, three
+ * zero bytes, a random 16-byte store id, created_at (8), then HMAC-SHA-256
+ * under the store secret of the 32 bytes before it. */
+#define CRUMB__FS_ID_BYTES 64u
+
 #endif /* CRUMB_STORE_FILE_INTERNAL_H */

@@ -413,6 +413,14 @@ if [ -n "$ufile" ]; then
     t 0 "store revoke user overwrites the corrupt record" ST revoke user "${baduser:-carol}"
     t 0 "store fsck clean after the revoke" ST fsck
     has "$OUT" "no corrupt records" "fsck clean after the revoke"
+    # fsck --repair: a damaged global record becomes "not before now"
+    t 0 "store not-before for fsck --repair" ST not-before $((NOW - 100))
+    printf 'X' | dd of="$S/global" bs=1 seek=46 conv=notrunc 2>/dev/null
+    t 4 "store check fails closed on a damaged global record" ST check --issued-at "$NOW"
+    t 0 "store fsck --repair" ST fsck --repair
+    has "$OUT" "repaired         1" "fsck --repair counts the repaired record"
+    t 1 "store check after repair: issued before the repair is refused" ST check --issued-at $((NOW - 1))
+    t 0 "store fsck clean after --repair" ST fsck
 else
     fail "no user record file found under $S/u (store layout changed?)"
 fi
@@ -423,7 +431,7 @@ t 2 "store revoke what" ST revoke
 t 2 "store revoke session bad handle" ST revoke session xyz
 t 2 "store record-session without --expires" ST record-session alice
 t 2 "store sessions without a user" ST sessions
-t 2 "store fsck has no --repair" ST fsck --repair
+t 2 "store sweep has no --repair" ST sweep --repair
 mkdir "$T/open-store" && chmod 755 "$T/open-store"
 t 4 "store refuses a world-readable directory" "$CRUMB" store --file "$T/open-store" health
 

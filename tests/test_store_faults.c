@@ -106,6 +106,17 @@ int __real_lstat64(const char *p, void *st);
 DIR *__real_opendir(const char *p);
 void *__real_readdir(DIR *d);
 void *__real_readdir64(DIR *d);
+int __real_openat(int d, const char *p, int fl, ...);
+int __real_openat64(int d, const char *p, int fl, ...);
+int __real___openat_2(int d, const char *p, int fl);
+int __real___openat64_2(int d, const char *p, int fl);
+int __real_renameat(int da, const char *a, int db, const char *b);
+int __real_mkdirat(int d, const char *p, mode_t m);
+int __real_linkat(int da, const char *a, int db, const char *b, int fl);
+int __real_unlinkat(int d, const char *p, int fl);
+int __real_fstatat(int d, const char *p, void *st, int fl);
+int __real_fstatat64(int d, const char *p, void *st, int fl);
+DIR *__real_fdopendir(int fd);
 
 int __wrap_open(const char *p, int fl, ...);
 int __wrap_open64(const char *p, int fl, ...);
@@ -128,6 +139,17 @@ int __wrap_lstat64(const char *p, void *st);
 DIR *__wrap_opendir(const char *p);
 void *__wrap_readdir(DIR *d);
 void *__wrap_readdir64(DIR *d);
+int __wrap_openat(int d, const char *p, int fl, ...);
+int __wrap_openat64(int d, const char *p, int fl, ...);
+int __wrap___openat_2(int d, const char *p, int fl);
+int __wrap___openat64_2(int d, const char *p, int fl);
+int __wrap_renameat(int da, const char *a, int db, const char *b);
+int __wrap_mkdirat(int d, const char *p, mode_t m);
+int __wrap_linkat(int da, const char *a, int db, const char *b, int fl);
+int __wrap_unlinkat(int d, const char *p, int fl);
+int __wrap_fstatat(int d, const char *p, void *st, int fl);
+int __wrap_fstatat64(int d, const char *p, void *st, int fl);
+DIR *__wrap_fdopendir(int fd);
 
 /* The mode argument of open, if the flags say there is one. */
 #define OPEN_MODE(fl, m)                                                            \
@@ -281,6 +303,74 @@ void *__wrap_readdir64(DIR *d)
         return NULL;
     }
     return e;
+}
+
+/* The *at() calls the store makes relative to its directory fd count as
+ * their path-based classes (openat is an open, renameat a rename, ...). */
+int __wrap_openat(int d, const char *p, int fl, ...)
+{
+    mode_t m = 0;
+    OPEN_MODE(fl, m);
+    return fault(C_OPEN) ? fail() : __real_openat(d, p, fl, m);
+}
+
+int __wrap_openat64(int d, const char *p, int fl, ...)
+{
+    mode_t m = 0;
+    OPEN_MODE(fl, m);
+    return fault(C_OPEN) ? fail() : __real_openat64(d, p, fl, m);
+}
+
+int __wrap___openat_2(int d, const char *p, int fl)
+{
+    return fault(C_OPEN) ? fail() : __real___openat_2(d, p, fl);
+}
+
+int __wrap___openat64_2(int d, const char *p, int fl)
+{
+    return fault(C_OPEN) ? fail() : __real___openat64_2(d, p, fl);
+}
+
+int __wrap_renameat(int da, const char *a, int db, const char *b)
+{
+    return fault(C_RENAME) ? fail() : __real_renameat(da, a, db, b);
+}
+
+int __wrap_mkdirat(int d, const char *p, mode_t m)
+{
+    return fault(C_MKDIR) ? fail() : __real_mkdirat(d, p, m);
+}
+
+int __wrap_linkat(int da, const char *a, int db, const char *b, int fl)
+{
+    return fault(C_LINK) ? fail() : __real_linkat(da, a, db, b, fl);
+}
+
+int __wrap_unlinkat(int d, const char *p, int fl)
+{
+    return fault(C_UNLINK) ? fail() : __real_unlinkat(d, p, fl);
+}
+
+int __wrap_fstatat(int d, const char *p, void *st, int fl)
+{
+    return fault(C_LSTAT) ? fail() : __real_fstatat(d, p, st, fl);
+}
+
+int __wrap_fstatat64(int d, const char *p, void *st, int fl)
+{
+    return fault(C_LSTAT) ? fail() : __real_fstatat64(d, p, st, fl);
+}
+
+/* fdopendir gets the fd of a directory that was just opened, so (like
+ * opendir above) only calls that would succeed are counted; a faulted one
+ * leaves the fd to the caller. */
+DIR *__wrap_fdopendir(int fd)
+{
+    if (fault(C_OPENDIR)) {
+        fail();
+        return NULL;
+    }
+    return __real_fdopendir(fd);
 }
 
 /* Which modes apply to which calls: ENOSPC to the calls that can allocate

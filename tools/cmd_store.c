@@ -46,10 +46,12 @@ static const char store_help[] =
     "                                 ladder; prints counts per stage\n"
     "  stats                          record counts\n"
     "  health                         liveness probe\n"
-    "  fsck                           verify every record (runs a sweep: the\n"
-    "                                 only whole-store walk the interface has);\n"
-    "                                 corrupt records stay in place (checks fail\n"
-    "                                 closed on them; a revoke overwrites one)\n"
+    "  fsck [--repair]                verify every record; corrupt records stay\n"
+    "                                 in place (checks fail closed on them) unless\n"
+    "                                 --repair replaces each by a fail-safe value\n"
+    "                                 (revocations stay in force, a damaged global\n"
+    "                                 or user record refuses sessions issued\n"
+    "                                 before now, damaged session data is removed)\n"
     "\n"
     "Exit codes: 0 ok, 1 check found a revocation, 2 usage, 4 store error\n"
     "(also fsck finding corrupt records).\n";
@@ -294,6 +296,49 @@ static crumb_err open_store(sctx *x, const char *file, const char *redis, const 
     return crumb_store_file_open(&x->s, file, NULL);
 }
 
+/* fsck: the store's verify slot (repairing with --repair); a store without
+ * one falls back to a sweep, which counts corrupt records. */
+static int do_fsck(sctx *x, int repair, const crumb_store_retention *ret)
+{
+    crumb_store_verify_report vr;
+    crumb_err e = crumb_store_verify(x->s, repair, &vr, x->now);
+    if (e == CRUMB_E_UNSUPPORTED && !repair) {
+        crumb_store_sweep_counts counts;
+        if ((e = crumb_store_sweep(x->s, x->now, ret, &counts)) != CRUMB_OK)
+            return store_fail(x, e);
+        print_counts(x, &counts);
+        vr.left = counts.corrupt;
+    } else if (e != CRUMB_OK && e != CRUMB_E_CORRUPT) {
+        return store_fail(x, e);
+    } else {
+        const struct {
+            const char *name;
+            uint64_t v;
+        } rows[] = {{"records", vr.records}, {"corrupt", vr.corrupt}, {"repaired", vr.repaired},
+                    {"removed", vr.removed}, {"left", vr.left}};
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+            if (x->json)
+                printf("%s\"%s\":%llu", i ? "," : "{", rows[i].name,
+                       (unsigned long long)rows[i].v);
+            else
+                printf("%-16s %llu\n", rows[i].name, (unsigned long long)rows[i].v);
+        }
+        if (x->json)
+            printf("}\n");
+    }
+    if (vr.left)
+        return cli_fail(EX_STORE, x->cmd,
+                        "%llu corrupt record%s left in place: checks fail closed on them; "
+                        "`crumb store fsck --repair` replaces each by a fail-safe value",
+                        (unsigned long long)vr.left, vr.left == 1 ? "" : "s");
+    if (!x->json && vr.corrupt)
+        printf("fsck: %llu corrupt record%s repaired\n", (unsigned long long)vr.corrupt,
+               vr.corrupt == 1 ? "" : "s");
+    else if (!x->json)
+        printf("fsck: no corrupt records\n");
+    return EX_OK;
+}
+
 /* see cli.h */
 int cmd_store(int argc, char **argv)
 {
@@ -305,12 +350,16 @@ int cmd_store(int argc, char **argv)
     const char *before = NULL, *except = NULL, *keep = NULL, *expires = NULL, *handle = NULL;
     const char *family = NULL, *device = NULL, *label = NULL, *ip = NULL, *user = NULL;
     const char *issued = NULL, *days[3] = {0}, *prefix = NULL;
-    int r;
+    int r, repair = 0;
     x.cmd = "store";
     for (int i = 1; i < argc; i++) {
         if (cli_is_help(argv[i])) {
             fputs(store_help, stdout);
             return EX_OK;
+        }
+        if (strcmp(argv[i], "--repair") == 0) {
+            repair = 1;
+            continue;
         }
         if ((r = cli_common_opt(&c, "store", argc, argv, &i)) != 0) {
             if (r < 0)
@@ -370,6 +419,8 @@ int cmd_store(int argc, char **argv)
             break;
     if (si == sizeof subs / sizeof subs[0])
         return cli_fail(EX_USAGE, "store", "unknown command '%s' (see crumb store --help)", sub);
+    if (repair && strcmp(sub, "fsck") != 0)
+        return cli_fail(EX_USAGE, "store", "--repair goes with fsck only");
     char cmdname[48];
     snprintf(cmdname, sizeof cmdname, "store %s", sub);
     x.cmd = cmdname;
@@ -594,25 +645,15 @@ int cmd_store(int argc, char **argv)
         } else {
             rc = store_fail(&x, e);
         }
-    } else if (!strcmp(sub, "sweep") || !strcmp(sub, "fsck")) {
+    } else if (!strcmp(sub, "sweep")) {
         crumb_store_sweep_counts counts;
         e = crumb_store_sweep(x.s, x.now, &ret, &counts);
-        if (e != CRUMB_OK) {
+        if (e != CRUMB_OK)
             rc = store_fail(&x, e);
-        } else {
+        else
             print_counts(&x, &counts);
-            if (!strcmp(sub, "fsck")) {
-                if (counts.corrupt) {
-                    rc = cli_fail(EX_STORE, x.cmd,
-                                  "%llu corrupt record%s, kept in place: checks fail closed "
-                                  "on them; revoking the session or user overwrites one",
-                                  (unsigned long long)counts.corrupt,
-                                  counts.corrupt == 1 ? "" : "s");
-                } else if (!x.json) {
-                    printf("fsck: no corrupt records\n");
-                }
-            }
-        }
+    } else if (!strcmp(sub, "fsck")) {
+        rc = do_fsck(&x, repair, &ret);
     } else if (!strcmp(sub, "stats")) {
         crumb_store_stats st;
         e = crumb_store_stats_get(x.s, &st);

@@ -728,13 +728,22 @@ typedef struct crumb_store_redis_config {
     size_t max_index;            /* session index entries per user; default 256 */
     int no_publish;              /* 1 = do not PUBLISH on "<prefix>invalidate" after
                                     revocations (see crumb_store_redis_subscribe) */
+    int allow_volatile;          /* 1 = health() does not report a server whose
+                                    persistence loses revocations in a crash
+                                    (tests, caches); default 0: CRUMB_E_LIMIT */
 } crumb_store_redis_config;
 
 /**
  * Open a Redis store (hiredis). Connects one connection at once (so a bad
  * URL, password or database shows here); the pool reconnects after errors
- * and server restarts. Thread-safe; after fork() the child must open its own
- * store. Built without hiredis (make REDIS=off) it returns
+ * and server restarts: when an open connection turns out dead, the call is
+ * retried once on a freshly opened one and every other pooled connection
+ * opened before is reopened on its next use, so the first call after a
+ * Redis restart succeeds. Thread-safe; after fork() the child must open its
+ * own store. crumb_store_health() on a Redis store also returns
+ * CRUMB_E_LIMIT when the server cannot keep revocations across a crash
+ * (appendonly no, or appendfsync no; docs/REDIS.md), unless
+ * cfg->allow_volatile. Built without hiredis (make REDIS=off) it returns
  * CRUMB_E_UNAVAILABLE.
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  cfg  NULL for defaults

@@ -163,6 +163,7 @@ typedef struct rd_conn {
     pthread_mutex_t lock;
     redisContext *ctx;               /* NULL = not connected */
     char sha[RS_COUNT][41];          /* script SHA1s loaded on this connection */
+    unsigned epoch;                  /* rd_store.epoch when it was connected */
 } rd_conn;
 
 /* Parsed connection URL. */
@@ -188,6 +189,9 @@ typedef struct rd_store {
     rd_conn *pool;
     atomic_uint rr;                  /* round-robin start for the pool */
     atomic_llong down_until;         /* monotonic ms: fail fast until then */
+    atomic_uint epoch;               /* bumped when an open connection died: every
+                                        connection opened before is reopened */
+    int allow_volatile;              /* health() accepts a server without AOF */
     atomic_ullong checks;
     int publish;                     /* PUBLISH on the invalidation channel */
     char channel[RD_PREFIX_MAX + 16];
@@ -593,6 +597,7 @@ static crumb_err rd_connect(rd_store *r, rd_conn *c)
         rd_drop(c);
         goto fail;
     }
+    c->epoch = atomic_load(&r->epoch);
     return CRUMB_OK;
 fail:
     atomic_store(&r->down_until, rd_mono_ms() + r->retry_ms);
@@ -613,19 +618,45 @@ static rd_conn *rd_acquire(rd_store *r)
     return c;
 }
 
+/* Take a pooled connection (locked on return) and make sure it is open and
+ * of the current epoch: one opened before the last "connection died" event
+ * is closed and reopened, since the server it talked to may have restarted.
+ * Returns CRUMB_OK or rd_connect's error; *reused = 1 if it was already open. */
+static crumb_err rd_ready(rd_store *r, rd_conn **out, int *reused)
+{
+    rd_conn *c = rd_acquire(r);
+    *out = c;
+    if (c->ctx != NULL && c->epoch != atomic_load(&r->epoch))
+        rd_drop(c);
+    *reused = c->ctx != NULL;
+    return *reused ? CRUMB_OK : rd_connect(r, c);
+}
+
+/* 1 if a call that failed with rc on connection c (reused: it was open
+ * before the call) should be retried: the connection broke (hiredis
+ * dropped it), so the server probably restarted. Bumps the epoch so the
+ * retry and every later call use fresh connections, never another pooled
+ * one to the old server. */
+static int rd_retry(rd_store *r, const rd_conn *c, int reused, crumb_err rc)
+{
+    if (!reused || c->ctx != NULL || rc != CRUMB_E_BACKEND)
+        return 0;
+    atomic_fetch_add(&r->epoch, 1u);
+    return 1;
+}
+
 /* Run `expr` (which uses rd_conn *c) on a connected pooled connection. A
  * failure on a connection that was already open (it may have gone stale
  * while the server restarted) is retried once on a fresh connection. */
 #define RD_RUN(r, rc, expr)                                                          \
     do {                                                                             \
         for (int rd_try_ = 0;; rd_try_++) {                                          \
-            rd_conn *c = rd_acquire(r);                                              \
-            int rd_stale_ = c->ctx != NULL;                                          \
-            rc = rd_stale_ ? CRUMB_OK : rd_connect((r), c);                          \
+            rd_conn *c;                                                              \
+            int rd_reused_;                                                          \
+            rc = rd_ready((r), &c, &rd_reused_);                                     \
             if (rc == CRUMB_OK)                                                      \
                 rc = (expr);                                                         \
-            int rd_again_ = rd_try_ == 0 && rd_stale_ && c->ctx == NULL &&           \
-                            rc == CRUMB_E_BACKEND;                                   \
+            int rd_again_ = rd_try_ == 0 && rd_retry((r), c, rd_reused_, rc);       \
             pthread_mutex_unlock(&c->lock);                                          \
             if (!rd_again_)                                                          \
                 break;                                                               \
@@ -771,12 +802,40 @@ static crumb_err rd_ping(rd_conn *c)
     return e;
 }
 
+/* CRUMB_OK if the server keeps writes across a crash (AOF on, appendfsync
+ * always or everysec), CRUMB_E_LIMIT if not (AOF off, or appendfsync no),
+ * or the command's error. A server that refuses CONFIG (managed Redis) is
+ * judged by INFO's aof_enabled alone. */
+static crumb_err rd_persistence(rd_conn *c)
+{
+    crumb_err e;
+    redisReply *x = rd_cmd(c, &e, "INFO persistence");
+    if (x == NULL)
+        return e;
+    int aof = x->type == REDIS_REPLY_STRING &&
+              strstr(x->str, "aof_enabled:1") != NULL;
+    freeReplyObject(x);
+    if (!aof)
+        return CRUMB_E_LIMIT;
+    x = rd_cmd(c, &e, "CONFIG GET appendfsync");
+    if (x == NULL)
+        return c->ctx != NULL ? CRUMB_OK : e; /* error reply: CONFIG disabled */
+    int weak = x->type == REDIS_REPLY_ARRAY && x->elements == 2 &&
+               x->element[1]->type == REDIS_REPLY_STRING &&
+               strcmp(x->element[1]->str, "no") == 0;
+    freeReplyObject(x);
+    return weak ? CRUMB_E_LIMIT : CRUMB_OK;
+}
+
+/* Liveness (PING), then unless allow_volatile the persistence check. */
 static crumb_err rd_health(crumb_store *s, int64_t now)
 {
     rd_store *r = (rd_store *)s;
     crumb_err rc;
     (void)now;
     RD_RUN(r, rc, rd_ping(c));
+    if (rc == CRUMB_OK && !r->allow_volatile)
+        RD_RUN(r, rc, rd_persistence(c));
     return rc;
 }
 
@@ -1958,6 +2017,7 @@ crumb_err crumb_store_redis_open(crumb_store **out, const crumb_store_redis_conf
     r->cmd_tv = rd_tv(c.command_timeout_ms ? c.command_timeout_ms : 1000u);
     r->retry_ms = c.retry_interval_ms ? (int64_t)c.retry_interval_ms : 200;
     r->fail_open = c.fail_open != 0;
+    r->allow_volatile = c.allow_volatile != 0;
     r->lim.throttle = c.throttle ? c.throttle : STM_DEFAULT_THROTTLE;
     r->lim.max_devices = c.max_devices ? c.max_devices : STM_DEFAULT_MAX_DEVICES;
     r->lim.max_index = c.max_index ? c.max_index : STM_DEFAULT_MAX_INDEX;
@@ -1967,6 +2027,7 @@ crumb_err crumb_store_redis_open(crumb_store **out, const crumb_store_redis_conf
         memcpy(r->ukey, "libcrumb redis user key name v1", 32);
     atomic_init(&r->rr, 0u);
     atomic_init(&r->down_until, 0);
+    atomic_init(&r->epoch, 0u);
     atomic_init(&r->checks, 0u);
     atomic_init(&r->sub_stop, 0);
     pthread_mutex_init(&r->sub_lock, NULL);

@@ -11,7 +11,9 @@
  *    ever appended. Slots marked "required" in version N are non-NULL in every
  *    table with version >= N. Optional slots may be NULL: the wrappers below
  *    then return CRUMB_E_UNSUPPORTED (and the conformance suite skips the
- *    group). Callers use the wrappers, never the slots directly.
+ *    group). Callers use the wrappers, never the slots directly: they read
+ *    only the slots the table's version includes and validate arguments
+ *    before the store sees them (see "Call wrappers").
  *  - Every method may fail with CRUMB_E_NOMEM, CRUMB_E_IO, CRUMB_E_NOSPC
  *    (writes), CRUMB_E_CORRUPT (stored data failed verification: it is never
  *    silently used), CRUMB_E_TIMEOUT (lock or network timeout) and
@@ -670,10 +672,15 @@ typedef struct crumb_store_memory_config {
 } crumb_store_memory_config;
 
 /**
- * Open an empty memory store. Thread-safe: sharded locks; check() takes only
- * the shard locks of the ids it looks at. Session records are evicted
- * least-recently-used beyond the capacity; revocations, families and
- * devices are never evicted (sweep removes them when they expire).
+ * Open an empty memory store. Thread-safe: sharded; check() and the other
+ * read-only methods take a shard's reader lock, which writes only the
+ * calling thread's own counters. Session records are evicted
+ * least-recently-used beyond the capacity, anonymous ones first: a record
+ * whose key a live session index entry names (index_put: signed in) is
+ * never evicted for an anonymous one. Revocations of signed-in sessions,
+ * families and devices are never evicted (sweep removes them when they
+ * expire); revocations of anonymous sessions are bounded by max_sessions,
+ * the oldest forgotten first (docs/STORE.md).
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  cfg  NULL for defaults
  * @return CRUMB_OK, CRUMB_E_NOMEM, CRUMB_E_RANDOM, CRUMB_E_INVALID

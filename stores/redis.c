@@ -486,36 +486,106 @@ static crumb_err rd_revoke_all(crumb_store *s, int64_t before, int64_t now)
     return rd_publish(r, rc);
 }
 
-/* check on c: one pipelined round trip (GET/HMGET of the global, session,
- * family, user and device keys), evaluated in the contract's order. */
-static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_req *q,
-                             const char *tenant, crumb_store_check_res *res)
+/* Pipeline check()'s reads on c: global, session revocation, family, the
+ * user's rule + device revocation field, the device record. Returns how
+ * many replies to read. */
+static int rd_check_send(rd_store *r, rd_conn *c, const crumb_store_check_req *q,
+                         const char *tenant)
 {
-    char kg[RD_KEY_MAX], ks[RD_KEY_MAX], kf[RD_KEY_MAX], ku[RD_KEY_MAX], kd[RD_KEY_MAX];
-    char dhx[33] = "", field[40] = "r:";
+    char k[RD_KEY_MAX], dhx[33] = "", field[40] = "r:";
     int n = 0;
-    snprintf(kg, sizeof kg, "%s%s", r->prefix, RK_GLOBAL);
-    redisAppendCommand(c->ctx, "GET %s", kg), n++;
+    snprintf(k, sizeof k, "%s%s", r->prefix, RK_GLOBAL);
+    redisAppendCommand(c->ctx, "GET %s", k), n++;
     if (q->session) {
-        rd_key(r, ks, RK_SREV, q->session->b, CRUMB_STORE_KEYBYTES);
-        redisAppendCommand(c->ctx, "GET %s", ks), n++;
+        rd_key(r, k, RK_SREV, q->session->b, CRUMB_STORE_KEYBYTES);
+        redisAppendCommand(c->ctx, "GET %s", k), n++;
     }
     if (q->family) {
-        rd_key(r, kf, RK_FAMILY, q->family->b, CRUMB_STORE_IDBYTES);
-        redisAppendCommand(c->ctx, "HMGET %s g a u r", kf), n++;
+        rd_key(r, k, RK_FAMILY, q->family->b, CRUMB_STORE_IDBYTES);
+        redisAppendCommand(c->ctx, "HMGET %s g a u r", k), n++;
     }
     if (q->user) {
         if (q->device) {
             crumb__hex(dhx, q->device->b, 16);
             snprintf(field, sizeof field, "r:%s", dhx);
         }
-        rd_user_key(r, ku, RK_USER, tenant, q->user);
-        redisAppendCommand(c->ctx, "HMGET %s nb nbu ex %s", ku, field), n++;
+        rd_user_key(r, k, RK_USER, tenant, q->user);
+        redisAppendCommand(c->ctx, "HMGET %s nb nbu ex %s", k, field), n++;
         if (q->device) {
-            rd_user_key(r, kd, RK_DEVICES, tenant, q->user);
-            redisAppendCommand(c->ctx, "HGET %s %s", kd, dhx), n++;
+            rd_user_key(r, k, RK_DEVICES, tenant, q->user);
+            redisAppendCommand(c->ctx, "HGET %s %s", k, dhx), n++;
         }
     }
+    return n;
+}
+
+/* The user and device rules from the user hash reply (nb, nbu, ex, r:dev)
+ * and the device blob reply (may be NULL): the user rule is the model's
+ * (stm_user_revoked in model.c) on a user rebuilt from the reply, so it is
+ * written once; the device revocation is one `until` field. Sets *rule;
+ * CRUMB_E_CORRUPT for a damaged device blob. */
+static crumb_err rd_check_user(const crumb_store_check_req *q, const redisReply *u,
+                               const redisReply *d, int *rule)
+{
+    if (u->type != REDIS_REPLY_ARRAY || u->elements != 4)
+        return CRUMB_OK;
+    stm_user m;
+    memset(&m, 0, sizeof m);
+    m.not_before = rd_i64(u->element[0]);
+    m.nb_until = rd_i64(u->element[1]);
+    const redisReply *ex = u->element[2];
+    m.has_except = ex->type == REDIS_REPLY_STRING && ex->len == 2 * CRUMB_STORE_KEYBYTES &&
+                   crumb__unhex(m.except.b, CRUMB_STORE_KEYBYTES, ex->str) == 0;
+    if (stm_user_revoked(&m, q->session, q->issued_at, q->now)) {
+        *rule = CRUMB_STORE_RULE_USER;
+        return CRUMB_OK;
+    }
+    if (q->device && rd_i64(u->element[3]) > q->now) {
+        *rule = CRUMB_STORE_RULE_DEVICE;
+        return CRUMB_OK;
+    }
+    stm_dev dv;
+    if (d != NULL && d->type == REDIS_REPLY_STRING) {
+        if (crumb__rd_dev_decode(&dv, (const uint8_t *)d->str, d->len) != 0)
+            return CRUMB_E_CORRUPT;
+        if (dv.d.trust == CRUMB_TRUST_REVOKED)
+            *rule = CRUMB_STORE_RULE_DEVICE;
+    }
+    return CRUMB_OK;
+}
+
+/* check()'s verdict from the replies in rep (order of rd_check_send). */
+static crumb_err rd_check_eval(const crumb_store_check_req *q, redisReply **rep,
+                               crumb_store_check_res *res, int *rule)
+{
+    int i = 0;
+    if (rep[i] && rep[i]->type == REDIS_REPLY_STRING && q->issued_at < rd_i64(rep[i]))
+        *rule = CRUMB_STORE_RULE_GLOBAL;
+    i++;
+    if (q->session) {
+        if (*rule == CRUMB_STORE_RULE_NONE && rd_i64(rep[i]) > q->now)
+            *rule = CRUMB_STORE_RULE_SESSION;
+        i++;
+    }
+    if (q->family) {
+        const redisReply *f = rep[i++];
+        if (f->type == REDIS_REPLY_ARRAY && f->elements == 4 && rd_i64(f->element[2]) > q->now) {
+            res->family_gen = rd_u64(f->element[0]);
+            res->family_advanced_at = rd_i64(f->element[1]);
+            if (*rule == CRUMB_STORE_RULE_NONE && rd_i64(f->element[3]) > q->now)
+                *rule = CRUMB_STORE_RULE_FAMILY;
+        }
+    }
+    if (q->user && *rule == CRUMB_STORE_RULE_NONE)
+        return rd_check_user(q, rep[i], q->device ? rep[i + 1] : NULL, rule);
+    return CRUMB_OK;
+}
+
+/* check() on connection c: one pipelined round trip. */
+static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_req *q,
+                             const char *tenant, crumb_store_check_res *res)
+{
+    int n = rd_check_send(r, c, q, tenant);
     redisReply *rep[5] = {0};
     crumb_err e = CRUMB_OK;
     for (int i = 0; i < n; i++) {
@@ -528,55 +598,9 @@ static crumb_err rd_check_on(rd_store *r, rd_conn *c, const crumb_store_check_re
         if (rep[i]->type == REDIS_REPLY_ERROR && e == CRUMB_OK)
             e = rd_reply_err(rep[i]);
     }
-    int rule = CRUMB_STORE_RULE_NONE, i = 0;
-    if (e == CRUMB_OK) {
-        if (rep[i] && rep[i]->type == REDIS_REPLY_STRING && q->issued_at < rd_i64(rep[i]))
-            rule = CRUMB_STORE_RULE_GLOBAL;
-        i++;
-        if (q->session) {
-            if (rule == CRUMB_STORE_RULE_NONE && rd_i64(rep[i]) > q->now)
-                rule = CRUMB_STORE_RULE_SESSION;
-            i++;
-        }
-        if (q->family) {
-            const redisReply *f = rep[i++];
-            if (f->type == REDIS_REPLY_ARRAY && f->elements == 4 &&
-                rd_i64(f->element[2]) > q->now) {
-                res->family_gen = rd_u64(f->element[0]);
-                res->family_advanced_at = rd_i64(f->element[1]);
-                if (rule == CRUMB_STORE_RULE_NONE && rd_i64(f->element[3]) > q->now)
-                    rule = CRUMB_STORE_RULE_FAMILY;
-            }
-        }
-        if (q->user) {
-            const redisReply *u = rep[i++];
-            if (rule == CRUMB_STORE_RULE_NONE && u->type == REDIS_REPLY_ARRAY &&
-                u->elements == 4) {
-                int64_t nb = rd_i64(u->element[0]), nbu = rd_i64(u->element[1]);
-                const redisReply *ex = u->element[2];
-                char khx[2 * CRUMB_STORE_KEYBYTES + 1] = "";
-                if (q->session)
-                    crumb__hex(khx, q->session->b, CRUMB_STORE_KEYBYTES);
-                int excepted = q->session && ex->type == REDIS_REPLY_STRING &&
-                               ex->len == 2 * CRUMB_STORE_KEYBYTES &&
-                               crumb_ct_equal(ex->str, khx, ex->len);
-                if (nbu > q->now && q->issued_at < nb && !excepted)
-                    rule = CRUMB_STORE_RULE_USER;
-                else if (q->device && rd_i64(u->element[3]) > q->now)
-                    rule = CRUMB_STORE_RULE_DEVICE;
-            }
-            if (q->device) {
-                const redisReply *d = rep[i++];
-                stm_dev dv;
-                if (rule == CRUMB_STORE_RULE_NONE && d->type == REDIS_REPLY_STRING) {
-                    if (crumb__rd_dev_decode(&dv, (const uint8_t *)d->str, d->len) != 0)
-                        e = CRUMB_E_CORRUPT;
-                    else if (dv.d.trust == CRUMB_TRUST_REVOKED)
-                        rule = CRUMB_STORE_RULE_DEVICE;
-                }
-            }
-        }
-    }
+    int rule = CRUMB_STORE_RULE_NONE;
+    if (e == CRUMB_OK)
+        e = rd_check_eval(q, rep, res, &rule);
     for (int j = 0; j < n; j++)
         if (rep[j])
             freeReplyObject(rep[j]);

@@ -150,8 +150,120 @@ typedef struct rd_uargs {
     int written;
 } rd_uargs;
 
+/* One attempt's state: the loaded user, the device touched, whether
+ * anything changed, and index entries to delete from the hash. */
+typedef struct rd_ustate {
+    stm_user u;
+    long i;
+    int dirty;
+    crumb_store_key gone[RD_EXP_BATCH + 1];
+    size_t nexp;
+} rd_ustate;
+
+/* index_put on the loaded model: up to RD_EXP_BATCH expired entries go
+ * first (so they never push out live ones), then the entry the per-user
+ * bound drops; their keys land in st->gone for HDEL. */
+static crumb_err uop_iput(const rd_store *r, const rd_uargs *a, rd_ustate *st)
+{
+    stm_user *u = &st->u;
+    for (size_t j = 0; j < u->nidx;) {
+        if (u->idx[j].expires_at <= a->now && st->nexp < RD_EXP_BATCH) {
+            st->gone[st->nexp++] = u->idx[j].session;
+            stm_idx_remove(u, j);
+        } else {
+            j++;
+        }
+    }
+    if (stm_idx_find(u, &a->info->session) < 0 && u->nidx >= r->lim.max_index && u->nidx > 0)
+        st->gone[st->nexp++] = u->idx[u->nidx - 1].session;
+    st->dirty = 1;
+    return stm_index_put(u, a->info, &r->lim);
+}
+
+/* Apply a->op to the loaded model (the rules live in model.c). */
+static crumb_err uop_apply(rd_store *r, rd_uargs *a, rd_ustate *st)
+{
+    stm_user *u = &st->u;
+    crumb_err e = CRUMB_OK;
+    switch (a->op) {
+    case UOP_LIST:
+        stm_device_list(u, a->dout, a->cap, a->n);
+        break;
+    case UOP_FIND:
+        st->i = stm_device_find_fp(u, a->fp);
+        if (st->i >= 0)
+            *a->dout = u->dev[st->i].d;
+        else
+            e = CRUMB_E_NOTFOUND;
+        break;
+    case UOP_ILIST:
+        stm_index_list(u, a->iout, a->cap, a->n, a->now);
+        break;
+    case UOP_SEEN:
+        e = stm_device_seen(u, a->sg, a->now, &r->lim, &st->dirty);
+        st->i = st->dirty ? stm_dev_find(u, &a->sg->device) : -1;
+        break;
+    case UOP_TRUST:
+        e = stm_set_trust(u, a->device, a->trust, a->now);
+        st->i = e == CRUMB_OK ? stm_dev_find(u, a->device) : -1;
+        st->dirty = st->i >= 0;
+        break;
+    case UOP_DELETE:
+    case UOP_IDEL:
+        st->i = a->op == UOP_DELETE ? stm_dev_find(u, a->device) : stm_idx_find(u, a->session);
+        e = st->i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
+        st->dirty = st->i >= 0;
+        break;
+    case UOP_IPUT:
+        e = uop_iput(r, a, st);
+        break;
+    }
+    return e;
+}
+
+/* Queue the writes of a->op after MULTI; returns how many replies EXEC's
+ * pipeline yields (MULTI + queued commands + EXEC). */
+static int uop_queue(rd_conn *c, const char *key, rd_uargs *a, rd_ustate *st)
+{
+    char hx[2 * CRUMB_STORE_KEYBYTES + 1];
+    int n = 2;
+    switch (a->op) {
+    case UOP_SEEN:
+    case UOP_TRUST:
+        rd_q_dev(c, key, &st->u.dev[st->i]);
+        rd_q_extend(c, key, (long long)RD_DEV_KEEP_DAYS * STM_DAY);
+        a->written = 1;
+        return 4;
+    case UOP_DELETE:
+        crumb__hex(hx, a->device->b, 16);
+        redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
+        return 3;
+    case UOP_IPUT: {
+        uint8_t blob[CRUMB__RD_IDX_BYTES];
+        crumb__rd_idx_encode(blob, a->info);
+        crumb__hex(hx, a->info->session.b, CRUMB_STORE_KEYBYTES);
+        redisAppendCommand(c->ctx, "HSET %s %s %b", key, hx, blob, (size_t)CRUMB__RD_IDX_BYTES);
+        rd_q_extend(c, key, rd_ttl(a->info->expires_at, a->now));
+        n += 2;
+        for (size_t j = 0; j < st->nexp; j++)
+            if (memcmp(st->gone[j].b, a->info->session.b, CRUMB_STORE_KEYBYTES) != 0) {
+                crumb__hex(hx, st->gone[j].b, CRUMB_STORE_KEYBYTES);
+                redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
+                n++;
+            }
+        return n;
+    }
+    case UOP_IDEL:
+        crumb__hex(hx, a->session->b, CRUMB_STORE_KEYBYTES);
+        redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
+        return 3;
+    default:
+        return n;
+    }
+}
+
 /* One optimistic transaction on a user's devices or index hash: WATCH,
- * load into the shared model (stores/model.h), apply, write back the
+ * load into the shared model (stores/model.c), apply, write back the
  * changed entries in MULTI/EXEC, retry if another writer won. */
 static crumb_err rd_user_txn(rd_store *r, rd_conn *c, const char *key, rd_uargs *a)
 {
@@ -161,117 +273,27 @@ static crumb_err rd_user_txn(rd_store *r, rd_conn *c, const char *key, rd_uargs 
         crumb_err e = ro ? CRUMB_OK : rd_watch(c, key, NULL);
         if (e != CRUMB_OK)
             return e;
-        stm_user u;
-        e = rd_load_blobs(c, key, devices, &u);
+        rd_ustate st;
+        st.i = -1;
+        st.dirty = 0;
+        st.nexp = 0;
+        e = rd_load_blobs(c, key, devices, &st.u);
         if (e != CRUMB_OK) {
             if (!ro)
                 rd_unwatch(c);
             return e;
         }
-        long i = -1;
-        int dirty = 0;
-        char hx[2 * CRUMB_STORE_KEYBYTES + 1];
-        crumb_store_key gone[RD_EXP_BATCH + 1];
-        size_t nexp = 0;
-        switch (a->op) {
-        case UOP_LIST:
-            stm_device_list(&u, a->dout, a->cap, a->n);
-            break;
-        case UOP_FIND:
-            i = stm_device_find_fp(&u, a->fp);
-            if (i >= 0)
-                *a->dout = u.dev[i].d;
-            else
-                e = CRUMB_E_NOTFOUND;
-            break;
-        case UOP_ILIST:
-            stm_index_list(&u, a->iout, a->cap, a->n, a->now);
-            break;
-        case UOP_SEEN:
-            e = stm_device_seen(&u, a->sg, a->now, &r->lim, &dirty);
-            i = dirty ? stm_dev_find(&u, &a->sg->device) : -1;
-            break;
-        case UOP_TRUST:
-            e = stm_set_trust(&u, a->device, a->trust, a->now);
-            i = e == CRUMB_OK ? stm_dev_find(&u, a->device) : -1;
-            dirty = i >= 0;
-            break;
-        case UOP_DELETE:
-            i = stm_dev_find(&u, a->device);
-            e = i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
-            dirty = i >= 0;
-            break;
-        case UOP_IPUT:
-            /* expired entries go first so they never push out live ones */
-            for (size_t j = 0; j < u.nidx;) {
-                if (u.idx[j].expires_at <= a->now && nexp < RD_EXP_BATCH) {
-                    gone[nexp++] = u.idx[j].session;
-                    stm_idx_remove(&u, j);
-                } else {
-                    j++;
-                }
-            }
-            if (stm_idx_find(&u, &a->info->session) < 0 && u.nidx >= r->lim.max_index &&
-                u.nidx > 0)
-                gone[nexp++] = u.idx[u.nidx - 1].session;
-            e = stm_index_put(&u, a->info, &r->lim);
-            dirty = 1;
-            break;
-        case UOP_IDEL:
-            i = stm_idx_find(&u, a->session);
-            e = i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
-            dirty = i >= 0;
-            break;
-        }
-        if (ro) {
-            stm_user_free(&u);
+        e = uop_apply(r, a, &st);
+        if (ro || e != CRUMB_OK || !st.dirty) {
+            stm_user_free(&st.u);
+            if (!ro)
+                rd_unwatch(c);
             return e;
         }
-        if (e != CRUMB_OK || !dirty) {
-            stm_user_free(&u);
-            rd_unwatch(c);
-            return e;
-        }
-        int n = 2; /* MULTI, queued..., EXEC */
         redisAppendCommand(c->ctx, "MULTI");
-        switch (a->op) {
-        case UOP_SEEN:
-        case UOP_TRUST:
-            rd_q_dev(c, key, &u.dev[i]);
-            rd_q_extend(c, key, (long long)RD_DEV_KEEP_DAYS * STM_DAY);
-            n = 4;
-            a->written = 1;
-            break;
-        case UOP_DELETE:
-            crumb__hex(hx, a->device->b, 16);
-            redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
-            n = 3;
-            break;
-        case UOP_IPUT: {
-            uint8_t blob[CRUMB__RD_IDX_BYTES];
-            crumb__rd_idx_encode(blob, a->info);
-            crumb__hex(hx, a->info->session.b, CRUMB_STORE_KEYBYTES);
-            redisAppendCommand(c->ctx, "HSET %s %s %b", key, hx, blob, (size_t)CRUMB__RD_IDX_BYTES);
-            rd_q_extend(c, key, rd_ttl(a->info->expires_at, a->now));
-            n += 2;
-            for (size_t j = 0; j < nexp; j++)
-                if (memcmp(gone[j].b, a->info->session.b, CRUMB_STORE_KEYBYTES) != 0) {
-                    crumb__hex(hx, gone[j].b, CRUMB_STORE_KEYBYTES);
-                    redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
-                    n++;
-                }
-            break;
-        }
-        case UOP_IDEL:
-            crumb__hex(hx, a->session->b, CRUMB_STORE_KEYBYTES);
-            redisAppendCommand(c->ctx, "HDEL %s %s", key, hx);
-            n = 3;
-            break;
-        default:
-            break;
-        }
+        int n = uop_queue(c, key, a, &st);
         redisAppendCommand(c->ctx, "EXEC");
-        stm_user_free(&u);
+        stm_user_free(&st.u);
         e = rd_exec_replies(c, n);
         if (e != CRUMB_E_CONFLICT)
             return e;

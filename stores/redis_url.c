@@ -92,40 +92,26 @@ static int rd_query(rd_url *u, const char *q)
     return 0;
 }
 
-/* Parse a redis:// or unix:// URL (docs/REDIS.md); 0 on success. */
-int rd_parse_url(rd_url *u, const char *url)
+/* unix://[userinfo@]/path[?query] (url past the scheme); 0 or -1. */
+static int rd_parse_unix(rd_url *u, const char *p)
 {
-    memset(u, 0, sizeof *u);
-    u->port = 6379;
-    snprintf(u->host, sizeof u->host, "127.0.0.1");
-    if (strncmp(url, "unix://", 7) == 0) {
-        const char *p = url + 7;
-        const char *slash = strchr(p, '/');
-        if (slash == NULL)
+    const char *slash = strchr(p, '/');
+    if (slash == NULL)
+        return -1;
+    if (slash != p) { /* userinfo@ before the path */
+        if (slash[-1] != '@' || rd_userinfo(u, p, (size_t)(slash - p - 1)) != 0)
             return -1;
-        if (slash != p) { /* userinfo@ before the path */
-            if (slash[-1] != '@' || rd_userinfo(u, p, (size_t)(slash - p - 1)) != 0)
-                return -1;
-        }
-        const char *q = strchr(slash, '?');
-        size_t pl = q ? (size_t)(q - slash) : strlen(slash);
-        if (rd_pct(u->path, sizeof u->path, slash, pl) != 0)
-            return -1;
-        return q ? rd_query(u, q + 1) : 0;
     }
-    if (strncmp(url, "redis://", 8) != 0)
-        return -1; /* rediss:// (TLS) is not supported */
-    const char *p = url + 8;
-    const char *end = p + strcspn(p, "/?");
-    const char *at = NULL;
-    for (const char *x = p; x < end; x++)
-        if (*x == '@')
-            at = x;
-    if (at != NULL) {
-        if (rd_userinfo(u, p, (size_t)(at - p)) != 0)
-            return -1;
-        p = at + 1;
-    }
+    const char *q = strchr(slash, '?');
+    size_t pl = q ? (size_t)(q - slash) : strlen(slash);
+    if (rd_pct(u->path, sizeof u->path, slash, pl) != 0)
+        return -1;
+    return q ? rd_query(u, q + 1) : 0;
+}
+
+/* host or [ipv6] then optional :port, in p..end; 0 or -1. */
+static int rd_parse_hostport(rd_url *u, const char *p, const char *end)
+{
     const char *hend;
     if (*p == '[') { /* [ipv6]:port */
         const char *rb = memchr(p, ']', (size_t)(end - p));
@@ -153,6 +139,32 @@ int rd_parse_url(rd_url *u, const char *url)
             return -1;
         u->port = (int)port;
     }
+    return 0;
+}
+
+/* Parse a redis:// or unix:// URL (docs/REDIS.md) into u; 0 on success. */
+int rd_parse_url(rd_url *u, const char *url)
+{
+    memset(u, 0, sizeof *u);
+    u->port = 6379;
+    snprintf(u->host, sizeof u->host, "127.0.0.1");
+    if (strncmp(url, "unix://", 7) == 0)
+        return rd_parse_unix(u, url + 7);
+    if (strncmp(url, "redis://", 8) != 0)
+        return -1; /* rediss:// (TLS) is not supported */
+    const char *p = url + 8;
+    const char *end = p + strcspn(p, "/?");
+    const char *at = NULL;
+    for (const char *x = p; x < end; x++)
+        if (*x == '@')
+            at = x;
+    if (at != NULL) {
+        if (rd_userinfo(u, p, (size_t)(at - p)) != 0)
+            return -1;
+        p = at + 1;
+    }
+    if (rd_parse_hostport(u, p, end) != 0)
+        return -1;
     p = end;
     if (*p == '/') {
         p++;

@@ -473,6 +473,9 @@ static crumb_store_methods *sc_v1_copy(const crumb_store *s, int v)
     return t;
 }
 
+static void sc_iface_validation(crumb_store *s, const crumb_store_key *kp,
+                                const crumb_store_id *fp);
+
 static void group_iface(crumb_store *s)
 {
     const crumb_store_methods *own = s->methods;
@@ -480,9 +483,6 @@ static void group_iface(crumb_store *s)
     crumb_store_id f = sc_id(900);
     crumb_store_check_req q = {&k, &f, 1, "t", "ifc", &f, T0, T0 + 1};
     crumb_store_check_res r;
-    char longname[CRUMB_STORE_NAME_MAX + 2];
-    memset(longname, 'n', sizeof longname - 1);
-    longname[sizeof longname - 1] = '\0';
 
     /* a version-1 table of exactly the v1 size works through every wrapper */
     crumb_store_methods *t = sc_v1_copy(s, 1);
@@ -507,8 +507,21 @@ static void group_iface(crumb_store *s)
     free(t);
     q.device = NULL;
     SC_OK(crumb_store_check(s, &q, &r)); /* revoke_all above never happened */
+    sc_iface_validation(s, &k, &f);
+}
 
-    /* argument validation (done by the wrappers for every store) */
+/* Argument validation (done by the wrappers for every store). */
+static void sc_iface_validation(crumb_store *s, const crumb_store_key *kp,
+                                const crumb_store_id *fp)
+{
+    const crumb_store_methods *own = s->methods;
+    crumb_store_key k = *kp;
+    crumb_store_id f = *fp;
+    crumb_store_check_req q = {&k, &f, 1, "t", "ifc", NULL, T0, T0 + 1};
+    crumb_store_check_res r;
+    char longname[CRUMB_STORE_NAME_MAX + 2];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
     SC_INT(crumb_store_revoke_user(s, longname, "u", T0, NULL, T0 + 1, T0), CRUMB_E_INVALID);
     SC_INT(crumb_store_revoke_user(s, "t", longname, T0, NULL, T0 + 1, T0), CRUMB_E_INVALID);
     SC_INT(crumb_store_revoke_device(s, "t", NULL, &f, T0 + 1, T0), CRUMB_E_INVALID);

@@ -11,7 +11,9 @@
  *    ever appended. Slots marked "required" in version N are non-NULL in every
  *    table with version >= N. Optional slots may be NULL: the wrappers below
  *    then return CRUMB_E_UNSUPPORTED (and the conformance suite skips the
- *    group). Callers use the wrappers, never the slots directly.
+ *    group). Callers use the wrappers, never the slots directly: they read
+ *    only the slots the table's version includes and validate arguments
+ *    before the store sees them (see "Call wrappers").
  *  - Every method may fail with CRUMB_E_NOMEM, CRUMB_E_IO, CRUMB_E_NOSPC
  *    (writes), CRUMB_E_CORRUPT (stored data failed verification: it is never
  *    silently used), CRUMB_E_TIMEOUT (lock or network timeout) and
@@ -41,6 +43,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -375,22 +378,94 @@ struct crumb_store_methods {
 };
 
 /* ==== Call wrappers (use these, not the slots) ========================= */
+/*
+ * The wrappers are the only code that reads a method table. They
+ *  - refuse a store whose table is missing or has version < 1
+ *    (CRUMB_E_INVALID) and never call it;
+ *  - read a slot only if it lies inside the table the store's `version`
+ *    declares (crumb_store__table_size): a version-1 table is never read
+ *    past its end, whatever later versions append; an absent or NULL slot
+ *    is CRUMB_E_UNSUPPORTED;
+ *  - validate the arguments once, before the store sees them: NULL where
+ *    the contract needs a pointer, tenant/user longer than
+ *    CRUMB_STORE_NAME_MAX, sighting label/ip longer than
+ *    CRUMB_STORE_NAME_MAX, an index label not NUL-terminated inside its
+ *    array, a trust level out of range, expiry/until <= now, new_gen <=
+ *    expected_gen -> CRUMB_E_INVALID; len > CRUMB_STORE_DATA_MAX ->
+ *    CRUMB_E_TOO_LARGE. A store (also a third-party one) therefore only ever
+ *    sees arguments that passed these checks. Stores keep their own checks
+ *    only where they guard memory safety.
+ */
 
+/* Bytes of a version-1 method table (the slots up to and including sweep). */
+#define CRUMB_STORE_METHODS_V1_SIZE                                                  \
+    (offsetof(crumb_store_methods, sweep) + sizeof(((crumb_store_methods *)0)->sweep))
+
+/* Bytes of the method table a store of this version provides (0 = not a
+ * valid table). Each new version adds its line here. */
+static inline size_t crumb_store__table_size(int version)
+{
+    if (version >= CRUMB_STORE_METHODS_VERSION)
+        return sizeof(crumb_store_methods);
+    if (version == 1)
+        return CRUMB_STORE_METHODS_V1_SIZE;
+    return 0;
+}
+
+/* 1 if s is a store with a usable method table. */
+static inline int crumb_store__valid(const crumb_store *s)
+{
+    return s != NULL && s->methods != NULL && s->methods->version >= 1;
+}
+
+/* The slot if the store's table version includes it, else NULL (s valid). */
+#define CRUMB_STORE__SLOT(s, slot)                                                   \
+    (offsetof(crumb_store_methods, slot) + sizeof((s)->methods->slot) <=             \
+             crumb_store__table_size((s)->methods->version)                          \
+         ? (s)->methods->slot                                                        \
+         : 0)
+
+/* Call slot after the store checks (arguments already validated). */
 #define CRUMB_STORE__CALL(s, slot, ...)                                              \
-    ((s) == NULL ? CRUMB_E_INVALID                                                   \
-     : (s)->methods->slot == NULL ? CRUMB_E_UNSUPPORTED                              \
-                                   : (s)->methods->slot((s), __VA_ARGS__))
+    (!crumb_store__valid(s)                ? CRUMB_E_INVALID                         \
+     : CRUMB_STORE__SLOT(s, slot) == 0     ? CRUMB_E_UNSUPPORTED                     \
+                                           : (s)->methods->slot((s), __VA_ARGS__))
 
-/* Close a store (NULL allowed). */
+/* 1 if str is NULL or at most max bytes before its NUL (reads <= max+1). */
+static inline int crumb_store__str_ok(const char *str, size_t max)
+{
+    if (str == NULL)
+        return 1;
+    for (size_t i = 0; i <= max; i++)
+        if (str[i] == '\0')
+            return 1;
+    return 0;
+}
+
+/* 1 if tenant (NULL = "") and user (required) are valid. */
+static inline int crumb_store__user_ok(const char *tenant, const char *user)
+{
+    return user != NULL && crumb_store__str_ok(tenant, CRUMB_STORE_NAME_MAX) &&
+           crumb_store__str_ok(user, CRUMB_STORE_NAME_MAX);
+}
+
+/* 1 if a fixed label array holds a NUL-terminated string. */
+static inline int crumb_store__label_ok(const char label[CRUMB_STORE_LABEL_MAX + 1])
+{
+    return memchr(label, 0, CRUMB_STORE_LABEL_MAX + 1) != NULL;
+}
+
+/* Close a store (NULL allowed; an invalid table is not called). */
 static inline void crumb_store_close(crumb_store *s)
 {
-    if (s != NULL)
+    if (crumb_store__valid(s) && CRUMB_STORE__SLOT(s, close) != 0)
         s->methods->close(s);
 }
 
+/* The store's name ("" for NULL or an invalid table). */
 static inline const char *crumb_store_name(const crumb_store *s)
 {
-    return s ? s->methods->name : "";
+    return crumb_store__valid(s) && s->methods->name != NULL ? s->methods->name : "";
 }
 
 static inline crumb_err crumb_store_health(crumb_store *s, int64_t now)
@@ -402,7 +477,7 @@ static inline crumb_err crumb_store_stats_get(crumb_store *s, crumb_store_stats 
 {
     if (out == NULL)
         return CRUMB_E_INVALID;
-    *out = (crumb_store_stats){0};
+    memset(out, 0, sizeof *out);
     return CRUMB_STORE__CALL(s, stats, out);
 }
 
@@ -411,6 +486,10 @@ static inline crumb_err crumb_store_put(crumb_store *s, const crumb_store_key *k
                                         uint64_t expected_version, uint64_t *new_version,
                                         int64_t now)
 {
+    if (key == NULL || (data == NULL && len > 0) || expires_at <= now)
+        return CRUMB_E_INVALID;
+    if (len > CRUMB_STORE_DATA_MAX)
+        return CRUMB_E_TOO_LARGE;
     return CRUMB_STORE__CALL(s, put, key, data, len, expires_at, expected_version,
                              new_version, now);
 }
@@ -419,29 +498,39 @@ static inline crumb_err crumb_store_get(crumb_store *s, const crumb_store_key *k
                                         uint8_t *buf, size_t cap, size_t *len,
                                         uint64_t *version, int64_t *expires_at, int64_t now)
 {
+    if (key == NULL || len == NULL || (buf == NULL && cap > 0))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, get, key, buf, cap, len, version, expires_at, now);
 }
 
 static inline crumb_err crumb_store_touch(crumb_store *s, const crumb_store_key *key,
                                           int64_t expires_at, int64_t now)
 {
+    if (key == NULL || expires_at <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, touch, key, expires_at, now);
 }
 
 static inline crumb_err crumb_store_delete(crumb_store *s, const crumb_store_key *key)
 {
+    if (key == NULL)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, del, key);
 }
 
 static inline crumb_err crumb_store_revoke_session(crumb_store *s, const crumb_store_key *key,
                                                    int64_t until, int64_t now)
 {
+    if (key == NULL || until <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, revoke_session, key, until, now);
 }
 
 static inline crumb_err crumb_store_revoke_family(crumb_store *s, const crumb_store_id *family,
                                                   int64_t until, int64_t now)
 {
+    if (family == NULL || until <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, revoke_family, family, until, now);
 }
 
@@ -449,6 +538,8 @@ static inline crumb_err crumb_store_revoke_device(crumb_store *s, const char *te
                                                   const char *user, const crumb_store_id *device,
                                                   int64_t until, int64_t now)
 {
+    if (!crumb_store__user_ok(tenant, user) || device == NULL || until <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, revoke_device, tenant, user, device, until, now);
 }
 
@@ -457,6 +548,8 @@ static inline crumb_err crumb_store_revoke_user(crumb_store *s, const char *tena
                                                 const crumb_store_key *except, int64_t until,
                                                 int64_t now)
 {
+    if (!crumb_store__user_ok(tenant, user) || until <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, revoke_user, tenant, user, before, except, until, now);
 }
 
@@ -470,13 +563,18 @@ static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_chec
 {
     if (res == NULL || req == NULL)
         return CRUMB_E_INVALID;
-    *res = (crumb_store_check_res){0};
+    memset(res, 0, sizeof *res);
+    if ((req->user != NULL && !crumb_store__user_ok(req->tenant, req->user)) ||
+        (req->device != NULL && req->user == NULL))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, check, req, res);
 }
 
 static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store_id *family,
                                                uint64_t *gen, int64_t *advanced_at, int64_t now)
 {
+    if (family == NULL || gen == NULL)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, family_get, family, gen, advanced_at, now);
 }
 
@@ -485,6 +583,8 @@ static inline crumb_err crumb_store_family_advance(crumb_store *s, const crumb_s
                                                    int64_t until, int64_t now,
                                                    uint64_t *current)
 {
+    if (family == NULL || new_gen <= expected_gen || until <= now)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, family_advance, family, expected_gen, new_gen, until, now,
                              current);
 }
@@ -494,6 +594,12 @@ static inline crumb_err crumb_store_device_seen(crumb_store *s, const char *tena
                                                 const crumb_store_sighting *sighting,
                                                 int64_t now, int *written)
 {
+    if (written != NULL)
+        *written = 0;
+    if (!crumb_store__user_ok(tenant, user) || sighting == NULL ||
+        !crumb_store__str_ok(sighting->label, CRUMB_STORE_NAME_MAX) ||
+        !crumb_store__str_ok(sighting->ip_prefix, CRUMB_STORE_NAME_MAX))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, device_seen, tenant, user, sighting, now, written);
 }
 
@@ -501,6 +607,8 @@ static inline crumb_err crumb_store_device_list(crumb_store *s, const char *tena
                                                 const char *user, crumb_store_device *out,
                                                 size_t cap, size_t *n)
 {
+    if (!crumb_store__user_ok(tenant, user) || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, device_list, tenant, user, out, cap, n);
 }
 
@@ -509,6 +617,8 @@ static inline crumb_err crumb_store_device_find(crumb_store *s, const char *tena
                                                 const uint8_t fingerprint[CRUMB_STORE_FPBYTES],
                                                 crumb_store_device *out)
 {
+    if (!crumb_store__user_ok(tenant, user) || fingerprint == NULL || out == NULL)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, device_find, tenant, user, fingerprint, out);
 }
 
@@ -517,12 +627,17 @@ static inline crumb_err crumb_store_device_set_trust(crumb_store *s, const char 
                                                      const crumb_store_id *device, int trust,
                                                      int64_t now)
 {
+    if (!crumb_store__user_ok(tenant, user) || device == NULL || trust < CRUMB_TRUST_UNKNOWN ||
+        trust > CRUMB_TRUST_REVOKED)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, device_set_trust, tenant, user, device, trust, now);
 }
 
 static inline crumb_err crumb_store_device_delete(crumb_store *s, const char *tenant,
                                                   const char *user, const crumb_store_id *device)
 {
+    if (!crumb_store__user_ok(tenant, user) || device == NULL)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
 }
 
@@ -530,6 +645,9 @@ static inline crumb_err crumb_store_index_put(crumb_store *s, const char *tenant
                                               const char *user,
                                               const crumb_store_session_info *info, int64_t now)
 {
+    if (!crumb_store__user_ok(tenant, user) || info == NULL || info->expires_at <= now ||
+        !crumb_store__label_ok(info->label))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, index_put, tenant, user, info, now);
 }
 
@@ -537,12 +655,16 @@ static inline crumb_err crumb_store_index_list(crumb_store *s, const char *tenan
                                                const char *user, crumb_store_session_info *out,
                                                size_t cap, size_t *n, int64_t now)
 {
+    if (!crumb_store__user_ok(tenant, user) || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, index_list, tenant, user, out, cap, n, now);
 }
 
 static inline crumb_err crumb_store_index_delete(crumb_store *s, const char *tenant,
                                                  const char *user, const crumb_store_key *session)
 {
+    if (!crumb_store__user_ok(tenant, user) || session == NULL)
+        return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, index_del, tenant, user, session);
 }
 
@@ -551,7 +673,7 @@ static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
                                           crumb_store_sweep_counts *counts)
 {
     if (counts != NULL)
-        *counts = (crumb_store_sweep_counts){0};
+        memset(counts, 0, sizeof *counts);
     return CRUMB_STORE__CALL(s, sweep, now, ret, counts);
 }
 
@@ -582,10 +704,15 @@ typedef struct crumb_store_memory_config {
 } crumb_store_memory_config;
 
 /**
- * Open an empty memory store. Thread-safe: sharded locks; check() takes only
- * the shard locks of the ids it looks at. Session records are evicted
- * least-recently-used beyond the capacity; revocations, families and
- * devices are never evicted (sweep removes them when they expire).
+ * Open an empty memory store. Thread-safe: sharded; check() and the other
+ * read-only methods take a shard's reader lock, which writes only the
+ * calling thread's own counters. Session records are evicted
+ * least-recently-used beyond the capacity, anonymous ones first: a record
+ * whose key a live session index entry names (index_put: signed in) is
+ * never evicted for an anonymous one. Revocations of signed-in sessions,
+ * families and devices are never evicted (sweep removes them when they
+ * expire); revocations of anonymous sessions are bounded by max_sessions,
+ * the oldest forgotten first (docs/STORE.md).
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  cfg  NULL for defaults
  * @return CRUMB_OK, CRUMB_E_NOMEM, CRUMB_E_RANDOM, CRUMB_E_INVALID
@@ -653,13 +780,22 @@ typedef struct crumb_store_redis_config {
     size_t max_index;            /* session index entries per user; default 256 */
     int no_publish;              /* 1 = do not PUBLISH on "<prefix>invalidate" after
                                     revocations (see crumb_store_redis_subscribe) */
+    int allow_volatile;          /* 1 = health() does not report a server whose
+                                    persistence loses revocations in a crash
+                                    (tests, caches); default 0: CRUMB_E_LIMIT */
 } crumb_store_redis_config;
 
 /**
  * Open a Redis store (hiredis). Connects one connection at once (so a bad
  * URL, password or database shows here); the pool reconnects after errors
- * and server restarts. Thread-safe; after fork() the child must open its own
- * store. Built without hiredis (make REDIS=off) it returns
+ * and server restarts: when an open connection turns out dead, the call is
+ * retried once on a freshly opened one and every other pooled connection
+ * opened before is reopened on its next use, so the first call after a
+ * Redis restart succeeds. Thread-safe; after fork() the child must open its
+ * own store. crumb_store_health() on a Redis store also returns
+ * CRUMB_E_LIMIT when the server cannot keep revocations across a crash
+ * (appendonly no, or appendfsync no; docs/REDIS.md), unless
+ * cfg->allow_volatile. Built without hiredis (make REDIS=off) it returns
  * CRUMB_E_UNAVAILABLE.
  * @param[out] out  the new store (close with crumb_store_close)
  * @param[in]  cfg  NULL for defaults

@@ -362,8 +362,46 @@ static crumb_err c_sweep(crumb_store *s, int64_t now, const crumb_store_retentio
 /* see crumb_store.h */
 void crumb_store_cache_invalidate(crumb_store *cache)
 {
-    if (cache != NULL && strcmp(cache->methods->name, "cache") == 0)
+    /* recognised by identity: only a cache's table has c_close as close */
+    if (crumb_store__valid(cache) && cache->methods->close == c_close)
         flush(cache);
+}
+
+/* Fill c's method table: an optional slot stays NULL if inner lacks it
+ * (read through CRUMB_STORE__SLOT, so an older inner table is never read
+ * past its end). */
+static void cache_mirror(cache_store *c, crumb_store *inner)
+{
+#define MIRROR(slot, fn) (CRUMB_STORE__SLOT(inner, slot) ? (fn) : NULL)
+    c->methods = (crumb_store_methods){
+        .version = CRUMB_STORE_METHODS_VERSION,
+        .name = "cache",
+        .close = c_close,
+        .health = c_health,
+        .stats = c_stats,
+        .put = MIRROR(put, c_put),
+        .get = MIRROR(get, c_get),
+        .touch = MIRROR(touch, c_touch),
+        .del = MIRROR(del, c_del),
+        .revoke_session = c_revoke_session,
+        .revoke_family = c_revoke_family,
+        .revoke_device = c_revoke_device,
+        .revoke_user = c_revoke_user,
+        .revoke_all = c_revoke_all,
+        .check = c_check,
+        .family_get = c_family_get,
+        .family_advance = c_family_advance,
+        .device_seen = MIRROR(device_seen, c_device_seen),
+        .device_list = MIRROR(device_list, c_device_list),
+        .device_find = MIRROR(device_find, c_device_find),
+        .device_set_trust = MIRROR(device_set_trust, c_device_set_trust),
+        .device_delete = MIRROR(device_delete, c_device_delete),
+        .index_put = MIRROR(index_put, c_index_put),
+        .index_list = MIRROR(index_list, c_index_list),
+        .index_del = MIRROR(index_del, c_index_del),
+        .sweep = MIRROR(sweep, c_sweep),
+    };
+#undef MIRROR
 }
 
 /* see crumb_store.h */
@@ -373,7 +411,8 @@ crumb_err crumb_store_cache_open(crumb_store **out, crumb_store *inner,
     if (out == NULL)
         return CRUMB_E_INVALID;
     *out = NULL;
-    if (inner == NULL || (cfg && (cfg->ttl < 0 || cfg->max_entries > ((size_t)1 << 24))))
+    if (!crumb_store__valid(inner) ||
+        (cfg && (cfg->ttl < 0 || cfg->max_entries > ((size_t)1 << 24))))
         return CRUMB_E_INVALID;
     cache_store *c = crumb__calloc(1, sizeof *c);
     if (c == NULL)
@@ -397,36 +436,7 @@ crumb_err crumb_store_cache_open(crumb_store **out, crumb_store *inner,
     atomic_init(&c->hits, 0u);
     atomic_init(&c->misses, 0u);
     atomic_init(&c->gen, 0u);
-    /* mirror the inner table: an optional slot stays NULL if inner lacks it */
-    const crumb_store_methods *m = inner->methods;
-    c->methods = (crumb_store_methods){
-        .version = CRUMB_STORE_METHODS_VERSION,
-        .name = "cache",
-        .close = c_close,
-        .health = c_health,
-        .stats = c_stats,
-        .put = m->put ? c_put : NULL,
-        .get = m->get ? c_get : NULL,
-        .touch = m->touch ? c_touch : NULL,
-        .del = m->del ? c_del : NULL,
-        .revoke_session = c_revoke_session,
-        .revoke_family = c_revoke_family,
-        .revoke_device = c_revoke_device,
-        .revoke_user = c_revoke_user,
-        .revoke_all = c_revoke_all,
-        .check = c_check,
-        .family_get = c_family_get,
-        .family_advance = c_family_advance,
-        .device_seen = m->device_seen ? c_device_seen : NULL,
-        .device_list = m->device_list ? c_device_list : NULL,
-        .device_find = m->device_find ? c_device_find : NULL,
-        .device_set_trust = m->device_set_trust ? c_device_set_trust : NULL,
-        .device_delete = m->device_delete ? c_device_delete : NULL,
-        .index_put = m->index_put ? c_index_put : NULL,
-        .index_list = m->index_list ? c_index_list : NULL,
-        .index_del = m->index_del ? c_index_del : NULL,
-        .sweep = m->sweep ? c_sweep : NULL,
-    };
+    cache_mirror(c, inner);
     c->base.methods = &c->methods;
     *out = &c->base;
     return CRUMB_OK;

@@ -1,241 +1,67 @@
 /*
- * memory.c - the in-memory store for single-process embedded servers:
- * sharded hash tables behind per-shard mutexes, LRU eviction of session
- * records only (revocations are kept until they expire), TTL-aware, and a
- * lock-free global not-before read on the check path.
+ * memory.c - the in-memory store for single-process embedded servers: its
+ * methods over sharded hash tables (memory_tab.c). check() and the other
+ * readers take no exclusive lock and write only per-thread counters; LRU
+ * eviction of session records only, anonymous ones first (a signed-in
+ * record is never evicted for an anonymous one); revocations of signed-in
+ * sessions are kept until they expire, those of anonymous ones are bounded.
  */
-#include "crumb_store.h"
-#include "internal.h"
-#include "model.h"
+#include "memory_internal.h"
 
-#include <pthread.h>
-#include <stdatomic.h>
 #include <string.h>
-
-/* ==== Types ============================================================= */
-
-/* Hash-chain link embedded first in every table entry. */
-typedef struct hnode {
-    struct hnode *next;
-    uint64_t h;
-} hnode;
-
-/* Chained hash table; grows by doubling (a failed grow is harmless). */
-typedef struct htab {
-    hnode **b;
-    size_t mask;
-    size_t n;
-} htab;
-
-/* A session record; also on its shard's LRU list (most recent at head). */
-typedef struct msess {
-    hnode hn;
-    struct msess *prev, *next;
-    crumb_store_key key;
-    uint64_t version;
-    int64_t expires_at;
-    size_t len;
-    uint8_t data[];
-} msess;
-
-/* A session revocation. */
-typedef struct mrev {
-    hnode hn;
-    crumb_store_key key;
-    int64_t until;
-} mrev;
-
-/* A family record. */
-typedef struct mfam {
-    hnode hn;
-    crumb_store_id id;
-    uint64_t gen;
-    int64_t advanced_at;
-    int64_t until;
-    int64_t revoked_until;
-} mfam;
-
-/* Per-user record; names holds tenant NUL user NUL. */
-typedef struct muser {
-    hnode hn;
-    stm_user u;
-    size_t tlen, ulen;
-    char names[];
-} muser;
-
-/* One lock shard. */
-typedef struct shard {
-    pthread_mutex_t lock;
-    htab sess, rev, fam, users;
-    msess *lru_head, *lru_tail;
-    size_t nsess, bytes;
-    uint64_t evictions, checks, revocations;
-    char pad[64];
-} shard;
-
-typedef struct mem_store {
-    crumb_store base; /* first */
-    shard *shards;
-    unsigned nshards;
-    size_t max_sess_per_shard, max_bytes_per_shard;
-    stm_limits lim;
-    uint64_t seed;
-    _Atomic int64_t global_nb;
-} mem_store;
 
 static const crumb_store_methods mem_methods;
 
-/* ==== Hashing and tables =============================================== */
+#define key_hash crumb__mem_key_hash
+#define fam_hash crumb__mem_fam_hash
+#define user_hash crumb__mem_user_hash
+#define shard_of crumb__mem_shard
+#define ht_insert crumb__mem_ht_insert
+#define ht_remove crumb__mem_ht_remove
+#define sess_find crumb__mem_sess_find
+#define rev_find crumb__mem_rev_find
+#define fam_find crumb__mem_fam_find
+#define lru_unlink crumb__mem_lru_unlink
+#define lru_push crumb__mem_lru_push
+#define sess_drop crumb__mem_sess_drop
+#define WLOCK(sh) crumb__mem_wlock(m, (sh))
+#define WUNLOCK(sh) crumb__mem_wunlock(sh)
 
-/* Seeded 64-bit hash of two byte strings (FNV-1a, then a mixer). */
-static uint64_t mhash(uint64_t seed, const void *a, size_t na, const void *b, size_t nb)
+/* ==== Small helpers ===================================================== */
+
+/* Argument checks shared by user-scoped methods; sets *tenant to "" if NULL. */
+static int user_args(const char **tenant, const char *user)
 {
-    uint64_t h = 0xcbf29ce484222325ull ^ seed;
-    const uint8_t *p = a;
-    for (size_t i = 0; i < na; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    h = (h ^ 0xff) * 0x100000001b3ull;
-    p = b;
-    for (size_t i = 0; i < nb; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ull;
-    h ^= h >> 33;
-    return h;
+    if (!stm_user_args_ok(*tenant, user))
+        return 0;
+    if (*tenant == NULL)
+        *tenant = "";
+    return 1;
 }
 
-/* Bucket head for hash h (table must have buckets). */
-static hnode **ht_slot(htab *t, uint64_t h)
-{
-    return &t->b[h & t->mask];
-}
-
-/* Initialise t with 16 buckets. Returns CRUMB_E_NOMEM on failure. */
-static crumb_err ht_init(htab *t)
-{
-    t->b = crumb__calloc(16, sizeof *t->b);
-    t->mask = 15;
-    t->n = 0;
-    return t->b ? CRUMB_OK : CRUMB_E_NOMEM;
-}
-
-/* Insert n (n->h set); grows the table when the load exceeds 1. */
-static void ht_insert(htab *t, hnode *n)
-{
-    if (t->n >= t->mask + 1) {
-        size_t nb = (t->mask + 1) * 2;
-        hnode **b = crumb__calloc(nb, sizeof *b);
-        if (b != NULL) {
-            for (size_t i = 0; i <= t->mask; i++)
-                for (hnode *x = t->b[i], *nx; x; x = nx) {
-                    nx = x->next;
-                    x->next = b[x->h & (nb - 1)];
-                    b[x->h & (nb - 1)] = x;
-                }
-            crumb__free(t->b);
-            t->b = b;
-            t->mask = nb - 1;
-        }
-    }
-    hnode **s = ht_slot(t, n->h);
-    n->next = *s;
-    *s = n;
-    t->n++;
-}
-
-/* Unlink n from t (n must be in t). */
-static void ht_remove(htab *t, hnode *n)
-{
-    for (hnode **p = ht_slot(t, n->h); *p; p = &(*p)->next)
-        if (*p == n) {
-            *p = n->next;
-            t->n--;
-            return;
-        }
-}
-
-/* Shard for hash h. */
-static shard *shard_of(mem_store *m, uint64_t h)
-{
-    return &m->shards[(h >> 40) & (m->nshards - 1)];
-}
-
-static uint64_t key_hash(mem_store *m, const crumb_store_key *k)
-{
-    return mhash(m->seed, "s", 1, k->b, sizeof k->b);
-}
-
-static uint64_t fam_hash(mem_store *m, const crumb_store_id *f)
-{
-    return mhash(m->seed, "f", 1, f->b, sizeof f->b);
-}
-
-static uint64_t user_hash(mem_store *m, const char *tenant, const char *user)
-{
-    return mhash(m->seed, tenant, strlen(tenant), user, strlen(user));
-}
-
-/* ==== Lookups (shard lock held) ======================================== */
-
-static msess *sess_find(shard *sh, uint64_t h, const crumb_store_key *k)
-{
-    for (hnode *n = *ht_slot(&sh->sess, h); n; n = n->next)
-        if (n->h == h && memcmp(((msess *)n)->key.b, k->b, sizeof k->b) == 0)
-            return (msess *)n;
-    return NULL;
-}
-
-static mrev *rev_find(shard *sh, uint64_t h, const crumb_store_key *k)
-{
-    for (hnode *n = *ht_slot(&sh->rev, h); n; n = n->next)
-        if (n->h == h && memcmp(((mrev *)n)->key.b, k->b, sizeof k->b) == 0)
-            return (mrev *)n;
-    return NULL;
-}
-
-static mfam *fam_find(shard *sh, uint64_t h, const crumb_store_id *f)
-{
-    for (hnode *n = *ht_slot(&sh->fam, h); n; n = n->next)
-        if (n->h == h && memcmp(((mfam *)n)->id.b, f->b, sizeof f->b) == 0)
-            return (mfam *)n;
-    return NULL;
-}
-
-/* Find the user record; create it if create (NULL on allocation failure). */
-static muser *user_get(shard *sh, uint64_t h, const char *tenant, const char *user, int create)
-{
-    size_t tl = strlen(tenant), ul = strlen(user);
-    for (hnode *n = *ht_slot(&sh->users, h); n; n = n->next) {
-        muser *u = (muser *)n;
-        if (n->h == h && u->tlen == tl && u->ulen == ul && memcmp(u->names, tenant, tl) == 0 &&
-            memcmp(u->names + tl + 1, user, ul) == 0)
-            return u;
-    }
-    if (!create)
-        return NULL;
-    muser *u = crumb__calloc(1, sizeof *u + tl + ul + 2);
-    if (u == NULL)
-        return NULL;
-    u->tlen = tl;
-    u->ulen = ul;
-    memcpy(u->names, tenant, tl);
-    memcpy(u->names + tl + 1, user, ul);
-    u->hn.h = h;
-    ht_insert(&sh->users, &u->hn);
-    return u;
-}
-
-/* Hash (tenant, user), lock its shard into *sh and return the user (created
- * if create; NULL if absent or out of memory). The caller unlocks (*sh)->lock. */
-static muser *user_lock(mem_store *m, const char *tenant, const char *user, int create,
-                        shard **sh)
+/* Hash (tenant, user), write-lock its shard into *sh and return the user
+ * (created if create; NULL if absent or out of memory). Caller: WUNLOCK. */
+static muser *user_wlock(mem_store *m, const char *tenant, const char *user, int create,
+                         shard **sh)
 {
     uint64_t h = user_hash(m, tenant, user);
     *sh = shard_of(m, h);
-    pthread_mutex_lock(&(*sh)->lock);
-    return user_get(*sh, h, tenant, user, create);
+    WLOCK(*sh);
+    muser *u = crumb__mem_user_find(*sh, h, tenant, user);
+    if (u == NULL && create)
+        u = crumb__mem_user_new(*sh, h, tenant, user);
+    return u;
+}
+
+/* The same with a read lock on stripe st (never creates). Caller:
+ * crumb__mem_runlock(m, *sh, st). */
+static muser *user_rlock(mem_store *m, const char *tenant, const char *user, shard **sh,
+                         unsigned st)
+{
+    uint64_t h = user_hash(m, tenant, user);
+    *sh = shard_of(m, h);
+    crumb__mem_rlock(m, *sh, st);
+    return crumb__mem_user_find(*sh, h, tenant, user);
 }
 
 /* Drop user u if it holds nothing live. */
@@ -248,54 +74,92 @@ static void user_maybe_free(shard *sh, muser *u, int64_t now)
     }
 }
 
-/* LRU: unlink s. */
-static void lru_unlink(shard *sh, msess *s)
+/* 1 if key was named by index_put and that entry is live (lock held). */
+static int key_signed_in(shard *sh, uint64_t h, const crumb_store_key *key, int64_t now)
 {
-    if (s->prev)
-        s->prev->next = s->next;
-    else
-        sh->lru_head = s->next;
-    if (s->next)
-        s->next->prev = s->prev;
-    else
-        sh->lru_tail = s->prev;
-    s->prev = s->next = NULL;
+    makey *a = crumb__mem_authk_find(sh, h, key);
+    return a != NULL && a->until > now;
 }
 
-/* LRU: put s at the head (most recently used). */
-static void lru_push(shard *sh, msess *s)
+/* index_put named key: remember it until `until` (in spare, a zeroed
+ * allocation this takes over or frees), move its record (if any) to the
+ * signed-in class and keep its revocation (if any) until it expires. */
+static void mark_signed_in(mem_store *m, const crumb_store_key *key, int64_t until, makey *spare)
 {
-    s->prev = NULL;
-    s->next = sh->lru_head;
-    if (sh->lru_head)
-        sh->lru_head->prev = s;
-    sh->lru_head = s;
-    if (!sh->lru_tail)
-        sh->lru_tail = s;
+    uint64_t h = key_hash(m, key);
+    shard *sh = shard_of(m, h);
+    WLOCK(sh);
+    makey *a = crumb__mem_authk_find(sh, h, key);
+    if (a == NULL) {
+        a = spare;
+        spare = NULL;
+        a->key = *key;
+        a->hn.h = h;
+        ht_insert(&sh->authk, &a->hn);
+    }
+    if (until > a->until)
+        a->until = until;
+    msess *s = sess_find(sh, h, key);
+    if (s != NULL && s->cls == MEM_ANON) {
+        lru_unlink(sh, s);
+        s->cls = MEM_AUTH;
+        lru_push(sh, s);
+        crumb__mem_evict(m, sh, s); /* signed-in records count against the budget */
+    }
+    mrev *r = rev_find(sh, h, key);
+    if (r != NULL && r->anon)
+        crumb__mem_arev_unlink(sh, r);
+    WUNLOCK(sh);
+    crumb__free(spare);
 }
 
-/* Remove and free a session record. */
-static void sess_drop(shard *sh, msess *s)
+/* index_del removed key: forget that it was signed in. */
+static void unmark_signed_in(mem_store *m, const crumb_store_key *key)
 {
-    ht_remove(&sh->sess, &s->hn);
-    lru_unlink(sh, s);
-    sh->nsess--;
-    sh->bytes -= s->len;
-    crumb_wipe(s->data, s->len);
-    crumb__free(s);
-}
-
-/* Argument checks shared by user-scoped methods; sets *tenant to "" if NULL. */
-static int user_args(const char **tenant, const char *user)
-{
-    if (!stm_user_args_ok(*tenant, user))
-        return 0;
-    if (*tenant == NULL)
-        *tenant = "";
-    return 1;
+    uint64_t h = key_hash(m, key);
+    shard *sh = shard_of(m, h);
+    WLOCK(sh);
+    makey *a = crumb__mem_authk_find(sh, h, key);
+    if (a != NULL) {
+        ht_remove(&sh->authk, &a->hn);
+        crumb__free(a);
+    }
+    WUNLOCK(sh);
 }
 
 /* ==== Methods ========================================================== */
+
+/* Initialise shard sh (tables, mutex). CRUMB_E_NOMEM leaves nothing to
+ * free in sh but a usable mutex. */
+static crumb_err shard_init(shard *sh)
+{
+    htab *tabs[5] = {&sh->sess, &sh->rev, &sh->fam, &sh->users, &sh->authk};
+    atomic_init(&sh->writer, 0);
+    crumb_err rc = pthread_mutex_init(&sh->lock, NULL) == 0 ? CRUMB_OK : CRUMB_E_NOMEM;
+    for (int t = 0; t < 5 && rc == CRUMB_OK; t++)
+        rc = crumb__mem_ht_init(tabs[t]);
+    if (rc != CRUMB_OK) {
+        for (int t = 0; t < 5; t++) {
+            crumb__free(tabs[t]->b);
+            tabs[t]->b = NULL;
+        }
+        pthread_mutex_init(&sh->lock, NULL);
+    }
+    return rc;
+}
+
+/* Limits of m from config c with ns shards. */
+static void mem_limits(mem_store *m, const crumb_store_memory_config *c, unsigned ns)
+{
+    size_t maxs = c->max_sessions ? c->max_sessions : 100000u;
+    size_t maxb = c->max_session_bytes ? c->max_session_bytes : (size_t)64 << 20;
+    m->max_sess_per_shard = maxs / ns ? maxs / ns : 1;
+    m->max_bytes_per_shard = maxb / ns ? maxb / ns : 1;
+    m->max_arev_per_shard = m->max_sess_per_shard; /* anonymous revocations */
+    m->lim.throttle = c->throttle ? c->throttle : STM_DEFAULT_THROTTLE;
+    m->lim.max_devices = c->max_devices ? c->max_devices : STM_DEFAULT_MAX_DEVICES;
+    m->lim.max_index = c->max_index ? c->max_index : STM_DEFAULT_MAX_INDEX;
+}
 
 /* see crumb_store.h */
 crumb_err crumb_store_memory_open(crumb_store **out, const crumb_store_memory_config *cfg)
@@ -314,13 +178,7 @@ crumb_err crumb_store_memory_open(crumb_store **out, const crumb_store_memory_co
     unsigned ns = 1;
     while (ns < (c.shards ? c.shards : 64u))
         ns <<= 1;
-    size_t maxs = c.max_sessions ? c.max_sessions : 100000u;
-    size_t maxb = c.max_session_bytes ? c.max_session_bytes : (size_t)64 << 20;
-    m->max_sess_per_shard = maxs / ns ? maxs / ns : 1;
-    m->max_bytes_per_shard = maxb / ns ? maxb / ns : 1;
-    m->lim.throttle = c.throttle ? c.throttle : STM_DEFAULT_THROTTLE;
-    m->lim.max_devices = c.max_devices ? c.max_devices : STM_DEFAULT_MAX_DEVICES;
-    m->lim.max_index = c.max_index ? c.max_index : STM_DEFAULT_MAX_INDEX;
+    mem_limits(m, &c, ns);
     atomic_init(&m->global_nb, 0);
     if (crumb__random_os(NULL, (uint8_t *)&m->seed, sizeof m->seed) != 0) {
         crumb__free(m);
@@ -332,21 +190,17 @@ crumb_err crumb_store_memory_open(crumb_store **out, const crumb_store_memory_co
         return CRUMB_E_NOMEM;
     }
     for (unsigned i = 0; i < ns; i++) {
-        shard *sh = &m->shards[i];
-        if (ht_init(&sh->sess) || ht_init(&sh->rev) || ht_init(&sh->fam) ||
-            ht_init(&sh->users) || pthread_mutex_init(&sh->lock, NULL) != 0) {
+        if (shard_init(&m->shards[i]) != CRUMB_OK) {
             m->nshards = i + 1; /* close frees tables of shards 0..i */
-            crumb__free(sh->sess.b);
-            crumb__free(sh->rev.b);
-            crumb__free(sh->fam.b);
-            crumb__free(sh->users.b);
-            sh->sess.b = sh->rev.b = sh->fam.b = sh->users.b = NULL;
-            pthread_mutex_init(&sh->lock, NULL);
             mem_methods.close(&m->base);
             return CRUMB_E_NOMEM;
         }
     }
     m->nshards = ns;
+    if (crumb__mem_stripes_init(m) != CRUMB_OK) {
+        mem_methods.close(&m->base);
+        return CRUMB_E_NOMEM;
+    }
     *out = &m->base;
     return CRUMB_OK;
 }
@@ -357,8 +211,8 @@ static void mem_close(crumb_store *s)
     mem_store *m = (mem_store *)s;
     for (unsigned i = 0; i < m->nshards; i++) {
         shard *sh = &m->shards[i];
-        htab *tabs[4] = {&sh->sess, &sh->rev, &sh->fam, &sh->users};
-        for (int t = 0; t < 4; t++) {
+        htab *tabs[5] = {&sh->sess, &sh->rev, &sh->fam, &sh->users, &sh->authk};
+        for (int t = 0; t < 5; t++) {
             if (tabs[t]->b == NULL)
                 continue;
             for (size_t b = 0; b <= tabs[t]->mask; b++)
@@ -374,6 +228,7 @@ static void mem_close(crumb_store *s)
         }
         pthread_mutex_destroy(&sh->lock);
     }
+    crumb__free(m->stripe_block);
     crumb__free(m->shards);
     crumb__free(m);
 }
@@ -388,9 +243,12 @@ static crumb_err mem_health(crumb_store *s, int64_t now)
 static crumb_err mem_stats(crumb_store *s, crumb_store_stats *out)
 {
     mem_store *m = (mem_store *)s;
+    unsigned st = crumb__mem_stripe();
+    for (unsigned i = 0; i < MEM_STRIPES; i++)
+        out->checks += atomic_load_explicit(&m->checks[i * 8u], memory_order_relaxed);
     for (unsigned i = 0; i < m->nshards; i++) {
         shard *sh = &m->shards[i];
-        pthread_mutex_lock(&sh->lock);
+        crumb__mem_rlock(m, sh, st);
         out->sessions += sh->nsess;
         out->session_bytes += sh->bytes;
         out->revocations += sh->rev.n;
@@ -405,8 +263,7 @@ static crumb_err mem_stats(crumb_store *s, crumb_store_stats *out)
             for (hnode *n = sh->fam.b[b]; n; n = n->next)
                 out->revocations += ((mfam *)n)->revoked_until != 0;
         out->evictions += sh->evictions;
-        out->checks += sh->checks;
-        pthread_mutex_unlock(&sh->lock);
+        crumb__mem_runlock(m, sh, st);
     }
     return CRUMB_OK;
 }
@@ -425,7 +282,7 @@ static crumb_err mem_put(crumb_store *s, const crumb_store_key *key, const uint8
     msess *ns = crumb__malloc(sizeof *ns + len);
     if (ns == NULL)
         return CRUMB_E_NOMEM;
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     msess *old = sess_find(sh, h, key);
     if (old != NULL && old->expires_at <= now) {
         sess_drop(sh, old);
@@ -441,7 +298,7 @@ static crumb_err mem_put(crumb_store *s, const crumb_store_key *key, const uint8
              old->version != expected)
         rc = CRUMB_E_CONFLICT;
     if (rc != CRUMB_OK) {
-        pthread_mutex_unlock(&sh->lock);
+        WUNLOCK(sh);
         crumb__free(ns);
         return rc;
     }
@@ -453,20 +310,17 @@ static crumb_err mem_put(crumb_store *s, const crumb_store_key *key, const uint8
     if (len)
         memcpy(ns->data, data, len);
     ns->hn.h = h;
+    ns->cls = (old ? old->cls == MEM_AUTH : key_signed_in(sh, h, key, now)) ? MEM_AUTH : MEM_ANON;
     if (old)
         sess_drop(sh, old);
     ht_insert(&sh->sess, &ns->hn);
     lru_push(sh, ns);
     sh->nsess++;
     sh->bytes += len;
-    while ((sh->nsess > m->max_sess_per_shard || sh->bytes > m->max_bytes_per_shard) &&
-           sh->lru_tail != ns) {
-        sess_drop(sh, sh->lru_tail);
-        sh->evictions++;
-    }
+    crumb__mem_evict(m, sh, ns);
     if (new_version)
         *new_version = ns->version;
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return CRUMB_OK;
 }
 
@@ -478,14 +332,14 @@ static crumb_err mem_get(crumb_store *s, const crumb_store_key *key, uint8_t *bu
         return CRUMB_E_INVALID;
     uint64_t h = key_hash(m, key);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     msess *r = sess_find(sh, h, key);
     if (r != NULL && r->expires_at <= now) {
         sess_drop(sh, r);
         r = NULL;
     }
     if (r == NULL) {
-        pthread_mutex_unlock(&sh->lock);
+        WUNLOCK(sh);
         return CRUMB_E_NOTFOUND;
     }
     lru_unlink(sh, r);
@@ -501,7 +355,7 @@ static crumb_err mem_get(crumb_store *s, const crumb_store_key *key, uint8_t *bu
             memcpy(buf, r->data, r->len);
         rc = CRUMB_OK;
     }
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return rc;
 }
 
@@ -513,7 +367,7 @@ static crumb_err mem_touch(crumb_store *s, const crumb_store_key *key, int64_t e
         return CRUMB_E_INVALID;
     uint64_t h = key_hash(m, key);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     msess *r = sess_find(sh, h, key);
     if (r != NULL && r->expires_at <= now) {
         sess_drop(sh, r);
@@ -524,7 +378,7 @@ static crumb_err mem_touch(crumb_store *s, const crumb_store_key *key, int64_t e
         lru_unlink(sh, r);
         lru_push(sh, r);
     }
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return r ? CRUMB_OK : CRUMB_E_NOTFOUND;
 }
 
@@ -535,11 +389,11 @@ static crumb_err mem_del(crumb_store *s, const crumb_store_key *key)
         return CRUMB_E_INVALID;
     uint64_t h = key_hash(m, key);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     msess *r = sess_find(sh, h, key);
     if (r)
         sess_drop(sh, r);
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return r ? CRUMB_OK : CRUMB_E_NOTFOUND;
 }
 
@@ -554,19 +408,25 @@ static crumb_err mem_revoke_session(crumb_store *s, const crumb_store_key *key, 
     mrev *nr = crumb__calloc(1, sizeof *nr);
     if (nr == NULL)
         return CRUMB_E_NOMEM;
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     mrev *r = rev_find(sh, h, key);
+    msess *rec = sess_find(sh, h, key);
+    int signed_in = key_signed_in(sh, h, key, now) || (rec != NULL && rec->cls == MEM_AUTH);
     if (r != NULL) {
         if (until > r->until)
             r->until = until;
+        if (r->anon && signed_in)
+            crumb__mem_arev_unlink(sh, r); /* now kept until it expires */
         crumb__free(nr);
     } else {
         nr->key = *key;
         nr->until = until;
         nr->hn.h = h;
         ht_insert(&sh->rev, &nr->hn);
+        if (!signed_in) /* anonymous: bounded, the oldest forgotten first */
+            crumb__mem_arev_push(m, sh, nr);
     }
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return CRUMB_OK;
 }
 
@@ -593,7 +453,7 @@ static crumb_err mem_revoke_family(crumb_store *s, const crumb_store_id *family,
         return CRUMB_E_INVALID;
     uint64_t h = fam_hash(m, family);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     mfam *r = fam_get(sh, h, family);
     if (r != NULL) {
         if (until > r->revoked_until)
@@ -601,7 +461,7 @@ static crumb_err mem_revoke_family(crumb_store *s, const crumb_store_id *family,
         if (until > r->until)
             r->until = until;
     }
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return r ? CRUMB_OK : CRUMB_E_NOMEM;
 }
 
@@ -612,11 +472,11 @@ static crumb_err mem_revoke_device(crumb_store *s, const char *tenant, const cha
     if (!user_args(&tenant, user) || device == NULL || until <= now)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 1, &sh);
+    muser *u = user_wlock(m, tenant, user, 1, &sh);
     crumb_err rc = u ? stm_revoke_device(&u->u, device, until, now) : CRUMB_E_NOMEM;
     if (u)
         user_maybe_free(sh, u, now);
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return rc;
 }
 
@@ -628,10 +488,10 @@ static crumb_err mem_revoke_user(crumb_store *s, const char *tenant, const char 
     if (!user_args(&tenant, user) || until <= now)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 1, &sh);
+    muser *u = user_wlock(m, tenant, user, 1, &sh);
     if (u)
         stm_revoke_user(&u->u, before, except, until);
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return u ? CRUMB_OK : CRUMB_E_NOMEM;
 }
 
@@ -645,6 +505,24 @@ static crumb_err mem_revoke_all(crumb_store *s, int64_t before, int64_t now)
     return CRUMB_OK;
 }
 
+/* The user and device rules of check() (rlock of the user's shard). */
+static int check_user(mem_store *m, const crumb_store_check_req *q, const char *tenant,
+                      unsigned st)
+{
+    shard *sh;
+    int rule = CRUMB_STORE_RULE_NONE;
+    muser *u = user_rlock(m, tenant, q->user, &sh, st);
+    if (u != NULL) {
+        if (stm_user_revoked(&u->u, q->session, q->issued_at, q->now))
+            rule = CRUMB_STORE_RULE_USER;
+        else if (q->device && stm_device_revoked(&u->u, q->device, q->now))
+            rule = CRUMB_STORE_RULE_DEVICE;
+    }
+    crumb__mem_runlock(m, sh, st);
+    return rule;
+}
+
+/* check(): read locks only; writes only this thread's stripe counters. */
 static crumb_err mem_check(crumb_store *s, const crumb_store_check_req *q,
                            crumb_store_check_res *res)
 {
@@ -652,23 +530,24 @@ static crumb_err mem_check(crumb_store *s, const crumb_store_check_req *q,
     const char *tenant = q->tenant ? q->tenant : "";
     if ((q->user && !stm_user_args_ok(tenant, q->user)) || (q->device && !q->user))
         return CRUMB_E_INVALID;
+    unsigned st = crumb__mem_stripe();
+    crumb__mem_count_check(m, st);
     int rule = CRUMB_STORE_RULE_NONE;
     if (q->issued_at < atomic_load_explicit(&m->global_nb, memory_order_acquire))
         rule = CRUMB_STORE_RULE_GLOBAL;
     if (q->session) {
         uint64_t h = key_hash(m, q->session);
         shard *sh = shard_of(m, h);
-        pthread_mutex_lock(&sh->lock);
-        sh->checks++;
+        crumb__mem_rlock(m, sh, st);
         mrev *r = rev_find(sh, h, q->session);
         if (rule == CRUMB_STORE_RULE_NONE && r != NULL && r->until > q->now)
             rule = CRUMB_STORE_RULE_SESSION;
-        pthread_mutex_unlock(&sh->lock);
+        crumb__mem_runlock(m, sh, st);
     }
     if (q->family) {
         uint64_t h = fam_hash(m, q->family);
         shard *sh = shard_of(m, h);
-        pthread_mutex_lock(&sh->lock);
+        crumb__mem_rlock(m, sh, st);
         mfam *f = fam_find(sh, h, q->family);
         if (f != NULL && f->until > q->now) {
             res->family_gen = f->gen;
@@ -676,21 +555,10 @@ static crumb_err mem_check(crumb_store *s, const crumb_store_check_req *q,
             if (rule == CRUMB_STORE_RULE_NONE && f->revoked_until > q->now)
                 rule = CRUMB_STORE_RULE_FAMILY;
         }
-        pthread_mutex_unlock(&sh->lock);
+        crumb__mem_runlock(m, sh, st);
     }
-    if (q->user && rule == CRUMB_STORE_RULE_NONE) {
-        uint64_t h = user_hash(m, tenant, q->user);
-        shard *sh = shard_of(m, h);
-        pthread_mutex_lock(&sh->lock);
-        muser *u = user_get(sh, h, tenant, q->user, 0);
-        if (u != NULL) {
-            if (stm_user_revoked(&u->u, q->session, q->issued_at, q->now))
-                rule = CRUMB_STORE_RULE_USER;
-            else if (q->device && stm_device_revoked(&u->u, q->device, q->now))
-                rule = CRUMB_STORE_RULE_DEVICE;
-        }
-        pthread_mutex_unlock(&sh->lock);
-    }
+    if (q->user && rule == CRUMB_STORE_RULE_NONE)
+        rule = check_user(m, q, tenant, st);
     res->rule = rule;
     return rule == CRUMB_STORE_RULE_NONE ? CRUMB_OK : CRUMB_E_REVOKED;
 }
@@ -703,13 +571,14 @@ static crumb_err mem_family_get(crumb_store *s, const crumb_store_id *family, ui
         return CRUMB_E_INVALID;
     uint64_t h = fam_hash(m, family);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    unsigned st = crumb__mem_stripe();
+    crumb__mem_rlock(m, sh, st);
     mfam *f = fam_find(sh, h, family);
     int live = f != NULL && f->until > now;
     *gen = live ? f->gen : 0;
     if (advanced_at)
         *advanced_at = live ? f->advanced_at : 0;
-    pthread_mutex_unlock(&sh->lock);
+    crumb__mem_runlock(m, sh, st);
     return CRUMB_OK;
 }
 
@@ -722,7 +591,7 @@ static crumb_err mem_family_advance(crumb_store *s, const crumb_store_id *family
         return CRUMB_E_INVALID;
     uint64_t h = fam_hash(m, family);
     shard *sh = shard_of(m, h);
-    pthread_mutex_lock(&sh->lock);
+    WLOCK(sh);
     mfam *f = fam_get(sh, h, family);
     crumb_err rc = CRUMB_OK;
     if (f == NULL) {
@@ -749,7 +618,7 @@ static crumb_err mem_family_advance(crumb_store *s, const crumb_store_id *family
             crumb__free(f);
         }
     }
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return rc;
 }
 
@@ -763,12 +632,12 @@ static crumb_err mem_device_seen(crumb_store *s, const char *tenant, const char 
         !stm_name_ok(sg->ip_prefix))
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 1, &sh);
+    muser *u = user_wlock(m, tenant, user, 1, &sh);
     int dirty = 0;
     crumb_err rc = u ? stm_device_seen(&u->u, sg, now, &m->lim, &dirty) : CRUMB_E_NOMEM;
     if (u)
         user_maybe_free(sh, u, now);
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     if (written)
         *written = dirty;
     return rc;
@@ -781,11 +650,12 @@ static crumb_err mem_device_list(crumb_store *s, const char *tenant, const char 
     if (!user_args(&tenant, user) || n == NULL || (out == NULL && cap > 0))
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    unsigned st = crumb__mem_stripe();
+    muser *u = user_rlock(m, tenant, user, &sh, st);
     *n = 0;
     if (u)
         stm_device_list(&u->u, out, cap, n);
-    pthread_mutex_unlock(&sh->lock);
+    crumb__mem_runlock(m, sh, st);
     return CRUMB_OK;
 }
 
@@ -796,11 +666,12 @@ static crumb_err mem_device_find(crumb_store *s, const char *tenant, const char 
     if (!user_args(&tenant, user) || fp == NULL || out == NULL)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    unsigned st = crumb__mem_stripe();
+    muser *u = user_rlock(m, tenant, user, &sh, st);
     long i = u ? stm_device_find_fp(&u->u, fp) : -1;
     if (i >= 0)
         *out = u->u.dev[i].d;
-    pthread_mutex_unlock(&sh->lock);
+    crumb__mem_runlock(m, sh, st);
     return i >= 0 ? CRUMB_OK : CRUMB_E_NOTFOUND;
 }
 
@@ -812,9 +683,9 @@ static crumb_err mem_device_set_trust(crumb_store *s, const char *tenant, const 
         trust > CRUMB_TRUST_REVOKED)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    muser *u = user_wlock(m, tenant, user, 0, &sh);
     crumb_err rc = u ? stm_set_trust(&u->u, device, trust, now) : CRUMB_E_NOTFOUND;
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return rc;
 }
 
@@ -825,9 +696,9 @@ static crumb_err mem_device_delete(crumb_store *s, const char *tenant, const cha
     if (!user_args(&tenant, user) || device == NULL)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    muser *u = user_wlock(m, tenant, user, 0, &sh);
     crumb_err rc = u ? stm_dev_delete(&u->u, device) : CRUMB_E_NOTFOUND;
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
     return rc;
 }
 
@@ -837,12 +708,19 @@ static crumb_err mem_index_put(crumb_store *s, const char *tenant, const char *u
     mem_store *m = (mem_store *)s;
     if (!user_args(&tenant, user) || info == NULL || info->expires_at <= now)
         return CRUMB_E_INVALID;
+    makey *spare = crumb__calloc(1, sizeof *spare); /* before anything changes */
+    if (spare == NULL)
+        return CRUMB_E_NOMEM;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 1, &sh);
+    muser *u = user_wlock(m, tenant, user, 1, &sh);
     crumb_err rc = u ? stm_index_put(&u->u, info, &m->lim) : CRUMB_E_NOMEM;
     if (u)
         user_maybe_free(sh, u, now);
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
+    if (rc == CRUMB_OK) /* the session is signed in: keep its record and revocation */
+        mark_signed_in(m, &info->session, info->expires_at, spare);
+    else
+        crumb__free(spare);
     return rc;
 }
 
@@ -853,11 +731,12 @@ static crumb_err mem_index_list(crumb_store *s, const char *tenant, const char *
     if (!user_args(&tenant, user) || n == NULL || (out == NULL && cap > 0))
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    unsigned st = crumb__mem_stripe();
+    muser *u = user_rlock(m, tenant, user, &sh, st);
     *n = 0;
     if (u)
         stm_index_list(&u->u, out, cap, n, now);
-    pthread_mutex_unlock(&sh->lock);
+    crumb__mem_runlock(m, sh, st);
     return CRUMB_OK;
 }
 
@@ -868,10 +747,81 @@ static crumb_err mem_index_del(crumb_store *s, const char *tenant, const char *u
     if (!user_args(&tenant, user) || session == NULL)
         return CRUMB_E_INVALID;
     shard *sh;
-    muser *u = user_lock(m, tenant, user, 0, &sh);
+    muser *u = user_wlock(m, tenant, user, 0, &sh);
     crumb_err rc = u ? stm_idx_delete(&u->u, session) : CRUMB_E_NOTFOUND;
-    pthread_mutex_unlock(&sh->lock);
+    WUNLOCK(sh);
+    if (rc == CRUMB_OK)
+        unmark_signed_in(m, session);
     return rc;
+}
+
+/* Sweep expired session records, revocations and signed-in marks of sh. */
+static void sweep_sessions(shard *sh, int64_t now, crumb_store_sweep_counts *c)
+{
+    for (int cls = MEM_ANON; cls <= MEM_AUTH; cls++)
+        for (msess *x = sh->lru_tail[cls], *px; x; x = px) {
+            px = x->prev;
+            if (x->expires_at <= now) {
+                sess_drop(sh, x);
+                c->sessions++;
+            }
+        }
+    for (size_t b = 0; b <= sh->rev.mask; b++)
+        for (hnode *n = sh->rev.b[b], *nx; n; n = nx) {
+            nx = n->next;
+            if (((mrev *)n)->until <= now) {
+                crumb__mem_rev_drop(sh, (mrev *)n);
+                c->revocations++;
+            }
+        }
+    for (size_t b = 0; b <= sh->authk.mask; b++)
+        for (hnode *n = sh->authk.b[b], *nx; n; n = nx) {
+            nx = n->next;
+            if (((makey *)n)->until <= now) {
+                ht_remove(&sh->authk, n);
+                crumb__free(n);
+            }
+        }
+}
+
+/* Sweep expired family records and family revocations of sh. */
+static void sweep_families(shard *sh, int64_t now, crumb_store_sweep_counts *c)
+{
+    for (size_t b = 0; b <= sh->fam.mask; b++)
+        for (hnode **p = &sh->fam.b[b]; *p;) {
+            mfam *x = (mfam *)*p;
+            if (x->revoked_until != 0 && x->revoked_until <= now) {
+                x->revoked_until = 0;
+                c->revocations++;
+            }
+            if (x->until <= now && x->revoked_until == 0) {
+                *p = x->hn.next;
+                sh->fam.n--;
+                crumb__free(x);
+                c->families++;
+            } else {
+                p = &(*p)->next;
+            }
+        }
+}
+
+/* Sweep the user records of sh (model rules), dropping empty ones. */
+static void sweep_users(shard *sh, int64_t now, const crumb_store_retention *r,
+                        crumb_store_sweep_counts *c)
+{
+    for (size_t b = 0; b <= sh->users.mask; b++)
+        for (hnode **p = &sh->users.b[b]; *p;) {
+            muser *x = (muser *)*p;
+            stm_user_sweep(&x->u, now, r, c);
+            if (stm_user_empty(&x->u, now)) {
+                *p = x->hn.next;
+                sh->users.n--;
+                stm_user_free(&x->u);
+                crumb__free(x);
+            } else {
+                p = &(*p)->next;
+            }
+        }
 }
 
 static crumb_err mem_sweep(crumb_store *s, int64_t now, const crumb_store_retention *ret,
@@ -883,56 +833,11 @@ static crumb_err mem_sweep(crumb_store *s, int64_t now, const crumb_store_retent
     stm_retention(&r, ret);
     for (unsigned i = 0; i < m->nshards; i++) {
         shard *sh = &m->shards[i];
-        pthread_mutex_lock(&sh->lock);
-        for (msess *x = sh->lru_tail, *px; x; x = px) {
-            px = x->prev;
-            if (x->expires_at <= now) {
-                sess_drop(sh, x);
-                c.sessions++;
-            }
-        }
-        for (size_t b = 0; b <= sh->rev.mask; b++)
-            for (hnode **p = &sh->rev.b[b]; *p;) {
-                mrev *x = (mrev *)*p;
-                if (x->until <= now) {
-                    *p = x->hn.next;
-                    sh->rev.n--;
-                    crumb__free(x);
-                    c.revocations++;
-                } else {
-                    p = &(*p)->next;
-                }
-            }
-        for (size_t b = 0; b <= sh->fam.mask; b++)
-            for (hnode **p = &sh->fam.b[b]; *p;) {
-                mfam *x = (mfam *)*p;
-                if (x->revoked_until != 0 && x->revoked_until <= now) {
-                    x->revoked_until = 0;
-                    c.revocations++;
-                }
-                if (x->until <= now && x->revoked_until == 0) {
-                    *p = x->hn.next;
-                    sh->fam.n--;
-                    crumb__free(x);
-                    c.families++;
-                } else {
-                    p = &(*p)->next;
-                }
-            }
-        for (size_t b = 0; b <= sh->users.mask; b++)
-            for (hnode **p = &sh->users.b[b]; *p;) {
-                muser *x = (muser *)*p;
-                stm_user_sweep(&x->u, now, &r, &c);
-                if (stm_user_empty(&x->u, now)) {
-                    *p = x->hn.next;
-                    sh->users.n--;
-                    stm_user_free(&x->u);
-                    crumb__free(x);
-                } else {
-                    p = &(*p)->next;
-                }
-            }
-        pthread_mutex_unlock(&sh->lock);
+        WLOCK(sh);
+        sweep_sessions(sh, now, &c);
+        sweep_families(sh, now, &c);
+        sweep_users(sh, now, &r, &c);
+        WUNLOCK(sh);
     }
     if (counts)
         *counts = c;

@@ -9,16 +9,17 @@
 #define CRUMB_STORE_REDIS_INTERNAL_H
 
 #include "model.h"
+#include "record.h"
 
 #define CRUMB__RD_DEV_VERSION 1
 #define CRUMB__RD_IDX_VERSION 1
 /* device: version, id 16, fingerprint 32, trust, 4 x int64, then label and
  * IP prefix, each a length byte and that many bytes */
-#define CRUMB__RD_DEV_FIXED (1 + 16 + 32 + 1 + 32)
-#define CRUMB__RD_DEV_MAX (CRUMB__RD_DEV_FIXED + 2 + CRUMB_STORE_LABEL_MAX + CRUMB_STORE_IP_MAX)
+#define CRUMB__RD_DEV_FIXED (1 + CRUMB__REC_DEV_FIXED)
+#define CRUMB__RD_DEV_MAX (1 + CRUMB__REC_DEV_MAX)
 /* index entry: version, session 32, family 16, device 16, 3 x int64, label
  * length byte, label zero-padded to CRUMB_STORE_LABEL_MAX (fixed size) */
-#define CRUMB__RD_IDX_BYTES (1 + 32 + 16 + 16 + 24 + 1 + CRUMB_STORE_LABEL_MAX)
+#define CRUMB__RD_IDX_BYTES (1 + CRUMB__REC_IDX_MAX)
 
 /* Encode d into out (CRUMB__RD_DEV_MAX bytes); returns the length used. */
 size_t crumb__rd_dev_encode(uint8_t *out, const stm_dev *d);

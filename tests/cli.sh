@@ -443,7 +443,7 @@ elif ! command -v redis-server >/dev/null 2>&1; then
     echo "cli.sh: skipping Redis checks (no redis-server)"
 else
     redis-server --port 0 --unixsocket "$T/redis.sock" --dir "$T" --save '' \
-        --appendonly no >"$T/redis.log" 2>&1 &
+        --appendonly yes >"$T/redis.log" 2>&1 & # AOF: health checks persistence
     RPID=$!
     i=0
     while [ ! -S "$T/redis.sock" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done

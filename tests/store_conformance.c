@@ -8,6 +8,7 @@
 #include "store_conformance.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int sc_fail; /* failed checks in the current run */
@@ -457,6 +458,101 @@ static void group_sweep(crumb_store *s)
     SC_INT(st.devices, 0);
 }
 
+/* ---- the interface: version gating and argument validation ----------- */
+
+/* The store's own table copied into a heap block of exactly
+ * CRUMB_STORE_METHODS_V1_SIZE bytes and marked version v (under ASan a read
+ * past a version-1 table's end is reported). NULL on allocation failure. */
+static crumb_store_methods *sc_v1_copy(const crumb_store *s, int v)
+{
+    crumb_store_methods *t = malloc(CRUMB_STORE_METHODS_V1_SIZE);
+    if (t != NULL) {
+        memcpy(t, s->methods, CRUMB_STORE_METHODS_V1_SIZE);
+        t->version = v;
+    }
+    return t;
+}
+
+static void sc_iface_validation(crumb_store *s, const crumb_store_key *kp,
+                                const crumb_store_id *fp);
+
+static void group_iface(crumb_store *s)
+{
+    const crumb_store_methods *own = s->methods;
+    crumb_store_key k = sc_key(900);
+    crumb_store_id f = sc_id(900);
+    crumb_store_check_req q = {&k, &f, 1, "t", "ifc", &f, T0, T0 + 1};
+    crumb_store_check_res r;
+
+    /* a version-1 table of exactly the v1 size works through every wrapper */
+    crumb_store_methods *t = sc_v1_copy(s, 1);
+    SC(t != NULL);
+    if (t == NULL)
+        return;
+    s->methods = t;
+    SC_OK(crumb_store_health(s, T0));
+    SC_OK(crumb_store_check(s, &q, &r));
+    SC_OK(crumb_store_revoke_device(s, "t", "ifc", &f, T0 + 100, T0));
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_DEVICE);
+    crumb_store_sweep_counts c;
+    crumb_err rc = crumb_store_sweep(s, T0, NULL, &c);
+    SC(rc == CRUMB_OK || rc == CRUMB_E_UNSUPPORTED);
+    /* version 0 (no valid table): the wrappers never call it */
+    t->version = 0;
+    SC_INT(crumb_store_health(s, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_INVALID);
+    SC_INT(crumb_store_revoke_all(s, T0 + 1000, T0), CRUMB_E_INVALID);
+    s->methods = own;
+    free(t);
+    q.device = NULL;
+    SC_OK(crumb_store_check(s, &q, &r)); /* revoke_all above never happened */
+    sc_iface_validation(s, &k, &f);
+}
+
+/* Argument validation (done by the wrappers for every store). */
+static void sc_iface_validation(crumb_store *s, const crumb_store_key *kp,
+                                const crumb_store_id *fp)
+{
+    const crumb_store_methods *own = s->methods;
+    crumb_store_key k = *kp;
+    crumb_store_id f = *fp;
+    crumb_store_check_req q = {&k, &f, 1, "t", "ifc", NULL, T0, T0 + 1};
+    crumb_store_check_res r;
+    char longname[CRUMB_STORE_NAME_MAX + 2];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    SC_INT(crumb_store_revoke_user(s, longname, "u", T0, NULL, T0 + 1, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_revoke_user(s, "t", longname, T0, NULL, T0 + 1, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_revoke_device(s, "t", NULL, &f, T0 + 1, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_revoke_session(s, NULL, T0 + 1, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_revoke_family(s, &f, T0, T0), CRUMB_E_INVALID);
+    SC_INT(crumb_store_family_advance(s, &f, 2, 2, T0 + 1, T0, NULL), CRUMB_E_INVALID);
+    q.user = longname;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_INVALID);
+    q.user = NULL;
+    q.device = &f;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_INVALID);
+    if (own->index_put != NULL) {
+        crumb_store_session_info in;
+        memset(&in, 0, sizeof in);
+        in.expires_at = T0 + 10;
+        memset(in.label, 'x', sizeof in.label); /* not NUL-terminated */
+        SC_INT(crumb_store_index_put(s, "t", "ifc", &in, T0), CRUMB_E_INVALID);
+    }
+    if (own->device_seen != NULL) {
+        crumb_store_sighting sg;
+        memset(&sg, 0, sizeof sg);
+        sg.label = longname;
+        SC_INT(crumb_store_device_seen(s, "t", "ifc", &sg, T0, NULL), CRUMB_E_INVALID);
+    }
+    if (own->put != NULL) {
+        static uint8_t big[CRUMB_STORE_DATA_MAX + 1];
+        SC_INT(crumb_store_put(s, &k, big, sizeof big, T0 + 10, 0, NULL, T0), CRUMB_E_TOO_LARGE);
+        SC_INT(crumb_store_put(s, &k, NULL, 3, T0 + 10, 0, NULL, T0), CRUMB_E_INVALID);
+    }
+}
+
 /* ---- driver ----------------------------------------------------------- */
 
 typedef struct sc_group {
@@ -486,6 +582,7 @@ int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx)
         {"records", group_records, 1},   {"revocation", group_revocation, 0},
         {"families", group_families, 0}, {"devices", group_devices, 2},
         {"index", group_index, 3},       {"sweep", group_sweep, 4},
+        {"interface", group_iface, 0},
     };
     int total = 0;
     for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {

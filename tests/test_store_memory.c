@@ -26,7 +26,22 @@ static crumb_store_key key_n(unsigned n)
 
 #define T0 1700000000LL
 
-/* LRU evicts only session data; revocations are never forgotten early. */
+/* Name key in a user's session index (what the session layer does for a
+ * signed-in session after each save). */
+static void sign_in(crumb_store *s, const crumb_store_key *k, unsigned user)
+{
+    char u[16];
+    snprintf(u, sizeof u, "user%u", user);
+    crumb_store_session_info in;
+    memset(&in, 0, sizeof in);
+    in.session = *k;
+    in.last_seen = T0;
+    in.expires_at = T0 + 100;
+    CHECK_OK(crumb_store_index_put(s, "", u, &in, T0));
+}
+
+/* LRU evicts only session data. Revocations of signed-in sessions are never
+ * forgotten early; those of anonymous sessions are bounded (max_sessions). */
 static void test_eviction(void)
 {
     crumb_store_memory_config cfg = {.max_sessions = 64, .shards = 4};
@@ -36,17 +51,19 @@ static void test_eviction(void)
     for (unsigned i = 0; i < 1000; i++) {
         crumb_store_key k = key_n(i);
         CHECK_OK(crumb_store_put(s, &k, d, sizeof d, T0 + 100, CRUMB_STORE_VERSION_NEW, NULL, T0));
+        if (i % 10 == 0)
+            sign_in(s, &k, i);
         CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 100, T0));
     }
     crumb_store_stats st;
     CHECK_OK(crumb_store_stats_get(s, &st));
-    CHECK(st.sessions <= 64);
+    CHECK(st.sessions <= 64 + 4); /* + at most one anonymous record per shard */
     CHECK_INT(st.evictions, 1000 - st.sessions);
-    CHECK_INT(st.revocations, 1000);
+    CHECK(st.revocations >= 100 && st.revocations <= 100 + 64);
     size_t len;
     crumb_store_key last = key_n(999);
     CHECK_OK(crumb_store_get(s, &last, NULL, 0, &len, NULL, NULL, T0) == CRUMB_E_BUFSIZE ? 0 : 1);
-    for (unsigned i = 0; i < 1000; i++) {
+    for (unsigned i = 0; i < 1000; i += 10) { /* signed in: all still revoked */
         crumb_store_key k = key_n(i);
         crumb_store_check_req q = {.session = &k, .issued_at = T0, .now = T0 + 1};
         crumb_store_check_res r;
@@ -64,6 +81,52 @@ static void test_eviction(void)
     CHECK_OK(crumb_store_stats_get(s, &st));
     CHECK(st.session_bytes <= 4096);
     CHECK_INT(st.sessions, 40);
+    crumb_store_close(s);
+}
+
+/* 130,000 anonymous visits (each a server-mode record, a third of them
+ * logged out again) next to one signed-in session under the default
+ * capacity (100,000 records): the signed-in record and its revocation-free
+ * state survive, anonymous revocations stay bounded, and a revocation of
+ * the signed-in session made after all that traffic is still kept. Failed
+ * before: the signed-in record was LRU-evicted and every anonymous
+ * revocation was kept. */
+static void test_signed_in_not_evicted(void)
+{
+    crumb_store *s = NULL;
+    CHECK_OK(crumb_store_memory_open(&s, NULL));
+    crumb_store_key me;
+    memset(&me, 0xee, sizeof me);
+    uint8_t d[64] = {7}, buf[64];
+    CHECK_OK(crumb_store_put(s, &me, d, sizeof d, T0 + 100, CRUMB_STORE_VERSION_NEW, NULL, T0));
+    sign_in(s, &me, 1);
+    for (unsigned i = 0; i < 130000; i++) {
+        crumb_store_key k = key_n(i);
+        CHECK_OK(crumb_store_put(s, &k, d, 16, T0 + 100, CRUMB_STORE_VERSION_NEW, NULL, T0));
+        if (i % 3 == 0)
+            CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 100, T0));
+    }
+    size_t len = 0;
+    CHECK_OK(crumb_store_get(s, &me, buf, sizeof buf, &len, NULL, NULL, T0 + 1));
+    CHECK_INT(len, sizeof d);
+    crumb_store_stats st;
+    CHECK_OK(crumb_store_stats_get(s, &st));
+    printf("130k anonymous visits: %llu records, %llu evicted, %llu revocations kept\n",
+           (unsigned long long)st.sessions, (unsigned long long)st.evictions,
+           (unsigned long long)st.revocations);
+    CHECK(st.sessions <= 100000 + 64);
+    CHECK(st.revocations <= 100000 + 64); /* 43,334 anonymous revocations, bounded */
+    CHECK(st.evictions >= 30000);
+    CHECK_OK(crumb_store_revoke_session(s, &me, T0 + 100, T0));
+    for (unsigned i = 200000; i < 330000; i++) { /* more anonymous logouts */
+        crumb_store_key k = key_n(i);
+        CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 100, T0));
+    }
+    crumb_store_check_req q = {.session = &me, .issued_at = T0, .now = T0 + 1};
+    crumb_store_check_res r;
+    CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    CHECK_OK(crumb_store_stats_get(s, &st));
+    CHECK(st.revocations <= 100000 + 64);
     crumb_store_close(s);
 }
 
@@ -132,6 +195,7 @@ int main(void)
     CHECK_INT(crumb_store_conformance(open_mem, NULL), 0);
     CHECK_INT(crumb_store_conformance(open_mem, &small), 0);
     test_eviction();
+    test_signed_in_not_evicted();
     test_alloc_faults();
     return check_done("test_store_memory");
 }

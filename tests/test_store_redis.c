@@ -53,6 +53,7 @@ typedef struct srv {
     char dir[64];
     char sock[128];
     char log[128];
+    const char *aof; /* --appendonly for the next start: "yes" or "no" (default) */
 } srv;
 
 static srv S;
@@ -124,7 +125,8 @@ static int srv_start(int port)
                 dup2(fd, 1);
             }
             execlp("redis-server", "redis-server", "--port", portarg, "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", S.dir,
+                   "--save", "", "--appendonly", S.aof ? S.aof : "no", "--appendfsync",
+                   "everysec", "--daemonize", "no", "--dir", S.dir,
                    "--unixsocket", S.sock, "--unixsocketperm", "700", "--logfile", S.log,
                    (char *)NULL);
             _exit(127);
@@ -181,7 +183,19 @@ static void srv_cleanup(void)
         if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
             continue;
         snprintf(p, sizeof p, "%s/%s", S.dir, de->d_name);
-        unlink(p);
+        if (unlink(p) != 0) { /* appendonlydir/ (Redis 7 AOF): one level */
+            DIR *sd = opendir(p);
+            struct dirent *se;
+            while (sd != NULL && (se = readdir(sd)) != NULL) {
+                char q[800];
+                snprintf(q, sizeof q, "%s/%s", p, se->d_name);
+                if (se->d_name[0] != '.')
+                    unlink(q);
+            }
+            if (sd != NULL)
+                closedir(sd);
+            rmdir(p);
+        }
     }
     if (d != NULL)
         closedir(d);
@@ -205,6 +219,7 @@ static crumb_store *open_redis(const crumb_store_redis_config *base)
         cfg.url = url;
     if (cfg.prefix == NULL)
         cfg.prefix = prefix;
+    cfg.allow_volatile = 1; /* the test servers run without AOF */
     crumb_store *s = NULL;
     crumb_err e = crumb_store_redis_open(&s, &cfg);
     if (e != CRUMB_OK)
@@ -254,7 +269,7 @@ static void test_urls(void)
     char u[256];
     /* unix socket, database 3 */
     snprintf(u, sizeof u, "unix://%s?db=3", S.sock);
-    crumb_store_redis_config cfg = {.url = u, .prefix = "unixdb:"};
+    crumb_store_redis_config cfg = {.url = u, .prefix = "unixdb:", .allow_volatile = 1};
     CHECK_OK(crumb_store_redis_open(&s, &cfg));
     crumb_store_key k = key_n(1);
     int64_t now = now_s();
@@ -938,6 +953,84 @@ static void test_failure(void)
     crumb_store_close(so);
 }
 
+/* Redis restarts (same port) while every pooled connection is open: the
+ * very first call afterwards succeeds, and so do the next ones (each stale
+ * pooled connection is reopened, not tried). Failed before: the retry took
+ * another stale pooled connection. */
+static void test_restart(void)
+{
+    crumb_store_redis_config cfg = {.pool_size = 4, .retry_interval_ms = 100};
+    crumb_store *s = open_redis(&cfg);
+    CHECK(s != NULL);
+    if (s == NULL)
+        return;
+    int64_t now = now_s();
+    crumb_store_key k = key_n(77);
+    crumb_store_check_req q = {&k, NULL, 1, NULL, NULL, NULL, now, now};
+    crumb_store_check_res r;
+    for (int i = 0; i < 8; i++) /* round robin: all four connections open */
+        CHECK_OK(crumb_store_check(s, &q, &r));
+    for (int round = 0; round < 2; round++) {
+        int port = S.port;
+        srv_stop();
+        CHECK_INT(srv_start(port), 0);
+        CHECK_OK(crumb_store_check(s, &q, &r)); /* the first call after the restart */
+        for (int i = 0; i < 8; i++)
+            CHECK_OK(crumb_store_check(s, &q, &r));
+        CHECK_OK(crumb_store_revoke_session(s, &k, now + 60, now));
+        CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    }
+    crumb_store_close(s);
+}
+
+/* Open a store without allow_volatile (health checks persistence). */
+static crumb_store *open_strict(void)
+{
+    crumb_store_redis_config cfg = {.url = url, .prefix = "strict:"};
+    crumb_store *s = NULL;
+    return crumb_store_redis_open(&s, &cfg) == CRUMB_OK ? s : NULL;
+}
+
+/* health() reports a server whose persistence loses revocations in a crash
+ * (no AOF, or appendfsync no) with CRUMB_E_LIMIT; OK with AOF on; and with
+ * AOF a revocation survives kill -9 of the server. */
+static void test_persistence(void)
+{
+    crumb_store *s = open_strict();
+    CHECK(s != NULL);
+    CHECK_INT(crumb_store_health(s, now_s()), CRUMB_E_LIMIT); /* appendonly no */
+    crumb_store_close(s);
+    crumb_store *v = open_redis(NULL);                        /* allow_volatile */
+    CHECK_OK(crumb_store_health(v, now_s()));
+    crumb_store_close(v);
+
+    int port = S.port;
+    srv_stop();
+    S.aof = "yes";
+    CHECK_INT(srv_start(port), 0);
+    s = open_strict();
+    CHECK(s != NULL);
+    CHECK_OK(crumb_store_health(s, now_s())); /* appendonly yes, appendfsync everysec */
+    CHECK_INT(raw_cmd("CONFIG SET appendfsync %s", "no"), 0);
+    CHECK_INT(crumb_store_health(s, now_s()), CRUMB_E_LIMIT);
+    CHECK_INT(raw_cmd("CONFIG SET appendfsync %s", "always"), 0);
+    CHECK_OK(crumb_store_health(s, now_s()));
+    int64_t now = now_s();
+    crumb_store_key k = key_n(78);
+    crumb_store_check_req q = {&k, NULL, 1, NULL, NULL, NULL, now, now};
+    crumb_store_check_res r;
+    CHECK_OK(crumb_store_revoke_session(s, &k, now + 600, now));
+    kill(S.pid, SIGKILL);
+    waitpid(S.pid, NULL, 0);
+    S.pid = 0;
+    CHECK_INT(srv_start(port), 0);
+    CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    crumb_store_close(s);
+    srv_stop();
+    S.aof = NULL;
+    CHECK_INT(srv_start(port), 0);
+}
+
 int main(void)
 {
     check_seed();
@@ -973,6 +1066,8 @@ int main(void)
     test_alloc_failures();
     test_cache_pubsub();
     test_failure();
+    test_restart();
+    test_persistence();
     srv_cleanup();
     return check_done("test_store_redis");
 }

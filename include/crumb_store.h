@@ -683,12 +683,10 @@ static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
 static inline crumb_err crumb_store_verify(crumb_store *s, int repair,
                                            crumb_store_verify_report *out, int64_t now)
 {
-    if (s == NULL || out == NULL)
+    if (out == NULL || (repair != 0 && repair != 1))
         return CRUMB_E_INVALID;
-    *out = (crumb_store_verify_report){0};
-    if (s->methods->version < 2 || s->methods->verify == NULL)
-        return CRUMB_E_UNSUPPORTED;
-    return s->methods->verify(s, repair, out, now);
+    memset(out, 0, sizeof *out);
+    return CRUMB_STORE__CALL(s, verify, repair, out, now);
 }
 
 /* ==== Built-in stores =================================================== */

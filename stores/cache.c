@@ -359,6 +359,16 @@ static crumb_err c_sweep(crumb_store *s, int64_t now, const crumb_store_retentio
     return rc;
 }
 
+/* Verify (and repair) the inner store; a repair may have rewritten any
+ * record, so nothing cached survives it. */
+static crumb_err c_verify(crumb_store *s, int repair, crumb_store_verify_report *out,
+                          int64_t now)
+{
+    crumb_err rc = crumb_store_verify(INNER(s), repair, out, now);
+    flush(s);
+    return rc;
+}
+
 /* see crumb_store.h */
 void crumb_store_cache_invalidate(crumb_store *cache)
 {
@@ -400,6 +410,7 @@ static void cache_mirror(cache_store *c, crumb_store *inner)
         .index_list = MIRROR(index_list, c_index_list),
         .index_del = MIRROR(index_del, c_index_del),
         .sweep = MIRROR(sweep, c_sweep),
+        .verify = MIRROR(verify, c_verify),
     };
 #undef MIRROR
 }

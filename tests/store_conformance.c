@@ -460,19 +460,6 @@ static void group_sweep(crumb_store *s)
 
 /* ---- the interface: version gating and argument validation ----------- */
 
-/* The store's own table copied into a heap block of exactly
- * CRUMB_STORE_METHODS_V1_SIZE bytes and marked version v (under ASan a read
- * past a version-1 table's end is reported). NULL on allocation failure. */
-static crumb_store_methods *sc_v1_copy(const crumb_store *s, int v)
-{
-    crumb_store_methods *t = malloc(CRUMB_STORE_METHODS_V1_SIZE);
-    if (t != NULL) {
-        memcpy(t, s->methods, CRUMB_STORE_METHODS_V1_SIZE);
-        t->version = v;
-    }
-    return t;
-}
-
 static void sc_iface_validation(crumb_store *s, const crumb_store_key *kp,
                                 const crumb_store_id *fp);
 
@@ -485,7 +472,7 @@ static void group_iface(crumb_store *s)
     crumb_store_check_res r;
 
     /* a version-1 table of exactly the v1 size works through every wrapper */
-    crumb_store_methods *t = sc_v1_copy(s, 1);
+    crumb_store_methods *t = sc_v1_table(s->methods, 1);
     SC(t != NULL);
     if (t == NULL)
         return;
@@ -504,7 +491,7 @@ static void group_iface(crumb_store *s)
     SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_INVALID);
     SC_INT(crumb_store_revoke_all(s, T0 + 1000, T0), CRUMB_E_INVALID);
     s->methods = own;
-    free(t);
+    sc_v1_free(t);
     q.device = NULL;
     SC_OK(crumb_store_check(s, &q, &r)); /* revoke_all above never happened */
     sc_iface_validation(s, &k, &f);

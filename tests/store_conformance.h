@@ -7,6 +7,8 @@
 #ifndef CRUMB_STORE_CONFORMANCE_H
 #define CRUMB_STORE_CONFORMANCE_H
 
+#include <stdlib.h>
+#include <string.h>
 #include "crumb_store.h"
 
 /* Opens a fresh, empty store (NULL on failure). Called once per group. */
@@ -19,5 +21,45 @@ typedef crumb_store *crumb_store_open_fn(void *ctx);
  * @return the number of failed checks (0 = conformant)
  */
 int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx);
+
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#define SC_POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define SC_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define SC_POISON(p, n) ((void)(p), (void)(n))
+#define SC_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
+/* A heap copy of the first CRUMB_STORE_METHODS_V1_SIZE bytes of src marked
+ * version v, in a block of the full table size whose tail (the slots later
+ * versions append) holds 0xa5 bytes: a wrapper that read a slot past a
+ * version-1 table would find a non-NULL garbage pointer and crash, and under
+ * ASan the tail is poisoned, so even the read is reported. NULL on
+ * allocation failure; release with sc_v1_free. */
+static inline crumb_store_methods *sc_v1_table(const crumb_store_methods *src, int v)
+{
+    unsigned char *b = (unsigned char *)malloc(sizeof(crumb_store_methods));
+    if (b == NULL)
+        return NULL;
+    memcpy(b, src, CRUMB_STORE_METHODS_V1_SIZE);
+    memset(b + CRUMB_STORE_METHODS_V1_SIZE, 0xa5,
+           sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
+    SC_POISON(b + CRUMB_STORE_METHODS_V1_SIZE,
+              sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
+    crumb_store_methods *t = (crumb_store_methods *)(void *)b;
+    t->version = v;
+    return t;
+}
+
+static inline void sc_v1_free(crumb_store_methods *t)
+{
+    if (t == NULL)
+        return;
+    SC_UNPOISON((unsigned char *)t + CRUMB_STORE_METHODS_V1_SIZE,
+                sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
+    free(t);
+}
 
 #endif

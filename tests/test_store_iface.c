@@ -7,6 +7,7 @@
  */
 #include "check.h"
 #include "crumb_store.h"
+#include "store_conformance.h"
 
 #include <stdlib.h>
 
@@ -147,15 +148,13 @@ static const crumb_store_methods spy_methods = {
     .index_del = sp_idel, .sweep = sp_sweep,
 };
 
-/* A heap copy of spy_methods of exactly CRUMB_STORE_METHODS_V1_SIZE bytes
- * (ASan reports any read past it), with the given version. */
+/* A heap copy of spy_methods of CRUMB_STORE_METHODS_V1_SIZE bytes (sc_v1_table: the
+ * tail is poisoned under ASan and holds garbage pointers otherwise), with the given version. */
 static crumb_store_methods *v1_table(int version)
 {
-    crumb_store_methods *t = malloc(CRUMB_STORE_METHODS_V1_SIZE);
+    crumb_store_methods *t = sc_v1_table(&spy_methods, version);
     if (t == NULL)
         abort();
-    memcpy(t, &spy_methods, CRUMB_STORE_METHODS_V1_SIZE);
-    t->version = version;
     return t;
 }
 
@@ -233,7 +232,7 @@ static void test_version_gating(void)
     CHECK_OK(crumb_store_cache_open(&c, &sp.base, NULL));
     crumb_store_cache_invalidate(c);
     crumb_store_close(c);
-    free(t);
+    sc_v1_free(t);
 
     for (int ver = -1; ver <= 0; ver++) {
         t = v1_table(ver);
@@ -245,7 +244,7 @@ static void test_version_gating(void)
         CHECK_INT(sp.calls, 0);
         CHECK(crumb_store_cache_open(&c, &sp.base, NULL) == CRUMB_E_INVALID);
         CHECK_INT(strcmp(crumb_store_name(&sp.base), ""), 0);
-        free(t);
+        sc_v1_free(t);
     }
     sp.base.methods = NULL;
     CHECK_INT(crumb_store_health(&sp.base, T0), CRUMB_E_INVALID);
@@ -369,7 +368,7 @@ static void test_cache_identity(void)
     crumb_store_cache_invalidate(c);
     CHECK_INT(crumb_store_check(c, &q, &r), CRUMB_E_REVOKED);
     crumb_store_close(c);
-    free(t);
+    sc_v1_free(t);
 }
 
 int main(void)

@@ -2,7 +2,9 @@
  * test_vectors.c - known-answer tests for the library's own primitive
  * wrappers (internal.h): Wycheproof XChaCha20-Poly1305, AES-256-GCM,
  * HMAC-SHA-256 and HKDF-SHA-256, RFC 5869 A.1-A.3 and draft-irtf-cfrg-xchacha
- * A.3.1. Vectors are read from tests/vectors (or $CRUMB_VECTORS).
+ * A.3.1; AES-GCM and HMAC through libsodium and through mbedTLS where both
+ * are built in, and a seeded differential of the two. Vectors are read
+ * from tests/vectors (or $CRUMB_VECTORS).
  */
 #include "check.h"
 #include "internal.h"

@@ -1,9 +1,8 @@
 /*
  * hmac.c - HMAC-SHA-256 from the libraries, also from a key prepared once
- * (crumb__hmac_pre): libsodium's crypto_auth_hmacsha256 state where
- * libsodium is built in, else two mbedTLS SHA-256 contexts (inner, outer)
- * that have absorbed the ipad/opad block. A MAC copies the prepared state,
- * absorbs the message and finishes: no allocation, no SHA-256 of our own.
+ * (crumb__hmac_pre): libsodium's crypto_auth_hmacsha256 state, or without
+ * libsodium two mbedTLS SHA-256 contexts after the ipad/opad block, copied
+ * per MAC. No allocation, and no SHA-256 of our own.
  */
 #include "internal.h"
 

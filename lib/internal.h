@@ -63,7 +63,7 @@ void crumb__secure_free(void *p, size_t n);
  * used and at thread exit), larger ones straight from the OS. 0 or -1. */
 int crumb__random_os(void *ctx, uint8_t *buf, size_t n);
 
-/* ==== Primitive wrappers (suite_sodium.c, suite_mbedtls.c) ============== */
+/* ==== Primitive wrappers (suite_sodium.c, aesgcm.c, hmac.c, suite_mbedtls.c) */
 /* All return 0 on success, -1 on failure (bad tag, bad sizes, unavailable).
  * Buffers may be identical (in place) where noted. */
 
@@ -83,14 +83,24 @@ int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t
                         const uint8_t *aad, size_t aad_len, const uint8_t nonce[24],
                         const uint8_t key[32]);
 
-/* AES-256-GCM with a 96-bit IV and a 16-byte tag, detached. out may equal
- * in. iv_len is checked (only 12 accepted). */
+/* AES-256-GCM with a 96-bit IV and a 16-byte tag, detached (aesgcm.c):
+ * libsodium's where it runs (crumb__aesgcm_sodium_runs), else mbedTLS's GCM
+ * module, which allocates its cipher context. out may equal in. iv_len is
+ * checked (only 12 accepted). A failed open may leave out zeroed. */
 int crumb__aesgcm_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
                        const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
                        const uint8_t key[32]);
 int crumb__aesgcm_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t tag[16],
                        const uint8_t *aad, size_t aad_len, const uint8_t *iv, size_t iv_len,
                        const uint8_t key[32]);
+
+/* 1 if libsodium is built in and its AES-256-GCM runs on this CPU (AES-NI
+ * and PCLMUL), whatever crumb__gcm_mbedtls says. */
+int crumb__aesgcm_sodium_runs(void);
+
+/* Test hook: nonzero = AES-GCM through mbedTLS's GCM module even where
+ * libsodium's runs (tests compare the two). Set it before threads start. */
+extern int crumb__gcm_mbedtls;
 
 /* Lowercase hex of n bytes into out (2n chars and a NUL). lib/hex.c */
 void crumb__hex(char *out, const uint8_t *in, size_t n);
@@ -102,29 +112,33 @@ int crumb__hexval(int c);
  * length, anything else). */
 int crumb__unhex(uint8_t *out, size_t n, const char *s);
 
-/* HMAC-SHA-256 over the concatenation of up to two parts (p2 may be NULL). */
+/* HMAC-SHA-256 over the concatenation of up to two parts (p2 may be NULL),
+ * any key length (hmac.c). 0, or -1. */
 int crumb__hmac_sha256(uint8_t out[32], const uint8_t *key, size_t key_len, const uint8_t *p1,
                        size_t n1, const uint8_t *p2, size_t n2);
 
-/* HMAC-SHA-256 with the key's inner and outer hash states computed once
- * (crumb__hmac_pre_init), so a MAC costs only the message's blocks plus one
- * outer block (sha256.c). Opaque. Holds key material: wipe it with the
- * key. */
+/* HMAC-SHA-256 with the key prepared once (crumb__hmac_pre_init): the
+ * library's state after the key's ipad and opad blocks (hmac.c: libsodium's
+ * crypto_auth_hmacsha256_state, or two mbedTLS SHA-256 contexts in a build
+ * without libsodium), copied per MAC, so a MAC costs the message's blocks
+ * plus one outer block. Opaque. Holds key material: wipe it with the key. */
 typedef struct {
-    _Alignas(16) unsigned char b[64];
+    _Alignas(16) unsigned char b[256];
 } crumb__hmac_pre;
 
 /* Precompute p for key (any length); 0, or -1. */
 int crumb__hmac_pre_init(crumb__hmac_pre *p, const uint8_t *key, size_t key_len);
 
 /* HMAC-SHA-256 of p1 || p2 (p2 may be NULL) under p's key, no allocation;
- * the same bytes as crumb__hmac_sha256. 0, or -1. */
+ * the same bytes as crumb__hmac_sha256. 0, or -1 (also for a p never
+ * prepared, or wiped). */
 int crumb__hmac_pre_mac(uint8_t out[32], const crumb__hmac_pre *p, const uint8_t *p1, size_t n1,
                         const uint8_t *p2, size_t n2);
 
-/* sha256.c's compression: 0 = the best this CPU runs, 1 = plain C only,
- * 2 = not the SHA extensions (tests cover all three). */
-extern int crumb__sha256_portable;
+/* Test hook: nonzero = keys prepared from now on use mbedTLS's SHA-256
+ * even where libsodium is built in (a prepared key remembers its library;
+ * tests compare the two). Set it before threads start. */
+extern int crumb__hmac_mbedtls;
 
 /* HKDF-SHA-256 (RFC 5869): extract then expand. salt may be NULL/0. */
 int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t ikm_len,
@@ -134,10 +148,6 @@ int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t 
 /* HKDF-Expand only, PRK of 32 bytes. */
 int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
                               const uint8_t *info, size_t info_len);
-
-/* Nonzero: AES-GCM through mbedTLS's GCM module even where the PCLMUL
- * path runs (tests cover both). */
-extern int crumb__gcm_portable;
 
 /* ==== Key ring (keyring.c) ============================================= */
 

@@ -1,8 +1,8 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
- * libsodium, detached tags (HMAC-SHA-256 is in sha256.c). Built without
- * libsodium (CRYPTO=mbedtls) the AEAD wrappers report failure and
- * crumb__xchacha_available() returns 0.
+ * libsodium, detached tags (AES-256-GCM is in aesgcm.c, HMAC-SHA-256 in
+ * hmac.c). Built without libsodium (CRYPTO=mbedtls) the AEAD wrappers
+ * report failure and crumb__xchacha_available() returns 0.
  */
 #include "internal.h"
 

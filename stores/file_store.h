@@ -25,10 +25,9 @@ enum {
     T_GLOBAL = CRUMB__FS_GLOBAL
 };
 
-/* HMAC-SHA-256 key with its inner and outer states precomputed. */
+/* HMAC-SHA-256 key prepared once (lib/hmac.c's crumb__hmac_pre). */
 typedef struct crumb__fs_hkey {
-    uint32_t ist[8];
-    uint32_t ost[8];
+    crumb__hmac_pre pre;
 } crumb__fs_hkey;
 
 /* Secret material, kept in one crumb__secure_alloc block. */
@@ -54,11 +53,11 @@ typedef struct file_store {
 
 /* ---- keyed path names (file_hash.c) ---- */
 
-/* Precompute the HMAC-SHA-256 states of a 32-byte key. */
+/* Prepare the HMAC-SHA-256 state of a 32-byte key. */
 void crumb__fs_hkey_init(crumb__fs_hkey *k, const uint8_t key[32]);
 
 /* HMAC-SHA-256 under k over p1 || p2 (p2 may be NULL); equal to
- * crumb__hmac_sha256(key, ...), at two compression calls for short input. */
+ * crumb__hmac_sha256(key, ...), at two SHA-256 blocks for short input. */
 void crumb__fs_hmac(const crumb__fs_hkey *k, uint8_t out[32], const uint8_t *p1, size_t n1,
                     const uint8_t *p2, size_t n2);
 

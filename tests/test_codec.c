@@ -2,10 +2,12 @@
  * test_codec.c - seal/open property tests over every suite: round trips
  * across payload sizes, every bit flip and truncation rejected, binding to
  * key, purpose, cookie name, audience and suite, key rotation and the
- * structured reasons reaching the log callback.
+ * structured reasons reaching the log callback; suites 2 and 3 give the
+ * same tokens through libsodium and through mbedTLS.
  */
 #include "check.h"
 #include "crumb.h"
+#include "internal.h" /* crumb__gcm_mbedtls, crumb__hmac_mbedtls */
 
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -448,6 +450,41 @@ static void test_thread_nonces(void)
     crumb_keyring_free(kr);
 }
 
+/* Suites 2 and 3 through both libraries: codec a prepares its HMAC keys
+ * with the default library (libsodium where built in), codec b with
+ * mbedTLS's SHA-256; AES-GCM runs through libsodium (where it runs) or
+ * mbedTLS's GCM as crumb__gcm_mbedtls says. A token sealed by either opens
+ * under the other, and a token with one flipped character opens under
+ * neither. (In a build without libsodium both sides are mbedTLS.) */
+static void test_libraries_agree(int suite)
+{
+    crumb_keyring *kr = ring(1);
+    crumb_codec *a = codec(kr, suite, "sid", "session", "app", 0);
+    crumb__hmac_mbedtls = 1;
+    crumb_codec *b = codec(kr, suite, "sid", "session", "app", 0);
+    crumb__hmac_mbedtls = 0;
+    long bad = 0;
+    for (int k = 0; k < 300; k++) {
+        size_t n = (size_t)(check_rand() % 700);
+        int from = k & 1, gcm_seal = (k >> 1) & 1;
+        crumb__gcm_mbedtls = gcm_seal;
+        size_t tl = seal_random(from ? b : a, n, 0);
+        crumb__gcm_mbedtls = !gcm_seal;
+        bad += !opens(from ? a : b, tok, tl, n, NULL) || !opens(from ? b : a, tok, tl, n, NULL);
+        size_t i = (size_t)check_rand() % tl;
+        char was = tok[i];
+        tok[i] = was == 'A' ? 'B' : 'A';
+        bad += opens(a, tok, tl, n, NULL) || opens(b, tok, tl, n, NULL);
+        tok[i] = was;
+    }
+    crumb__gcm_mbedtls = 0;
+    printf("suite %d: 300 tokens across libsodium and mbedTLS, %ld mismatches\n", suite, bad);
+    CHECK_INT(bad, 0);
+    crumb_codec_free(a);
+    crumb_codec_free(b);
+    crumb_keyring_free(kr);
+}
+
 int main(void)
 {
     check_seed();
@@ -470,6 +507,8 @@ int main(void)
         test_rotation(s);
         if (s != 3)
             test_fork_nonces(s);
+        if (s != 1)
+            test_libraries_agree(s);
     }
     if (crumb_suite_available(1))
         test_thread_nonces();

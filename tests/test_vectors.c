@@ -2,7 +2,9 @@
  * test_vectors.c - known-answer tests for the library's own primitive
  * wrappers (internal.h): Wycheproof XChaCha20-Poly1305, AES-256-GCM,
  * HMAC-SHA-256 and HKDF-SHA-256, RFC 5869 A.1-A.3 and draft-irtf-cfrg-xchacha
- * A.3.1. Vectors are read from tests/vectors (or $CRUMB_VECTORS).
+ * A.3.1; AES-GCM and HMAC through libsodium and through mbedTLS where both
+ * are built in, and a seeded differential of the two. Vectors are read
+ * from tests/vectors (or $CRUMB_VECTORS).
  */
 #include "check.h"
 #include "internal.h"
@@ -286,7 +288,7 @@ static void test_hmac_wycheproof(void)
                 half = ml / 2;
                 CHECK_INT(crumb__hmac_sha256(mac2, key, kl, msg, half, msg + half, ml - half), 0);
                 CHECK_MEM(mac2, mac, 32);
-                /* and the precomputed-key HMAC (sha256.c), one and two parts */
+                /* and the prepared-key HMAC (hmac.c), one and two parts */
                 crumb__hmac_pre pre;
                 CHECK_INT(crumb__hmac_pre_init(&pre, key, kl), 0);
                 CHECK_INT(crumb__hmac_pre_mac(mac2, &pre, msg, ml, NULL, 0), 0);
@@ -430,47 +432,89 @@ static void test_json_reader(void)
     json_free(j);
 }
 
-/* Seeded differential property over the implementation paths: random
- * keys, IVs and lengths 0..300 (every partial-block size) seal to the same
- * ciphertext and tag through the PCLMUL GCM and mbedTLS's GCM, and each
- * opens the other's output; a flipped tag bit fails on both. HMAC of two
- * random parts agrees on SHA-NI, AVX2 and plain C compression. */
-static void test_paths_differential(void)
+/* One random AES-GCM case through both libraries (p = crumb__gcm_mbedtls:
+ * 0 = libsodium where it runs, 1 = mbedTLS's GCM): the same ciphertext
+ * and tag; each opens the other's output, also in place; a flipped tag
+ * bit or ciphertext byte fails on both. Returns the number of mismatches. */
+static long gcm_differential(int k)
 {
     static uint8_t msg[300], aad[80], ct[2][300], pt[300];
-    uint8_t key[32], iv[12], tag[2][16], mac[3][32], hkey[100];
+    uint8_t key[32], iv[12], tag[2][16];
+    size_t ml = (size_t)(check_rand() % 301), al = (size_t)(check_rand() % 81);
     long bad = 0;
-    for (int k = 0; k < 2000; k++) {
-        size_t ml = (size_t)(check_rand() % 301), al = (size_t)(check_rand() % 81);
-        check_fill(key, sizeof key);
-        check_fill(iv, sizeof iv);
-        check_fill(msg, ml);
-        check_fill(aad, al);
-        for (int p = 0; p < 2; p++) {
-            crumb__gcm_portable = p;
-            bad += crumb__aesgcm_seal(ct[p], tag[p], msg, ml, aad, al, iv, 12, key) != 0;
-        }
-        bad += memcmp(ct[0], ct[1], ml) != 0 || memcmp(tag[0], tag[1], 16) != 0;
-        for (int p = 0; p < 2; p++) {
-            crumb__gcm_portable = p;
-            bad += crumb__aesgcm_open(pt, ct[1 - p], ml, tag[1 - p], aad, al, iv, 12, key) != 0 ||
-                   memcmp(pt, msg, ml) != 0;
-            tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
-            bad += crumb__aesgcm_open(pt, ct[0], ml, tag[0], aad, al, iv, 12, key) == 0;
-            tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
-        }
-        size_t half = ml ? (size_t)(check_rand() % ml) : 0;
-        size_t kl = 1 + (size_t)(check_rand() % sizeof hkey); /* > 64 gets hashed */
-        check_fill(hkey, kl);
-        for (int p = 0; p < 3; p++) {
-            crumb__sha256_portable = p;
-            crumb__hmac_sha256(mac[p], hkey, kl, msg, half, msg + half, ml - half);
-        }
-        bad += memcmp(mac[0], mac[1], 32) != 0 || memcmp(mac[0], mac[2], 32) != 0;
+    check_fill(key, sizeof key);
+    check_fill(iv, sizeof iv);
+    check_fill(msg, ml);
+    check_fill(aad, al);
+    for (int p = 0; p < 2; p++) {
+        crumb__gcm_mbedtls = p;
+        bad += crumb__aesgcm_seal(ct[p], tag[p], msg, ml, aad, al, iv, 12, key) != 0;
     }
-    crumb__gcm_portable = 0;
-    crumb__sha256_portable = 0;
-    printf("paths differential: 2000 GCM + HMAC cases, %ld mismatches\n", bad);
+    bad += memcmp(ct[0], ct[1], ml) != 0 || memcmp(tag[0], tag[1], 16) != 0;
+    for (int p = 0; p < 2; p++) {
+        crumb__gcm_mbedtls = p;
+        bad += crumb__aesgcm_open(pt, ct[1 - p], ml, tag[1 - p], aad, al, iv, 12, key) != 0 ||
+               memcmp(pt, msg, ml) != 0;
+        memcpy(pt, ct[1 - p], ml); /* in place, as the codec opens */
+        bad += crumb__aesgcm_open(pt, pt, ml, tag[1 - p], aad, al, iv, 12, key) != 0 ||
+               memcmp(pt, msg, ml) != 0;
+        tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
+        bad += crumb__aesgcm_open(pt, ct[0], ml, tag[0], aad, al, iv, 12, key) == 0;
+        tag[0][k % 16] ^= (uint8_t)(1u << (k % 8));
+        if (ml) {
+            ct[0][(size_t)k % ml] ^= 0x80;
+            bad += crumb__aesgcm_open(pt, ct[0], ml, tag[0], aad, al, iv, 12, key) == 0;
+            ct[0][(size_t)k % ml] ^= 0x80;
+        }
+    }
+    crumb__gcm_mbedtls = 0;
+    return bad;
+}
+
+/* One random HMAC case through both libraries (p = crumb__hmac_mbedtls:
+ * 0 = libsodium's state where built in, 1 = mbedTLS's SHA-256 contexts):
+ * one-shot and prepared-key MACs of two random parts, with random key
+ * lengths (over 64 bytes the key is hashed first), all agree; a prepared
+ * key keeps its library whatever the switch says when it is used. */
+static long hmac_differential(void)
+{
+    static uint8_t msg[300];
+    uint8_t hkey[100], mac[4][32];
+    crumb__hmac_pre pre[2];
+    size_t ml = (size_t)(check_rand() % 301), half = ml ? (size_t)(check_rand() % ml) : 0;
+    size_t kl = (size_t)(check_rand() % (sizeof hkey + 1)); /* 0 .. 100 */
+    long bad = 0;
+    check_fill(msg, ml);
+    check_fill(hkey, kl);
+    for (int p = 0; p < 2; p++) {
+        crumb__hmac_mbedtls = p;
+        bad += crumb__hmac_sha256(mac[p], hkey, kl, msg, half, msg + half, ml - half) != 0;
+        bad += crumb__hmac_pre_init(&pre[p], hkey, kl) != 0;
+    }
+    for (int p = 0; p < 2; p++) {
+        crumb__hmac_mbedtls = 1 - p; /* the other library's switch */
+        bad += crumb__hmac_pre_mac(mac[2 + p], &pre[p], msg, half, msg + half, ml - half) != 0;
+    }
+    crumb__hmac_mbedtls = 0;
+    for (int i = 1; i < 4; i++)
+        bad += memcmp(mac[0], mac[i], 32) != 0;
+    crumb_wipe(pre, sizeof pre);
+    bad += crumb__hmac_pre_mac(mac[0], &pre[0], msg, ml, NULL, 0) != -1; /* wiped: refused */
+    return bad;
+}
+
+/* Seeded differential property: libsodium's AES-256-GCM and HMAC-SHA-256
+ * against mbedTLS's, 2000 random cases each (in a build without libsodium,
+ * or where libsodium's AES-GCM does not run, both sides are mbedTLS). */
+static void test_paths_differential(void)
+{
+    long bad = 0;
+    for (int k = 0; k < 2000; k++)
+        bad += gcm_differential(k) + hmac_differential();
+    printf("paths differential: 2000 GCM (%s vs mbedTLS) + HMAC (%s vs mbedTLS) cases, "
+           "%ld mismatches\n",
+           crumb__aesgcm_sodium_runs() ? "libsodium" : "mbedTLS",
+           CRUMB_HAVE_SODIUM ? "libsodium" : "mbedTLS", bad);
     CHECK_INT(bad, 0);
 }
 
@@ -481,20 +525,21 @@ int main(void)
     test_json_reader();
     test_xchacha_wycheproof();
     test_xchacha_draft();
-    for (int portable = 0; portable <= 1; portable++) { /* PCLMUL path, mbedTLS GCM */
-        crumb__gcm_portable = portable;
-        printf("AES-GCM through %s:\n", portable ? "mbedTLS's GCM" : "the best path here");
+    /* the default library, then mbedTLS where that is another library */
+    for (int mbed = 0; mbed <= crumb__aesgcm_sodium_runs(); mbed++) {
+        crumb__gcm_mbedtls = mbed;
+        printf("AES-GCM through %s:\n",
+               !mbed && crumb__aesgcm_sodium_runs() ? "libsodium" : "mbedTLS's GCM");
         test_aesgcm_wycheproof();
     }
-    crumb__gcm_portable = 0;
-    for (int portable = 0; portable <= 2; portable++) { /* sha256.c: best, C, no SHA-NI */
-        crumb__sha256_portable = portable;
-        printf("SHA-256 compression: %s\n", portable == 1   ? "plain C"
-                                             : portable == 2 ? "best without SHA extensions"
-                                                             : "the best path here");
+    crumb__gcm_mbedtls = 0;
+    for (int mbed = 0; mbed <= CRUMB_HAVE_SODIUM; mbed++) {
+        crumb__hmac_mbedtls = mbed;
+        printf("HMAC-SHA-256 through %s:\n",
+               !mbed && CRUMB_HAVE_SODIUM ? "libsodium" : "mbedTLS's SHA-256");
         test_hmac_wycheproof();
     }
-    crumb__sha256_portable = 0;
+    crumb__hmac_mbedtls = 0;
     test_hkdf_wycheproof();
     test_hkdf_rfc5869();
     test_hkdf_limits();

@@ -1136,7 +1136,8 @@ CRUMB_EXPORT crumb_err crumb_cgi_save(crumb_session *s, FILE *out) CRUMB_WUR;
 
 /* ==== Session API: devices, "where you are logged in", revocation ======= */
 /* These need a store (CRUMB_MODE_STATELESS_STORE or CRUMB_MODE_SERVER); in
- * CRUMB_MODE_STATELESS they return CRUMB_E_UNSUPPORTED. Handles are hex
+ * CRUMB_MODE_STATELESS they return CRUMB_E_UNSUPPORTED (crumb_session_set_client
+ * excepted: it works in every mode). Handles are hex
  * strings that name a session or device to the application without
  * revealing a session id (a session handle is the keyed hash of the id). */
 

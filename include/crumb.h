@@ -459,7 +459,8 @@ typedef struct crumb_token_header {
  * Decode a token's header without a key. Nothing here is authenticated.
  * @param[in]  tok      token characters
  * @param[in]  tok_len  token length
- * @param[out] hdr      the header fields (zeroed on failure)
+ * @param[out] hdr      the header fields (zeroed first; may be partly
+ *                       filled on failure)
  * @return CRUMB_OK, CRUMB_E_AUTH (not a well-formed v1 token: bad base64url,
  *         unknown version or suite, too short or too long)
  */
@@ -617,7 +618,8 @@ CRUMB_EXPORT crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out
  * Decode a payload strictly: every length is bounds-checked, trailing bytes,
  * unknown auth states, duplicate or unsorted data keys, and times out of
  * order (issued_at or idle_at after expires_at) are rejected.
- * @param[out] p   the payload (zeroed on failure)
+ * @param[out] p   the payload (all zero on failure, except p->version on
+ *                  CRUMB_E_VERSION)
  * @param[in]  in  encoded bytes
  * @param[in]  n   their length
  * @return CRUMB_OK, CRUMB_E_PAYLOAD (malformed or truncated),

@@ -97,7 +97,13 @@ typedef enum crumb_err {
 
 #define CRUMB_ERR_LAST CRUMB_E_FUTURE
 
-/* Return a static, human-readable message for an error code (never NULL). */
+/**
+ * Message for an error code.
+ * @param[in] err  a crumb_err (any int is accepted)
+ * @return a static, human-readable message; "unknown error code" for a
+ *         number outside the enum. Never NULL.
+ * @note the string is static: never free it.
+ */
 CRUMB_EXPORT const char *crumb_strerror(int err);
 
 /* Structured reasons passed to the log callback. The caller of an API only
@@ -130,7 +136,12 @@ typedef enum crumb_reason {
 
 #define CRUMB_REASON_LAST CRUMB_R_RESEAL
 
-/* Return a static name for a reason code (never NULL). */
+/**
+ * Name of a log reason ("bad-tag", "expired-idle", ...).
+ * @param[in] reason  a crumb_reason (any int is accepted)
+ * @return a static name; "unknown-reason" outside the enum. Never NULL.
+ * @note the string is static: never free it.
+ */
 CRUMB_EXPORT const char *crumb_reason_str(int reason);
 
 /* What the log callback receives. Never contains key or token bytes. */
@@ -175,57 +186,89 @@ typedef struct crumb_key_info {
 
 /**
  * Create an empty key ring in locked, non-dumpable memory.
- * @param[out] out  the new key ring
+ * @param[out] out  the new key ring (NULL on failure); free with
+ *                  crumb_keyring_free
  * @return CRUMB_OK, CRUMB_E_NOMEM
  */
 CRUMB_EXPORT crumb_err crumb_keyring_new(crumb_keyring **out) CRUMB_WUR;
 
 /**
  * Add a key. Ids are 1..2^32-1 and unique. Adding a PRIMARY key when the
- * ring already has one demotes the old primary to DECRYPT_ONLY.
+ * ring already has one demotes the old primary to DECRYPT_ONLY. The key
+ * bytes are copied into the ring.
+ * @param[in] kr     the ring
+ * @param[in] id     key id, 1..2^32-1, not yet in the ring
+ * @param[in] state  a crumb_key_state
+ * @param[in] key    CRUMB_KEYBYTES key bytes
  * @return CRUMB_OK, CRUMB_E_INVALID (id 0, bad state), CRUMB_E_EXISTS (id
- *         taken), CRUMB_E_LIMIT (ring full)
+ *         taken), CRUMB_E_LIMIT (ring holds CRUMB_KEYRING_MAX keys)
  */
 CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int state,
                                          const uint8_t key[32]) CRUMB_WUR;
 
 /**
  * Change a key's state (PRIMARY demotes the previous primary).
- * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_INVALID
+ * @param[in] kr     the ring
+ * @param[in] id     key id
+ * @param[in] state  a crumb_key_state
+ * @return CRUMB_OK, CRUMB_E_INVALID (bad state; checked first),
+ *         CRUMB_E_NOTFOUND (no such id)
  */
 CRUMB_EXPORT crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id, int state) CRUMB_WUR;
 
 /**
  * Remove a key and wipe it.
+ * @param[in] kr  the ring
+ * @param[in] id  key id
  * @return CRUMB_OK, CRUMB_E_NOTFOUND
  */
 CRUMB_EXPORT crumb_err crumb_keyring_remove(crumb_keyring *kr, uint32_t id) CRUMB_WUR;
 
 /**
  * Parse key-file text (format in docs/FORMAT.md, "Key files") into a new
- * ring. The text is not retained.
- * @param[out] out   the new ring
- * @param[out] line  if not NULL, the 1-based line of the first error
+ * ring. The text is not retained. A second primary, a duplicate id or more
+ * than CRUMB_KEYRING_MAX keys is a malformed file.
+ * @param[out] out   the new ring (NULL on failure); free with
+ *                   crumb_keyring_free
+ * @param[in]  text  the file's bytes (need not be NUL-terminated)
+ * @param[in]  len   bytes in text (over 64 KiB is CRUMB_E_KEYFILE)
+ * @param[out] line  if not NULL, the 1-based line of the first error (0 when
+ *                   the error is not on a line: file too large)
  * @return CRUMB_OK, CRUMB_E_KEYFILE, CRUMB_E_NOMEM
  */
 CRUMB_EXPORT crumb_err crumb_keyring_parse(crumb_keyring **out, const char *text, size_t len,
                                            size_t *line) CRUMB_WUR;
 
 /**
- * Load a key file. Refuses files readable by group or others.
- * @return as crumb_keyring_parse, plus CRUMB_E_IO, CRUMB_E_NOTFOUND,
- *         CRUMB_E_INVALID (file permissions too open)
+ * Load a key file. Refuses files readable by group or others, symlinks and
+ * non-regular files.
+ * @param[out] out   the new ring (NULL on failure); free with
+ *                   crumb_keyring_free
+ * @param[in]  path  the key file
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (no such file), CRUMB_E_IO (open, stat
+ *         or read failed, a symlink or not a regular file),
+ *         CRUMB_E_INVALID (file permissions too open), CRUMB_E_KEYFILE
+ *         (malformed, over 64 KiB, or grew while read), CRUMB_E_NOMEM
  */
 CRUMB_EXPORT crumb_err crumb_keyring_load_file(crumb_keyring **out, const char *path) CRUMB_WUR;
 
 /**
- * Load keys from an environment variable (format in docs/FORMAT.md).
- * @return as crumb_keyring_parse, plus CRUMB_E_NOTFOUND (variable unset)
+ * Load keys from an environment variable (format in docs/FORMAT.md):
+ * entries "<id>:<state>:<key>" separated by ','.
+ * @param[out] out  the new ring (NULL on failure); free with
+ *                  crumb_keyring_free
+ * @param[in]  var  the variable's name
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (variable unset), CRUMB_E_KEYFILE
+ *         (malformed, empty, or over 64 KiB), CRUMB_E_NOMEM
  */
 CRUMB_EXPORT crumb_err crumb_keyring_load_env(crumb_keyring **out, const char *var) CRUMB_WUR;
 
 /**
- * Serialise the ring in key-file format (this output contains secrets).
+ * Serialise the ring in key-file format (this output contains secrets: wipe
+ * it after use). No NUL is written.
+ * @param[in]  kr       the ring
+ * @param[out] out      output characters
+ * @param[in]  cap      capacity of out
  * @param[out] out_len  bytes written, or bytes needed on CRUMB_E_BUFSIZE
  * @return CRUMB_OK, CRUMB_E_BUFSIZE
  */
@@ -234,14 +277,25 @@ CRUMB_EXPORT crumb_err crumb_keyring_format(const crumb_keyring *kr, char *out, 
 
 /**
  * List keys (ids and states, never key bytes) in ascending id order.
- * @return the number of keys in the ring (may exceed cap).
+ * @param[in]  kr   the ring
+ * @param[out] out  up to cap entries
+ * @param[in]  cap  capacity of out (0 to count only)
+ * @return the number of keys in the ring (may exceed cap: only cap are
+ *         written).
  */
 CRUMB_EXPORT size_t crumb_keyring_list(const crumb_keyring *kr, crumb_key_info *out, size_t cap);
 
-/* Wipe and release a ring (NULL allowed). */
+/**
+ * Wipe and release a ring.
+ * @param[in] kr  the ring (NULL allowed)
+ */
 CRUMB_EXPORT void crumb_keyring_free(crumb_keyring *kr);
 
-/* Fill key with 32 random bytes. @return CRUMB_OK, CRUMB_E_RANDOM */
+/**
+ * Fill key with CRUMB_KEYBYTES bytes straight from the OS random source.
+ * @param[out] key  the new key
+ * @return CRUMB_OK, CRUMB_E_RANDOM
+ */
 CRUMB_EXPORT crumb_err crumb_key_generate(uint8_t key[32]) CRUMB_WUR;
 
 /* ==== Token codec ======================================================= */
@@ -263,7 +317,11 @@ CRUMB_EXPORT crumb_err crumb_key_generate(uint8_t key[32]) CRUMB_WUR;
 #define CRUMB_NAME_MAX 255u        /* cookie name, purpose and audience */
 #define CRUMB_PAYLOAD_MAX 65536u   /* largest plaintext the codec seals */
 
-/* 1 if the suite is compiled into this build (suite 1 needs libsodium). */
+/**
+ * Whether a suite is compiled into this build (suite 1 needs libsodium).
+ * @param[in] suite  a CRUMB_SUITE_* number
+ * @return 1 if available, else 0 (also for an unknown number).
+ */
 CRUMB_EXPORT int crumb_suite_available(int suite);
 
 typedef struct crumb_codec crumb_codec;
@@ -296,40 +354,76 @@ typedef struct crumb_open_info {
  * per-purpose subkeys of every key in kr now (HKDF-SHA-256), so seal and
  * open do no key derivation (except suite 2's per-token subkey). The codec
  * does not reference kr afterwards; rebuild it after changing the ring.
- * @return CRUMB_OK, CRUMB_E_INVALID (missing/oversized names, unknown suite),
- *         CRUMB_E_UNAVAILABLE (suite not compiled in), CRUMB_E_NOMEM
+ * @param[out] out  the new codec (NULL on failure); free with
+ *                  crumb_codec_free
+ * @param[in]  kr   keys (not referenced after return)
+ * @param[in]  cfg  settings; its strings are not referenced after return
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL kr or cfg, missing or oversized
+ *         names, unknown seal suite or accept bits, accept_suites without
+ *         the seal suite), CRUMB_E_UNAVAILABLE (an accepted suite is not
+ *         compiled in), CRUMB_E_NOMEM, CRUMB_E_INTERNAL (key derivation
+ *         failed)
  */
 CRUMB_EXPORT crumb_err crumb_codec_new(crumb_codec **out, const crumb_keyring *kr,
                                        const crumb_codec_config *cfg) CRUMB_WUR;
 
-/* Wipe and release a codec (NULL allowed). */
+/**
+ * Wipe and release a codec.
+ * @param[in] c  the codec (NULL allowed)
+ */
 CRUMB_EXPORT void crumb_codec_free(crumb_codec *c);
 
-/* The codec's clock (config clock or time(NULL)). */
+/**
+ * The codec's clock.
+ * @param[in] c  the codec
+ * @return seconds since the epoch: the config clock, or time(NULL).
+ */
 CRUMB_EXPORT int64_t crumb_codec_now(const crumb_codec *c);
 
-/* Report an event to the codec's log callback, if any (used by the session
- * and store layers so every reason reaches one callback). */
+/**
+ * Report an event to the codec's log callback, if any (used by the session
+ * and store layers so every reason reaches one callback). Does nothing
+ * without a callback.
+ * @param[in] c       the codec
+ * @param[in] reason  why
+ * @param[in] err     the code the caller of the API receives
+ * @param[in] key_id  key id from the token header, 0 if unknown
+ * @param[in] suite   suite from the token header, 0 if unknown
+ */
 CRUMB_EXPORT void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err,
                                   uint32_t key_id, uint8_t suite);
 
-/* Exact length in characters of the token for a plaintext of pt_len bytes
- * sealed with the codec's seal suite. */
+/**
+ * Exact length in characters of the token crumb_seal produces for a
+ * plaintext of pt_len bytes with the codec's seal suite.
+ * @param[in] c       the codec
+ * @param[in] pt_len  plaintext bytes
+ * @return the token length (no NUL).
+ */
 CRUMB_EXPORT size_t crumb_token_len(const crumb_codec *c, size_t pt_len);
 
-/* Length of the binary token behind tok_len base64url characters; a
- * plaintext buffer of this size always suffices for crumb_open. */
+/**
+ * Length of the binary token behind tok_len base64url characters; a
+ * plaintext buffer of this size always suffices for crumb_open.
+ * @param[in] tok_len  token characters
+ * @return the buffer size crumb_open needs for that token.
+ */
 CRUMB_EXPORT size_t crumb_open_bufsize(size_t tok_len);
 
 /**
  * Seal a plaintext into a base64url token (no NUL written). No allocation.
+ * Checks run in this order: flags, size, buffer, key.
+ * @param[in]  c        the codec
  * @param[out] tok      output characters
  * @param[in]  cap      capacity of tok
  * @param[out] tok_len  characters written (or needed on CRUMB_E_BUFSIZE)
+ * @param[in]  pt       plaintext
+ * @param[in]  pt_len   plaintext bytes, at most CRUMB_PAYLOAD_MAX
  * @param[in]  flags    CRUMB_FLAG_* to record in the header (authenticated)
- * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_NOKEY, CRUMB_E_TOO_LARGE
- *         (pt_len > CRUMB_PAYLOAD_MAX), CRUMB_E_INVALID (unknown flags),
- *         CRUMB_E_RANDOM
+ * @return CRUMB_OK, CRUMB_E_INVALID (unknown flags), CRUMB_E_TOO_LARGE
+ *         (pt_len > CRUMB_PAYLOAD_MAX), CRUMB_E_BUFSIZE, CRUMB_E_NOKEY (no
+ *         primary key), CRUMB_E_RANDOM (nonce draw failed),
+ *         CRUMB_E_INTERNAL (the cipher failed)
  */
 CRUMB_EXPORT crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, size_t *tok_len,
                                   const uint8_t *pt, size_t pt_len, unsigned flags) CRUMB_WUR;
@@ -337,12 +431,18 @@ CRUMB_EXPORT crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, s
 /**
  * Authenticate and decrypt a token. No allocation. Any failure to
  * authenticate is CRUMB_E_AUTH; the reason goes to the log callback.
- * @param[out] pt      plaintext; needs crumb_open_bufsize(tok_len) bytes
- * @param[out] pt_len  plaintext length
- * @param[out] info    optional (NULL allowed): key id, suite, flags, reseal
+ * @param[in]  c        the codec
+ * @param[out] pt       plaintext; needs crumb_open_bufsize(tok_len) bytes
+ *                      (wiped when the tag does not verify)
+ * @param[in]  cap      capacity of pt
+ * @param[out] pt_len   plaintext length (0 on failure; the size needed on
+ *                      CRUMB_E_BUFSIZE)
+ * @param[in]  tok      token characters
+ * @param[in]  tok_len  token length
+ * @param[out] info     optional (NULL allowed): key id, suite, flags, reseal
  * @return CRUMB_OK, CRUMB_E_AUTH (also for a token longer than any valid
- *         token: reason CRUMB_R_TOO_LARGE), CRUMB_E_BUFSIZE (pt_len receives
- *         the size needed; checked before anything else)
+ *         token, reason CRUMB_R_TOO_LARGE: that check comes first),
+ *         CRUMB_E_BUFSIZE (checked before the token is decoded)
  */
 CRUMB_EXPORT crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_len,
                                   const char *tok, size_t tok_len,
@@ -357,34 +457,73 @@ typedef struct crumb_token_header {
 
 /**
  * Decode a token's header without a key. Nothing here is authenticated.
- * @return CRUMB_OK, CRUMB_E_AUTH (not a well-formed v1 token)
+ * @param[in]  tok      token characters
+ * @param[in]  tok_len  token length
+ * @param[out] hdr      the header fields (zeroed first; may be partly
+ *                       filled on failure)
+ * @return CRUMB_OK, CRUMB_E_AUTH (not a well-formed v1 token: bad base64url,
+ *         unknown version or suite, too short or too long)
  */
 CRUMB_EXPORT crumb_err crumb_token_inspect(const char *tok, size_t tok_len,
                                            crumb_token_header *hdr) CRUMB_WUR;
 
 /* ==== base64url (RFC 4648 section 5, no padding, strict) ================ */
 
-/* Characters needed to encode n bytes. */
+/**
+ * Characters needed to encode n bytes (unpadded base64url).
+ * @param[in] n  input bytes
+ * @return the encoded length.
+ */
 CRUMB_EXPORT size_t crumb_b64_encoded_len(size_t n);
 
-/* Encode; writes exactly crumb_b64_encoded_len(n) chars (no NUL).
- * @return CRUMB_OK, CRUMB_E_BUFSIZE */
+/**
+ * Encode; writes exactly crumb_b64_encoded_len(n) chars (no NUL).
+ * @param[out] out  output characters
+ * @param[in]  cap  capacity of out
+ * @param[in]  in   input bytes
+ * @param[in]  n    input length
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE
+ */
 CRUMB_EXPORT crumb_err crumb_b64_encode(char *out, size_t cap, const uint8_t *in, size_t n);
 
-/* Strict decode: alphabet A-Z a-z 0-9 - _, no padding, len % 4 != 1, zero
- * trailing bits. @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID */
+/**
+ * Strict decode: alphabet A-Z a-z 0-9 - _, no padding, len % 4 != 1, zero
+ * trailing bits.
+ * @param[out] out      output bytes (wiped if the input is refused)
+ * @param[in]  cap      capacity of out
+ * @param[out] out_len  optional (NULL allowed): bytes decoded, or needed on
+ *                      CRUMB_E_BUFSIZE
+ * @param[in]  in       input characters
+ * @param[in]  n        input length
+ * @return CRUMB_OK, CRUMB_E_INVALID (n % 4 == 1: checked first; a bad
+ *         character or non-zero trailing bits), CRUMB_E_BUFSIZE
+ */
 CRUMB_EXPORT crumb_err crumb_b64_decode(uint8_t *out, size_t cap, size_t *out_len,
                                         const char *in, size_t n) CRUMB_WUR;
 
 /* ==== Utilities ========================================================= */
 
-/* Constant-time equality of two n-byte buffers: 1 if equal, else 0. */
+/**
+ * Constant-time equality of two n-byte buffers.
+ * @param[in] a  first buffer
+ * @param[in] b  second buffer
+ * @param[in] n  bytes to compare
+ * @return 1 if equal, else 0.
+ */
 CRUMB_EXPORT int crumb_ct_equal(const void *a, const void *b, size_t n);
 
-/* Wipe n bytes in a way the compiler does not remove. */
+/**
+ * Wipe n bytes in a way the compiler does not remove.
+ * @param[out] p  the buffer (NULL allowed with any n)
+ * @param[in]  n  bytes
+ */
 CRUMB_EXPORT void crumb_wipe(void *p, size_t n);
 
-/* Library version string. */
+/**
+ * Library version string (run-time twin of CRUMB_VERSION_STRING).
+ * @return "MAJOR.MINOR.PATCH" of the linked library.
+ * @note the string is static: never free it.
+ */
 CRUMB_EXPORT const char *crumb_version(void);
 
 /* ==== Session payload, cookies, CGI, session API ======================== */
@@ -463,29 +602,46 @@ typedef struct crumb_payload {
 /**
  * Encode a payload (version CRUMB_PAYLOAD_VERSION). The data region must be
  * canonical (as maintained by the session API, or empty).
+ * @param[in]  p        the payload
+ * @param[out] out      output bytes (NULL allowed with cap 0 to size)
+ * @param[in]  cap      capacity of out
  * @param[out] out_len  bytes written, or bytes needed on CRUMB_E_BUFSIZE
- * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (id too long, unknown
- *         auth state, malformed data region), CRUMB_E_TOO_LARGE (more than
- *         CRUMB_PAYLOAD_MAX bytes)
+ *                      (0 on the other errors)
+ * @return CRUMB_OK, CRUMB_E_INVALID (id too long, unknown auth state,
+ *         malformed data region), CRUMB_E_TOO_LARGE (more than
+ *         CRUMB_PAYLOAD_MAX bytes), CRUMB_E_BUFSIZE
  */
 CRUMB_EXPORT crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
                                             size_t *out_len) CRUMB_WUR;
 
 /**
  * Decode a payload strictly: every length is bounds-checked, trailing bytes,
- * unknown auth states, duplicate or unsorted data keys are rejected.
- * @note p->data points into in; in must outlive its use.
+ * unknown auth states, duplicate or unsorted data keys, and times out of
+ * order (issued_at or idle_at after expires_at) are rejected.
+ * @param[out] p   the payload (all zero on failure, except p->version on
+ *                  CRUMB_E_VERSION)
+ * @param[in]  in  encoded bytes
+ * @param[in]  n   their length
  * @return CRUMB_OK, CRUMB_E_PAYLOAD (malformed or truncated),
  *         CRUMB_E_VERSION (payload format newer than this library)
+ * @note p->data points into in (borrowed, not copied): in must outlive
+ *       every use of p->data.
  */
 CRUMB_EXPORT crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in,
                                             size_t n) CRUMB_WUR;
 
 /**
  * Iterate over an encoded data region (p->data, p->data_len).
- * @param[in,out] pos  start at 0
+ * @param[in]     data      the region
+ * @param[in]     data_len  its length
+ * @param[in,out] pos       start at 0
+ * @param[out]    key       the entry's key (not NUL-terminated)
+ * @param[out]    klen      key length
+ * @param[out]    val       the entry's value
+ * @param[out]    vlen      value length
  * @return 1 with the entry in key/klen/val/vlen, 0 at the end or on a
- *         malformed region. key is not NUL-terminated.
+ *         malformed region.
+ * @note key and val point into data.
  */
 CRUMB_EXPORT int crumb_payload_data_next(const uint8_t *data, size_t data_len, size_t *pos,
                                          const char **key, size_t *klen,
@@ -519,15 +675,25 @@ typedef struct crumb_cookie_pair {
  * around names and values are trimmed; empty pairs are skipped; quotes are
  * kept as part of the value; a pair without '=' has an empty name. Any byte
  * (including non-ASCII) is accepted; nothing is allocated.
+ * @param[in]     hdr  the header value (NULL allowed: no pairs)
+ * @param[in]     len  its length
  * @param[in,out] pos  start at 0
+ * @param[out]    out  the next pair
  * @return 1 with the next pair in out, 0 at the end.
+ * @note out's pointers point into hdr.
  */
 CRUMB_EXPORT int crumb_cookie_next(const char *hdr, size_t len, size_t *pos,
                                    crumb_cookie_pair *out);
 
 /**
  * Find the first pair named name (exact, case-sensitive).
+ * @param[in]  hdr        the header value (NULL allowed: not found)
+ * @param[in]  len        its length
+ * @param[in]  name       cookie name (NUL-terminated)
+ * @param[out] value      the value (set only on CRUMB_OK)
+ * @param[out] value_len  its length
  * @return CRUMB_OK, CRUMB_E_NOTFOUND
+ * @note *value points into hdr (not NUL-terminated).
  */
 CRUMB_EXPORT crumb_err crumb_cookie_find(const char *hdr, size_t len, const char *name,
                                          const char **value, size_t *value_len);
@@ -543,9 +709,12 @@ typedef struct crumb_cookie_attrs {
 } crumb_cookie_attrs;
 
 /**
- * Check attributes: name is a token; path/domain hold no ';' or controls;
- * "__Secure-" needs Secure; "__Host-" needs Secure, Path=/ and no Domain
- * (prefixes matched case-insensitively); SameSite=None needs Secure.
+ * Check attributes: name is a token of at most CRUMB_NAME_MAX - 3 chars;
+ * path/domain hold no ';' or controls, path starts with '/', domain is not
+ * empty; same_site is a crumb_samesite; "__Secure-" needs Secure; "__Host-"
+ * needs Secure, Path=/ and no Domain (prefixes matched case-insensitively);
+ * SameSite=None needs Secure.
+ * @param[in] a  the attributes (NULL is CRUMB_E_INVALID)
  * @return CRUMB_OK, CRUMB_E_INVALID
  */
 CRUMB_EXPORT crumb_err crumb_cookie_check(const crumb_cookie_attrs *a) CRUMB_WUR;
@@ -555,11 +724,21 @@ CRUMB_EXPORT crumb_err crumb_cookie_check(const crumb_cookie_attrs *a) CRUMB_WUR
  * "name[suffix]=value; Path=..; Domain=..; Max-Age=N; Expires=<IMF-fixdate>;
  * Secure; HttpOnly; SameSite=..". max_age < 0 omits Max-Age and Expires (a
  * browser-session cookie); max_age 0 with now 0 gives a deletion line.
- * Expires is now + max_age. suffix may be NULL (used for chunks ".1").
- * @param[out] out_len  length without the NUL, or bytes needed (with the
- *                      NUL) on CRUMB_E_BUFSIZE
+ * Expires is now + max_age (saturating).
+ * @param[out] out        output characters
+ * @param[in]  cap        capacity of out
+ * @param[out] out_len    length without the NUL, or bytes needed (with the
+ *                        NUL) on CRUMB_E_BUFSIZE
+ * @param[in]  a          attributes (checked as by crumb_cookie_check)
+ * @param[in]  suffix     NULL, or a token of at most 3 chars appended to the
+ *                        name (chunks: ".1")
+ * @param[in]  value      the cookie value
+ * @param[in]  value_len  its length
+ * @param[in]  max_age    seconds; < 0 = browser-session cookie
+ * @param[in]  now        seconds since the epoch, for Expires
  * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (attributes refused by
- *         crumb_cookie_check, or value not cookie-octets)
+ *         crumb_cookie_check, value not cookie-octets, bad suffix, Expires
+ *         outside the years 0..9999)
  */
 CRUMB_EXPORT crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len,
                                         const crumb_cookie_attrs *a, const char *suffix,
@@ -569,7 +748,13 @@ CRUMB_EXPORT crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len,
 /**
  * Build the deletion line for a cookie (empty value, Max-Age=0, Expires in
  * 1970, same Path/Domain/Secure/prefix attributes so the browser matches it).
- * @return as crumb_set_cookie
+ * @param[out] out      output characters
+ * @param[in]  cap      capacity of out
+ * @param[out] out_len  as crumb_set_cookie
+ * @param[in]  a        attributes
+ * @param[in]  suffix   as crumb_set_cookie
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (attributes refused by
+ *         crumb_cookie_check, bad suffix)
  */
 CRUMB_EXPORT crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len,
                                            const crumb_cookie_attrs *a,
@@ -578,6 +763,8 @@ CRUMB_EXPORT crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_le
 /**
  * Format t (seconds since the epoch, proleptic Gregorian, years 0..9999) as
  * an IMF-fixdate (RFC 9110 section 5.6.7), 29 chars plus a NUL.
+ * @param[out] out  30 bytes (untouched on failure)
+ * @param[in]  t    seconds since the epoch
  * @return CRUMB_OK, CRUMB_E_INVALID (year outside 0..9999)
  */
 CRUMB_EXPORT crumb_err crumb_imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
@@ -670,52 +857,77 @@ typedef struct crumb_ctx_config {
 /**
  * Read a store secret file (as `crumb keygen --store-secret FILE` writes
  * it): one line of 64 hex digits. Like key files, a file that group or
- * others can read is refused.
+ * others can read is refused, and so are symlinks and non-regular files.
  * @param[out] out   the 32-byte secret
- * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_IO, CRUMB_E_INVALID (NULL
- *         argument, file readable by others), CRUMB_E_KEYFILE (malformed)
+ * @param[in]  path  the file
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_IO (open, stat or read failed,
+ *         a symlink or not a regular file), CRUMB_E_INVALID (NULL argument,
+ *         file readable by others), CRUMB_E_KEYFILE (malformed)
  */
 CRUMB_EXPORT crumb_err crumb_store_secret_load_file(uint8_t out[32], const char *path) CRUMB_WUR;
 
 /**
  * Create the application context: validates the config (cookie prefix
- * rules, lifetimes, size policy) and builds the codec (purpose "session").
- * Thread-safe after creation; does not reference kr or cfg's strings after
- * returning (they are copied).
- * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_UNAVAILABLE, CRUMB_E_NOMEM
+ * rules, lifetimes, size policy, mode, store and store secret in the store
+ * modes) and builds the codec (purpose "session"; in the store modes also
+ * the device-cookie codec). Thread-safe after creation; does not reference
+ * kr or cfg's strings and store secret after returning (they are copied);
+ * cfg->store is referenced, not owned.
+ * @param[out] out  the new context (NULL on failure); free with
+ *                  crumb_ctx_free after every session
+ * @param[in]  kr   keys
+ * @param[in]  cfg  the configuration (zero fields = defaults)
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_UNAVAILABLE (an accepted suite
+ *         is not compiled in), CRUMB_E_NOMEM, CRUMB_E_INTERNAL (key
+ *         derivation failed)
  */
 CRUMB_EXPORT crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr,
                                      const crumb_ctx_config *cfg) CRUMB_WUR;
 
-/* Release a context (NULL allowed). Sessions must be freed first. */
+/**
+ * Release a context. Sessions must be freed first.
+ * @param[in] ctx  the context (NULL allowed)
+ */
 CRUMB_EXPORT void crumb_ctx_free(crumb_ctx *ctx);
 
-/* The context's codec (for crumb_codec_now / crumb_codec_log). */
+/**
+ * The context's session codec (for crumb_codec_now / crumb_codec_log).
+ * @param[in] ctx  the context
+ * @return the codec.
+ * @note owned by the context: valid until crumb_ctx_free; never free it.
+ */
 CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
 
 /* ==== Session API ======================================================= */
 
 /**
- * Load the session from a request Cookie header (NULL or "" allowed). On
- * every return except CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM and
- * CRUMB_E_UNSUPPORTED, *out is a usable session: the loaded one on CRUMB_OK,
- * otherwise a fresh anonymous one, and the code says why the cookie was
- * refused (the reason also goes to the log callback). Time checks run only
- * after the token authenticates.
+ * Load the session from a request Cookie header. On every return *out is a
+ * usable session except when it could not be created: then *out is NULL and
+ * the code is CRUMB_E_INVALID (NULL ctx or out), CRUMB_E_NOMEM or
+ * CRUMB_E_RANDOM (check *out, not the code). Otherwise *out is the loaded
+ * session on CRUMB_OK, else a fresh anonymous one, and the code says why the
+ * cookie was refused (the reason also goes to the log callback). Time checks
+ * run only after the token authenticates.
  * Store modes add CRUMB_E_REVOKED (revoked, logged out, its device revoked,
  * or its server record gone), CRUMB_E_REPLAY (an older generation: the
  * family is now revoked), CRUMB_E_CORRUPT (a server record that does not
- * open under the store secret), and the store's own errors
- * (CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO, ...) when it could not be
- * asked: then the session is fresh but save refuses with that same code,
- * so a store outage never overwrites a cookie that may be valid (answer
- * 503 and try again).
+ * open under the store secret, or the store's own), and the store's errors
+ * when it could not be asked (CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO,
+ * CRUMB_E_NOSPC, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED): then the session is
+ * fresh but save refuses with that same code, so a store outage never
+ * overwrites a cookie that may be valid (answer 503 and try again).
+ * @param[in]  ctx            the context
+ * @param[in]  cookie_header  the request's Cookie header (NULL or "" = none)
+ * @param[out] out            the session; free with crumb_session_free
  * @return CRUMB_OK (loaded, or no cookie: fresh), CRUMB_E_AUTH,
- *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD,
- *         CRUMB_E_INFLATE, CRUMB_E_COOKIE (bad chunk set), CRUMB_E_TOO_LARGE,
- *         an error from the migrate hook, the store-mode codes above;
- *         CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM,
- *         CRUMB_E_UNSUPPORTED (mode) with *out = NULL
+ *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION (payload format
+ *         or application schema newer), CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
+ *         CRUMB_E_COOKIE (bad chunk set), CRUMB_E_TOO_LARGE, CRUMB_E_NOMEM,
+ *         any code the migrate hook returns; store modes: CRUMB_E_REVOKED,
+ *         CRUMB_E_REPLAY, CRUMB_E_CORRUPT, CRUMB_E_BACKEND, CRUMB_E_TIMEOUT,
+ *         CRUMB_E_IO, CRUMB_E_NOSPC, CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID
+ *         (the store refused an argument); with *out = NULL:
+ *         CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header,
                                           crumb_session **out) CRUMB_WUR;
@@ -726,29 +938,44 @@ CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_hea
  * once per renew_throttle), the schema was migrated, or the token was opened
  * under a decrypt-only key. Also deletes stale chunk cookies and, after
  * logout or for a refused cookie, the cookie itself. *count may be 0.
- * @param[out] lines  array of *count NUL-terminated lines, owned by the
- *                    session, valid until the next save or free
  * Store modes: CRUMB_E_CONFLICT (nothing written, no lines) when a
  * parallel request rotated the session or signed in first and this one
  * changed it: its changes are lost and the winner's cookie stands (retry
  * the action); the store's error when load could not reach the store.
- * @return CRUMB_OK, CRUMB_E_TOO_LARGE (see crumb_session_cookie_size),
- *         CRUMB_E_NOKEY, CRUMB_E_RANDOM, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED,
- *         CRUMB_E_CONFLICT, CRUMB_E_REVOKED (rotating a revoked family),
- *         store errors
+ * @param[in]  s      the session
+ * @param[out] lines  array of *count NUL-terminated lines
+ * @param[out] count  number of lines (0 on every error)
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL argument, a payload or cookie
+ *         attribute the encoder refuses), CRUMB_E_TOO_LARGE (see
+ *         crumb_session_cookie_size), CRUMB_E_NOKEY, CRUMB_E_RANDOM,
+ *         CRUMB_E_NOMEM, CRUMB_E_INTERNAL; store modes: CRUMB_E_CONFLICT,
+ *         CRUMB_E_REVOKED (rotating a revoked family), CRUMB_E_NOTFOUND (the
+ *         server record vanished under a server-mode save),
+ *         CRUMB_E_UNAVAILABLE (sealing the server record failed),
+ *         CRUMB_E_BUFSIZE (device cookie line over 512 bytes: very long
+ *         Path/Domain), and the store's CRUMB_E_IO, CRUMB_E_NOSPC,
+ *         CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT, CRUMB_E_BACKEND,
+ *         CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID
+ * @note lines and the strings are owned by the session: valid until the
+ *       next save or crumb_session_free.
  */
 CRUMB_EXPORT crumb_err crumb_session_save(crumb_session *s, const char *const **lines,
                                           size_t *count) CRUMB_WUR;
 
-/* Size in bytes of the single Set-Cookie value the last save needed (set
- * also when it failed with CRUMB_E_TOO_LARGE); 0 before any seal. */
+/**
+ * Size in bytes of the single Set-Cookie value the last save needed (set
+ * also when it failed with CRUMB_E_TOO_LARGE).
+ * @param[in] s  the session
+ * @return the size; 0 before any seal.
+ */
 CRUMB_EXPORT size_t crumb_session_cookie_size(const crumb_session *s);
 
 /**
- * Rotate: new random session id, generation + 1, same family (call on
- * privilege changes). Signing in (crumb_session_set_user with a different
- * user) goes further: new session id and a new family. Marks the session
- * for re-issue.
+ * Rotate: new random session id, generation + 1, same family, times
+ * restarted (call on privilege changes). Signing in (crumb_session_set_user
+ * with a different user) goes further: new session id and a new family.
+ * Marks the session for re-issue.
+ * @param[in] s  the session
  * @return CRUMB_OK, CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_rotate(crumb_session *s) CRUMB_WUR;
@@ -757,89 +984,162 @@ CRUMB_EXPORT crumb_err crumb_session_rotate(crumb_session *s) CRUMB_WUR;
  * Log out: clear the session; the next save returns deletion lines. In the
  * store modes the session id is revoked for as long as any copy of the
  * cookie could be valid. The session is cleared whatever the result.
- * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_RANDOM, or the store error
- *         (the revocation was not recorded: a copied cookie may still work;
- *         tell the user, or retry)
+ * @param[in] s  the session
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s), CRUMB_E_RANDOM; store modes:
+ *         the store error (the revocation was not recorded: a copied cookie
+ *         may still work; tell the user, or retry): CRUMB_E_NOMEM,
+ *         CRUMB_E_IO, CRUMB_E_NOSPC, CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT,
+ *         CRUMB_E_BACKEND, CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID; also the
+ *         outage code load returned, when load could not reach the store
  */
 CRUMB_EXPORT crumb_err crumb_session_logout(crumb_session *s) CRUMB_WUR;
 
-/* Release a session (NULL allowed); wipes its contents. */
+/**
+ * Release a session; wipes its contents.
+ * @param[in] s  the session (NULL allowed)
+ */
 CRUMB_EXPORT void crumb_session_free(crumb_session *s);
 
-/* Read-only view of every field (times, ids, auth, data). Valid until the
- * session is modified or freed. */
+/**
+ * Read-only view of every field (times, ids, auth, data).
+ * @param[in] s  the session
+ * @return the session's payload.
+ * @note owned by the session: valid until the session is modified or
+ *       freed.
+ */
 CRUMB_EXPORT const crumb_payload *crumb_session_payload(const crumb_session *s);
 
-/* 1 if this session was created by this load (no valid cookie), else 0. */
+/**
+ * Whether this session was created by this load (no valid cookie).
+ * @param[in] s  the session
+ * @return 1 if new, else 0.
+ */
 CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
 
 /**
- * Set (or clear with id NULL / len 0) the user, tenant or device id.
- * Setting a user id different from the current one is a login: the session
- * gets a new id and a new rotation family (fixation defence; in the store
- * modes the device is re-checked and a revoked one replaced on save).
+ * Set (or clear with id NULL / len 0) the user, tenant or device id; the
+ * bytes are copied. Setting a user id different from the current one is a
+ * login: the session gets a new id and a new rotation family (fixation
+ * defence; in the store modes the device is re-checked and a revoked one
+ * replaced on save).
  * In the store modes the library keeps its own device id (32 hex digits)
  * in the device field and checks revocation against it; an application
  * that sets another device id there takes that binding away (device
  * revocation then follows the device cookie the client sends).
+ * @param[in] s    the session
+ * @param[in] id   the id bytes (NULL = clear)
+ * @param[in] len  their length, 0..CRUMB_ID_MAX
  * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (a
- *         NUL byte inside the id), CRUMB_E_RANDOM
+ *         NUL byte inside the id), CRUMB_E_RANDOM (set_user only: the
+ *         login's new ids)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_set_tenant(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 
 /**
- * Replace the authentication state.
+ * Replace the authentication state (only the fields of a->state are kept).
+ * @param[in] s  the session
+ * @param[in] a  the new state
  * @return CRUMB_OK, CRUMB_E_INVALID (unknown state)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a) CRUMB_WUR;
 
-/* 1 if the session is AUTHENTICATED and its authentication time is at most
- * max_age seconds ago (by the context clock), else 0: "re-authenticate if
- * the login is older than 10 minutes" is !crumb_session_auth_fresh(s, 600). */
+/**
+ * Whether the login is recent: "re-authenticate if the login is older than
+ * 10 minutes" is !crumb_session_auth_fresh(s, 600).
+ * @param[in] s        the session
+ * @param[in] max_age  seconds
+ * @return 1 if the session is AUTHENTICATED and its authentication time is
+ *         at most max_age seconds ago (and not in the future) by the context
+ *         clock, else 0.
+ */
 CRUMB_EXPORT int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age);
 
 /**
  * Set an application data entry (key: 1..CRUMB_DATA_KEY_MAX bytes, NUL-
- * terminated; value: 0..CRUMB_DATA_VALUE_MAX bytes).
- * @return CRUMB_OK, CRUMB_E_INVALID (empty key), CRUMB_E_LIMIT (key, value,
- *         entry count or total payload over its limit), CRUMB_E_NOMEM
+ * terminated; value: 0..CRUMB_DATA_VALUE_MAX bytes). Both are copied.
+ * @param[in] s    the session
+ * @param[in] key  the key
+ * @param[in] val  the value (NULL allowed when len is 0)
+ * @param[in] len  value length
+ * @return CRUMB_OK, CRUMB_E_INVALID (empty or NULL key, NULL val with
+ *         len > 0), CRUMB_E_LIMIT (key, value, entry count or total payload
+ *         over its limit), CRUMB_E_NOMEM
  */
 CRUMB_EXPORT crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val,
                                          size_t len) CRUMB_WUR;
 
 /**
- * Get an entry. @note *val points into the session; valid until the next
- * modification or free.
- * @return CRUMB_OK, CRUMB_E_NOTFOUND
+ * Get an entry.
+ * @param[in]  s    the session
+ * @param[in]  key  the key (NUL-terminated)
+ * @param[out] val  the value (set only on CRUMB_OK)
+ * @param[out] len  its length
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key)
+ * @note *val points into the session: valid until the next modification
+ *       or free.
  */
 CRUMB_EXPORT crumb_err crumb_session_get(const crumb_session *s, const char *key,
                                          const uint8_t **val, size_t *len) CRUMB_WUR;
 
-/* Delete an entry. @return CRUMB_OK, CRUMB_E_NOTFOUND */
+/**
+ * Delete an entry (its bytes are wiped).
+ * @param[in] s    the session
+ * @param[in] key  the key (NUL-terminated)
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key)
+ */
 CRUMB_EXPORT crumb_err crumb_session_del(crumb_session *s, const char *key);
 
-/* Iterate entries in key order (pos starts at 0; returns 0 at the end). Do
- * not modify the session while iterating. key is not NUL-terminated. */
+/**
+ * Iterate entries in key order. Do not modify the session while iterating.
+ * @param[in]     s     the session
+ * @param[in,out] pos   start at 0
+ * @param[out]    key   the entry's key (not NUL-terminated)
+ * @param[out]    klen  key length
+ * @param[out]    val   the value
+ * @param[out]    vlen  value length
+ * @return 1 with the next entry, 0 at the end.
+ * @note key and val point into the session: valid until the next
+ *       modification or free.
+ */
 CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const char **key,
                                     size_t *klen, const uint8_t **val, size_t *vlen);
 
 /* ==== CGI helpers ======================================================= */
 
-/* crumb_session_load with the HTTP_COOKIE environment variable. */
+/**
+ * crumb_session_load with the HTTP_COOKIE environment variable.
+ * @param[in]  ctx  the context
+ * @param[out] out  as crumb_session_load
+ * @return as crumb_session_load: CRUMB_OK, CRUMB_E_AUTH, CRUMB_E_EXPIRED,
+ *         CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
+ *         CRUMB_E_COOKIE, CRUMB_E_TOO_LARGE, CRUMB_E_NOMEM, the migrate
+ *         hook's code, CRUMB_E_REVOKED, CRUMB_E_REPLAY, CRUMB_E_CORRUPT,
+ *         CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO, CRUMB_E_NOSPC,
+ *         CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID, CRUMB_E_RANDOM
+ */
 CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB_WUR;
 
 /**
  * crumb_session_save, then write each line as "Set-Cookie: <line>\r\n" to
  * out (before the blank line that ends the CGI headers).
- * @return as crumb_session_save, plus CRUMB_E_IO (write failed)
+ * @param[in] s    the session
+ * @param[in] out  the stream
+ * @return as crumb_session_save (CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_TOO_LARGE,
+ *         CRUMB_E_NOKEY, CRUMB_E_RANDOM, CRUMB_E_NOMEM, CRUMB_E_INTERNAL,
+ *         CRUMB_E_CONFLICT, CRUMB_E_REVOKED, CRUMB_E_NOTFOUND,
+ *         CRUMB_E_UNAVAILABLE, CRUMB_E_BUFSIZE, CRUMB_E_IO, CRUMB_E_NOSPC,
+ *         CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT, CRUMB_E_BACKEND,
+ *         CRUMB_E_UNSUPPORTED), plus CRUMB_E_INVALID (NULL out) and
+ *         CRUMB_E_IO (write failed)
  */
 CRUMB_EXPORT crumb_err crumb_cgi_save(crumb_session *s, FILE *out) CRUMB_WUR;
 
 /* ==== Session API: devices, "where you are logged in", revocation ======= */
 /* These need a store (CRUMB_MODE_STATELESS_STORE or CRUMB_MODE_SERVER); in
- * CRUMB_MODE_STATELESS they return CRUMB_E_UNSUPPORTED. Handles are hex
+ * CRUMB_MODE_STATELESS they return CRUMB_E_UNSUPPORTED (crumb_session_set_client
+ * excepted: it works in every mode). Handles are hex
  * strings that name a session or device to the application without
  * revealing a session id (a session handle is the keyed hash of the id). */
 
@@ -848,8 +1148,13 @@ CRUMB_EXPORT crumb_err crumb_cgi_save(crumb_session *s, FILE *out) CRUMB_WUR;
 /**
  * Describe the client for device tracking: the User-Agent gives the device
  * label ("Firefox on Linux"), the remote address a coarse prefix (/24 for
- * IPv4, /48 for IPv6). Call after load, before save. Strings are copied.
- * @return CRUMB_OK, CRUMB_E_INVALID
+ * IPv4, /48 for IPv6). Call after load, before save. Only the label and
+ * prefix are kept. Unlike the rest of this section it works (and does
+ * nothing useful) in CRUMB_MODE_STATELESS.
+ * @param[in] s           the session
+ * @param[in] user_agent  the User-Agent header (NULL allowed)
+ * @param[in] remote_ip   the client address (NULL allowed)
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_client(crumb_session *s, const char *user_agent,
                                                 const char *remote_ip) CRUMB_WUR;
@@ -874,10 +1179,19 @@ typedef struct crumb_device_entry {
 } crumb_device_entry;
 
 /**
- * List the signed-in user's sessions / devices, newest first.
- * @param[out] n  entries available (may exceed cap: only cap are written)
- * @return CRUMB_OK, CRUMB_E_UNSUPPORTED (no store), CRUMB_E_NOSESSION (anonymous
- *         session), store errors
+ * List the signed-in user's sessions / devices, newest first. Sessions a
+ * revocation already ended are left out.
+ * @param[in]  s    the session
+ * @param[out] out  up to cap entries
+ * @param[in]  cap  capacity of out
+ * @param[out] n    entries available (may exceed cap: only cap are
+ *                  written). crumb_session_list looks at the 16 newest
+ *                  index entries only, so its n is at most 16.
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s), CRUMB_E_UNSUPPORTED (no
+ *         store, or the store lacks the method), CRUMB_E_NOSESSION
+ *         (anonymous session), and the store's CRUMB_E_NOMEM, CRUMB_E_IO,
+ *         CRUMB_E_NOSPC, CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT, CRUMB_E_BACKEND,
+ *         CRUMB_E_INVALID
  */
 CRUMB_EXPORT crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t cap,
                                           size_t *n) CRUMB_WUR;
@@ -886,11 +1200,18 @@ CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entr
 
 /**
  * End one of the user's sessions or devices (a device's sessions all end).
- * Only entries of the signed-in user (and tenant) can be named. Like every
- * revocation the session layer writes, it is kept until now + max_future +
+ * Only entries of the signed-in user (and tenant) can be named; a session
+ * must be among the user's 64 newest index entries. Like every revocation
+ * the session layer writes, it is kept until now + max_future +
  * absolute_lifetime + clock_skew: nothing it covers can outlive it.
- * @return CRUMB_OK, CRUMB_E_NOTFOUND, CRUMB_E_INVALID (malformed handle),
- *         CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
+ * @param[in] s       the session of the signed-in user
+ * @param[in] handle  a handle from crumb_session_list / crumb_session_devices
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (revoke_session: not the user's
+ *         session; revoke_device: the store has no trust record for the
+ *         device, the revocation itself is recorded), CRUMB_E_INVALID (NULL
+ *         s, malformed handle), CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, and
+ *         the store's CRUMB_E_NOMEM, CRUMB_E_IO, CRUMB_E_NOSPC,
+ *         CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT, CRUMB_E_BACKEND, CRUMB_E_INVALID
  */
 CRUMB_EXPORT crumb_err crumb_session_revoke_session(crumb_session *s, const char *handle) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_revoke_device(crumb_session *s, const char *handle) CRUMB_WUR;
@@ -898,8 +1219,12 @@ CRUMB_EXPORT crumb_err crumb_session_revoke_device(crumb_session *s, const char 
 /**
  * "Log out other devices": revoke every session of this user issued before
  * now except this one. "Log out everywhere": all of them, this one too
- * (save then emits the deletion line).
- * @return CRUMB_OK, CRUMB_E_UNSUPPORTED, CRUMB_E_NOSESSION, store errors
+ * (as crumb_session_logout; save then emits the deletion line).
+ * @param[in] s  the session of the signed-in user
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s), CRUMB_E_UNSUPPORTED,
+ *         CRUMB_E_NOSESSION, the store's CRUMB_E_NOMEM, CRUMB_E_IO,
+ *         CRUMB_E_NOSPC, CRUMB_E_CORRUPT, CRUMB_E_TIMEOUT, CRUMB_E_BACKEND,
+ *         CRUMB_E_INVALID; logout_everywhere also CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_logout_others(crumb_session *s) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_WUR;

@@ -48,14 +48,18 @@ typedef struct crumb_inspect_result {
  * crumb_session_load would in a stateless context with cfg's settings and
  * clock (cfg->mode, store, log, migrate and app_schema are ignored: the
  * application schema is not checked and no store is asked).
- * @param[out] out  the verdict (always filled on CRUMB_OK; clear it with
- *                  crumb_inspect_clear)
+ * @param[out] out  the verdict (zeroed first; filled on CRUMB_OK, cleared
+ *                  again on error; release with crumb_inspect_clear)
  * @param[in]  kr   keys
  * @param[in]  cfg  the application's context settings
  * @param[in]  cookie_header  the request's Cookie header (NULL = none)
  * @param[in]  device  0 = the session cookie, 1 = the device cookie
- * @return CRUMB_OK (the verdict is in out->err), or a setup error of
- *         crumb_ctx_new: CRUMB_E_INVALID, CRUMB_E_UNAVAILABLE, CRUMB_E_NOMEM
+ * @return CRUMB_OK (the verdict is in out->err), or a setup error:
+ *         CRUMB_E_INVALID (NULL argument, or as crumb_ctx_new),
+ *         CRUMB_E_UNAVAILABLE, CRUMB_E_NOMEM, CRUMB_E_INTERNAL,
+ *         CRUMB_E_RANDOM
+ * @note out->payload.data points into memory out owns (out->priv): valid
+ *       until crumb_inspect_clear.
  */
 CRUMB_EXPORT crumb_err crumb_inspect_cookie_header(crumb_inspect_result *out,
                                                    const crumb_keyring *kr,
@@ -67,13 +71,26 @@ CRUMB_EXPORT crumb_err crumb_inspect_cookie_header(crumb_inspect_result *out,
  * cookie; a chunked set needs the whole header). Tokens longer than
  * cfg->max_cookie_bytes are judged with that limit raised to the token's
  * length (at most CRUMB_PAYLOAD_MAX).
- * @return as crumb_inspect_cookie_header
+ * @param[out] out      as crumb_inspect_cookie_header
+ * @param[in]  kr       keys
+ * @param[in]  cfg      the application's context settings
+ * @param[in]  tok      the token (NULL allowed when tok_len is 0)
+ * @param[in]  tok_len  its length
+ * @param[in]  device   0 = a session token, 1 = a device cookie value
+ * @return CRUMB_OK (the verdict is in out->err), CRUMB_E_INVALID (NULL
+ *         argument, cookie name over CRUMB_NAME_MAX, or as crumb_ctx_new),
+ *         CRUMB_E_UNAVAILABLE, CRUMB_E_NOMEM, CRUMB_E_INTERNAL,
+ *         CRUMB_E_RANDOM
+ * @note as crumb_inspect_cookie_header.
  */
 CRUMB_EXPORT crumb_err crumb_inspect_token(crumb_inspect_result *out, const crumb_keyring *kr,
                                            const crumb_ctx_config *cfg, const char *tok,
                                            size_t tok_len, int device) CRUMB_WUR;
 
-/* Wipe and release what a result holds (NULL allowed); zeroes *r. */
+/**
+ * Wipe and release what a result holds; zeroes *r.
+ * @param[in,out] r  the result (NULL allowed)
+ */
 CRUMB_EXPORT void crumb_inspect_clear(crumb_inspect_result *r);
 
 #ifdef __cplusplus

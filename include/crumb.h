@@ -440,7 +440,7 @@ typedef struct crumb_auth {
                             IN_PROGRESS / PENDING: when it started */
 } crumb_auth;
 
-/* ---- Payload v2 fields (docs/FORMAT.md, section 7.9) --------------------
+/* ---- Payload v2 fields (docs/FORMAT.md, "Payload v2") --------------------
  * All zero means "none": a payload whose v2 fields are all zero (and whose
  * auth state is not IDENTIFYING) is written as v1, byte for byte as before. */
 #define CRUMB_PAYLOAD_VERSION_MAX 2u /* newest payload version this library reads */

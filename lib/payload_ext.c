@@ -1,5 +1,5 @@
 /*
- * payload_ext.c - the payload v2 extension block (docs/FORMAT.md, 7.9):
+ * payload_ext.c - the payload v2 extension block (docs/FORMAT.md, "Payload v2"):
  * a count, then typed, length-prefixed fields in ascending type order
  * (client fingerprint, per-session lifetime, factor progress, workflow
  * step). Strict reader: unknown types, bad lengths, non-canonical refused.

@@ -1,5 +1,5 @@
 /*
- * test_binding.c - issue 16, session side, written as attacks and flows:
+ * test_auth_binding.c - issue 16, session side, written as attacks and flows:
  * a stolen cookie replayed from another client is refused (CRUMB_FP_REFUSE)
  * or reported (CRUMB_FP_REPORT); the auth flow (identify, ordered factors,
  * failed attempts, workflow step) and the per-session lifetime survive a
@@ -529,5 +529,5 @@ int main(void)
     printf("SKIP redis: built without hiredis\n");
 #endif
     crumb_keyring_free(e.kr);
-    return check_done("test_binding");
+    return check_done("test_auth_binding");
 }

@@ -863,7 +863,10 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
 
 /* ==== CGI helpers ======================================================= */
 
-/* crumb_session_load with the HTTP_COOKIE environment variable. */
+/* crumb_session_load with the HTTP_COOKIE environment variable, then
+ * crumb_session_check_client with HTTP_USER_AGENT and REMOTE_ADDR (so the
+ * fingerprint guard runs; CRUMB_E_AUTH when it refuses). An application
+ * using CRUMB_FP_APP calls crumb_session_check_client itself. */
 CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB_WUR;
 
 /**
@@ -948,7 +951,9 @@ CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_W
  * again and the fingerprint is compared (constant time). A mismatch is
  * logged with CRUMB_R_FINGERPRINT and, with CRUMB_FP_REFUSE, the session is
  * replaced by a fresh anonymous one; with CRUMB_FP_REPORT it is kept and
- * crumb_session_fingerprint reports the mismatch. */
+ * crumb_session_fingerprint reports the mismatch. Under CRUMB_FP_REFUSE,
+ * crumb_session_save of a bound session whose client was not checked in
+ * this request fails closed with CRUMB_E_AUTH (crumb_cgi_load checks). */
 
 #define CRUMB_FP_OFF 0
 #define CRUMB_FP_REFUSE 1

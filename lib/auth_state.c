@@ -72,3 +72,14 @@ void crumb__auth_on_user(crumb_session *s, int changed)
     x->step = x->steps = 0;
     unbind(x);
 }
+
+/* see ext.h */
+int crumb__auth_unchecked(const crumb_session *s)
+{
+    const crumb_ctx *ctx = s->ctx;
+    if (ctx->cfg.fingerprint != CRUMB_FP_REFUSE || !s->p.ext.has_fingerprint || s->fp.have ||
+        s->logged_out)
+        return 0;
+    crumb_codec_log(ctx->codec, CRUMB_R_FINGERPRINT, CRUMB_E_AUTH, 0, 0);
+    return 1;
+}

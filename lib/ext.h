@@ -57,6 +57,10 @@ void crumb__auth_on_set(struct crumb_session *s);
  * reset, IDENTIFYING (or ANONYMOUS with no user). */
 void crumb__auth_on_user(struct crumb_session *s, int changed);
 
+/* 1 (and the reason logged) if the guard refuses and the session is bound
+ * but no client was checked in this request: save fails closed. */
+int crumb__auth_unchecked(const struct crumb_session *s);
+
 /* Bind the session to the client described in this request, if the guard
  * is on and a client was described. */
 void crumb__auth_bind(struct crumb_session *s);

@@ -445,6 +445,8 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
     if (s->g.store_down)
         return s->g.store_down; /* the request's cookie may be valid: keep it */
+    if (crumb__auth_unchecked(s)) /* issue 16: bound, client never checked */
+        return CRUMB_E_AUTH;
     if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)
         /* raced a rotation: the winner's cookie stands; changes are lost */
         return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;

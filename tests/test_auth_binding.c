@@ -204,6 +204,27 @@ static void attack_stolen_cookie_refused(const env *e)
     CHECK(crumb_session_is_new(s));
     save(s, &thief); /* the stolen cookie is deleted from the thief's jar */
     CHECK(!jar_has(&thief, "__Host-sid"));
+    /* an application that forgets the check: save fails closed */
+    thief = victim;
+    s = load(ctx, &thief, CRUMB_OK);
+    const char *const *lines;
+    size_t n = 0;
+    CHECK_INT(crumb_session_save(s, &lines, &n), CRUMB_E_AUTH);
+    CHECK_INT(n, 0);
+    crumb_session_free(s);
+    /* the CGI helper checks from HTTP_USER_AGENT / REMOTE_ADDR */
+    setenv("HTTP_COOKIE", jar_header(&victim), 1);
+    setenv("HTTP_USER_AGENT", UA_B, 1);
+    setenv("REMOTE_ADDR", "203.0.113.9", 1);
+    s = NULL;
+    CHECK_INT(crumb_cgi_load(ctx, &s), CRUMB_E_AUTH);
+    CHECK(s && crumb_session_payload(s)->user_len == 0);
+    crumb_session_free(s);
+    setenv("HTTP_USER_AGENT", UA_A, 1);
+    s = NULL;
+    CHECK_OK(crumb_cgi_load(ctx, &s));
+    CHECK(s && crumb_session_fingerprint(s) == CRUMB_FP_MATCH);
+    crumb_session_free(s);
     /* the thief sending the same User-Agent from the same /24 is NOT caught:
      * the guard compares only the inputs configured (UA here) */
     thief = victim;

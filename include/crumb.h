@@ -488,22 +488,26 @@ typedef struct crumb_payload {
 } crumb_payload;
 
 /**
- * Encode a payload (version CRUMB_PAYLOAD_VERSION). The data region must be
- * canonical (as maintained by the session API, or empty).
+ * Encode a payload: version 1 (CRUMB_PAYLOAD_VERSION), or version 2 when a
+ * field of p->ext is set or the auth state is IDENTIFYING (p->version is
+ * not read). The data region must be canonical (as maintained by the
+ * session API, or empty).
  * @param[out] out_len  bytes written, or bytes needed on CRUMB_E_BUFSIZE
  * @return CRUMB_OK, CRUMB_E_BUFSIZE, CRUMB_E_INVALID (id too long, unknown
- *         auth state, malformed data region), CRUMB_E_TOO_LARGE (more than
+ *         auth state, malformed data region, v2 fields inconsistent with
+ *         the auth state: see docs/FORMAT.md), CRUMB_E_TOO_LARGE (more than
  *         CRUMB_PAYLOAD_MAX bytes)
  */
 CRUMB_EXPORT crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
                                             size_t *out_len) CRUMB_WUR;
 
 /**
- * Decode a payload strictly: every length is bounds-checked, trailing bytes,
- * unknown auth states, duplicate or unsorted data keys are rejected.
+ * Decode a payload (version 1 or 2) strictly: every length is
+ * bounds-checked, trailing bytes, unknown auth states, duplicate or
+ * unsorted data keys, and the v2 rules of docs/FORMAT.md are enforced.
  * @note p->data points into in; in must outlive its use.
  * @return CRUMB_OK, CRUMB_E_PAYLOAD (malformed or truncated),
- *         CRUMB_E_VERSION (payload format newer than this library)
+ *         CRUMB_E_VERSION (payload format newer than CRUMB_PAYLOAD_VERSION_MAX)
  */
 CRUMB_EXPORT crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in,
                                             size_t n) CRUMB_WUR;
@@ -818,6 +822,9 @@ CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
  * in the device field and checks revocation against it; an application
  * that sets another device id there takes that binding away (device
  * revocation then follows the device cookie the client sends).
+ * The auth state follows the user: a different user resets it to
+ * IDENTIFYING (factor progress, workflow step and client binding cleared);
+ * clearing the user makes it ANONYMOUS and clears the tenant.
  * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (a
  *         NUL byte inside the id), CRUMB_E_RANDOM
  */
@@ -826,8 +833,13 @@ CRUMB_EXPORT crumb_err crumb_session_set_tenant(crumb_session *s, const char *id
 CRUMB_EXPORT crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 
 /**
- * Replace the authentication state.
- * @return CRUMB_OK, CRUMB_E_INVALID (unknown state)
+ * Replace the authentication state. ANONYMOUS clears the user and tenant;
+ * IDENTIFYING needs a user; AUTHENTICATED binds the session to the client
+ * when the fingerprint guard is on and the client was described (see
+ * crumb_session_check_client). Factor progress that no longer matches the
+ * bitmasks, and a workflow step outside PENDING, are dropped.
+ * @return CRUMB_OK, CRUMB_E_INVALID (unknown state; IDENTIFYING without a
+ *         user)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a) CRUMB_WUR;
 

@@ -744,5 +744,8 @@ crumb_err crumb__session_refuse(crumb_session *s)
         s->g.loaded_gen = 0;
         crumb__glue_reset_device(s);
     }
-    return make_fresh(s);
+    crumb_err rc = make_fresh(s);
+    if (rc != CRUMB_OK)
+        s->logged_out = 1; /* no ids drawn: save only deletes the cookie */
+    return rc;
 }

@@ -93,6 +93,16 @@ int app_config_from_env(app_config *cfg, char *err, size_t errcap)
         cfg->redis_url = v;
     if ((v = getenv("CRUMB_SECURE")) != NULL && *v)
         cfg->secure = !strcmp(v, "1");
+    cfg->fingerprint = CRUMB_FP_REPORT;
+    if ((v = getenv("CRUMB_FINGERPRINT")) != NULL && *v) {
+        if (!strcmp(v, "refuse") || !strcmp(v, "report") || !strcmp(v, "off"))
+            cfg->fingerprint = v[0] == 'r' ? (v[2] == 'f' ? CRUMB_FP_REFUSE : CRUMB_FP_REPORT)
+                                           : CRUMB_FP_OFF;
+        else {
+            snprintf(err, errcap, "CRUMB_FINGERPRINT=%s: use refuse, report or off", v);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -324,15 +334,17 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
     if (ensure_users(path, err, errcap) != 0 || load_users(a, path, err, errcap) != 0)
         goto fail;
 
+    /* the store secret; in the stateless mode it keys only the client
+     * fingerprint (issue 16) */
+    snprintf(path, sizeof path, "%s/store.secret", var);
+    if (ensure_store_secret(path, err, errcap) != 0)
+        goto fail;
+    rc = crumb_store_secret_load_file(a->store_secret, path);
+    if (rc != CRUMB_OK) {
+        snprintf(err, errcap, "load %s: %s", path, crumb_strerror(rc));
+        goto fail;
+    }
     if (cfg->mode != CRUMB_MODE_STATELESS) {
-        snprintf(path, sizeof path, "%s/store.secret", var);
-        if (ensure_store_secret(path, err, errcap) != 0)
-            goto fail;
-        rc = crumb_store_secret_load_file(a->store_secret, path);
-        if (rc != CRUMB_OK) {
-            snprintf(err, errcap, "load %s: %s", path, crumb_strerror(rc));
-            goto fail;
-        }
         const char *what = path;
         if (cfg->store == APP_STORE_MEMORY) {
             what = "memory";
@@ -360,6 +372,9 @@ int app_new(app **out, const app_config *cfg, char *err, size_t errcap)
         .mode = cfg->mode,
         .store = a->store,
         .store_secret = cfg->mode != CRUMB_MODE_STATELESS ? a->store_secret : NULL,
+        /* issue 16: hijack guard over the User-Agent (CRUMB_FINGERPRINT) */
+        .fingerprint = cfg->fingerprint,
+        .fingerprint_key = cfg->mode == CRUMB_MODE_STATELESS ? a->store_secret : NULL,
     };
     rc = crumb_ctx_new(&a->ctx, a->kr, &cc);
     if (rc != CRUMB_OK) {
@@ -743,6 +758,15 @@ static void load_notice(req_state *r)
     if (rc == CRUMB_OK && crumb_session_get(r->s, "notice", &v, &n) == CRUMB_OK && n == 1)
         rc = v[0] == 'e' ? CRUMB_E_EXPIRED : CRUMB_E_REVOKED;
     (void)crumb_session_del(r->s, "notice");
+    if (crumb_session_fingerprint(r->s) == CRUMB_FP_MISMATCH) { /* issue 16 */
+        sb_puts(&r->body, "<p id=\"fingerprint-notice\">This session was signed in from a "
+                          "different browser. ");
+        sb_puts(&r->body, rc == CRUMB_E_AUTH ? "It was not accepted here: please sign in "
+                                                "again.</p>\n"
+                                              : "If that was not you, sign out everywhere "
+                                                "and change your password.</p>\n");
+        return;
+    }
     if (rc == CRUMB_OK)
         return;
     sb_puts(&r->body, "<p id=\"notice\">");
@@ -1103,8 +1127,14 @@ static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
         error_page(&r, 503, "the session store is unavailable: try again in a moment");
         goto out;
     }
-    if (crumb_session_set_client(r.s, rq->user_agent ? rq->user_agent : "",
-                                 rq->remote_ip ? rq->remote_ip : "") != CRUMB_OK) {
+    /* describe the client and run the hijack guard (issue 16): a refused
+     * fingerprint leaves a fresh session and CRUMB_E_AUTH, which the
+     * notice on the page explains */
+    crumb_err crc = crumb_session_check_client(r.s, rq->user_agent ? rq->user_agent : "",
+                                               rq->remote_ip ? rq->remote_ip : "", NULL, 0);
+    if (crc == CRUMB_E_AUTH) {
+        r.load_rc = crc;
+    } else if (crc != CRUMB_OK) {
         error_page(&r, 400, "bad client description");
         goto out;
     }

@@ -25,10 +25,13 @@ typedef struct app_config {
     int store;           /* APP_STORE_* (ignored in CRUMB_MODE_STATELESS) */
     const char *redis_url; /* CRUMB_REDIS_URL; NULL = redis://127.0.0.1:6379/0 */
     int secure;          /* 1 = served over HTTPS: "__Host-" cookie with Secure */
+    int fingerprint;     /* CRUMB_FP_* hijack guard (CRUMB_FINGERPRINT=refuse|report|off;
+                            default report) */
 } app_config;
 
 /* Fill cfg from the environment: CRUMB_VAR, CRUMB_MODE=server|stateless-store|
- * stateless, CRUMB_STORE=file|memory|redis, CRUMB_REDIS_URL, CRUMB_SECURE=1. Unset = defaults.
+ * stateless, CRUMB_STORE=file|memory|redis, CRUMB_REDIS_URL, CRUMB_SECURE=1,
+ * CRUMB_FINGERPRINT=refuse|report|off. Unset = defaults.
  * Returns 0, or -1 with a message in err for an unknown value. */
 int app_config_from_env(app_config *cfg, char *err, size_t errcap);
 

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(rc == CRUMB_E_PAYLOAD || rc == CRUMB_E_VERSION);
         return 0;
     }
-    FUZZ_CHECK(p.version == CRUMB_PAYLOAD_VERSION);
+    FUZZ_CHECK(p.version == CRUMB_PAYLOAD_VERSION || p.version == CRUMB_PAYLOAD_VERSION_MAX);
     FUZZ_CHECK(p.user_len <= CRUMB_ID_MAX && p.tenant_len <= CRUMB_ID_MAX &&
                p.device_len <= CRUMB_ID_MAX);
     FUZZ_CHECK(p.data >= data && p.data + p.data_len == data + size);

@@ -111,7 +111,7 @@ static void gen_payload(void)
         emit("payload", buf, n);
         if (v == 5) {
             emit("payload", buf, n - 1);       /* truncated */
-            buf[0] = 2;
+            buf[0] = CRUMB_PAYLOAD_VERSION_MAX + 1;
             emit("payload", buf, n);           /* newer version */
         }
     }

@@ -131,10 +131,11 @@ typedef enum crumb_reason {
     CRUMB_R_PAYLOAD = 18,         /* 18 - payload failed to decode */
     CRUMB_R_PAYLOAD_VERSION = 19, /* 19 - payload format newer than supported */
     CRUMB_R_STORE = 20,           /* 20 - the store reported an error */
-    CRUMB_R_RESEAL = 21           /* 21 - opened under a decrypt-only key */
+    CRUMB_R_RESEAL = 21,          /* 21 - opened under a decrypt-only key */
+    CRUMB_R_FINGERPRINT = 22      /* 22 - client fingerprint differs from the bound one */
 } crumb_reason;
 
-#define CRUMB_REASON_LAST CRUMB_R_RESEAL
+#define CRUMB_REASON_LAST CRUMB_R_FINGERPRINT
 
 /**
  * Name of a log reason ("bad-tag", "expired-idle", ...).
@@ -544,7 +545,9 @@ typedef enum crumb_auth_state {
     CRUMB_AUTH_ANONYMOUS = 0,     /* 0 - nobody logged in */
     CRUMB_AUTH_IN_PROGRESS = 1,   /* 1 - login started: factors done/remaining, attempts */
     CRUMB_AUTH_AUTHENTICATED = 2, /* 2 - logged in: auth_time, factors used */
-    CRUMB_AUTH_PENDING = 3        /* 3 - in a workflow (signup, password reset, ...) */
+    CRUMB_AUTH_PENDING = 3,       /* 3 - in a workflow (signup, password reset, ...) */
+    CRUMB_AUTH_IDENTIFYING = 4    /* 4 - user (and tenant) known, no factor verified yet;
+                                     payload v2 only */
 } crumb_auth_state;
 
 /* Authentication factor bits (crumb_auth.factors / .remaining). Bits 16..31
@@ -576,6 +579,29 @@ typedef struct crumb_auth {
                             IN_PROGRESS / PENDING: when it started */
 } crumb_auth;
 
+/* ---- Payload v2 fields (docs/FORMAT.md, "Payload v2") --------------------
+ * All zero means "none": a payload whose v2 fields are all zero (and whose
+ * auth state is not IDENTIFYING) is written as v1, byte for byte as before. */
+#define CRUMB_PAYLOAD_VERSION_MAX 2u /* newest payload version this library reads */
+#define CRUMB_FINGERPRINT_BYTES 32u  /* keyed client fingerprint (HMAC-SHA-256) */
+#define CRUMB_METHOD_MAX 63u         /* authentication method name, bytes */
+#define CRUMB_FACTOR_SEQ_MAX 8u      /* factors in one authentication flow */
+
+typedef struct crumb_payload_ext {
+    int has_fingerprint;       /* 1 = the session is bound to a client */
+    uint8_t fingerprint[CRUMB_FINGERPRINT_BYTES];
+    int64_t lifetime;          /* per-session lifetime (seconds; 0 = context's) */
+    int64_t idle;              /* per-session idle timeout (0 = context's, < 0 = none) */
+    size_t method_len;         /* authentication method, e.g. "password+totp" */
+    char method[CRUMB_METHOD_MAX + 1];
+    size_t done_count;         /* factors verified, in completion order, as */
+    uint8_t done[CRUMB_FACTOR_SEQ_MAX]; /* bit numbers (CRUMB_FACTOR_TOTP -> 1) */
+    size_t left_count;         /* IN_PROGRESS: factors still to verify, in order */
+    uint8_t left[CRUMB_FACTOR_SEQ_MAX];
+    int64_t last_attempt;      /* IN_PROGRESS/AUTHENTICATED: last failed attempt (0 = none) */
+    uint32_t step, steps;      /* PENDING: current step (0-based) of steps (0 = none) */
+} crumb_payload_ext;
+
 /* A decoded payload. Ids are byte strings (length 0 = absent), also
  * NUL-terminated for convenience. data points at the application data
  * entries in their encoded form (see FORMAT.md); after crumb_payload_decode
@@ -597,33 +623,39 @@ typedef struct crumb_payload {
     size_t data_count;         /* number of application data entries */
     const uint8_t *data;       /* encoded entries (data_len bytes) */
     size_t data_len;
+    crumb_payload_ext ext;     /* payload v2 fields (all zero in a v1 payload) */
 } crumb_payload;
 
 /**
- * Encode a payload (version CRUMB_PAYLOAD_VERSION). The data region must be
- * canonical (as maintained by the session API, or empty).
+ * Encode a payload: version 1 (CRUMB_PAYLOAD_VERSION), or version 2 when a
+ * field of p->ext is set or the auth state is IDENTIFYING (p->version is
+ * not read). The data region must be canonical (as maintained by the
+ * session API, or empty).
  * @param[in]  p        the payload
  * @param[out] out      output bytes (NULL allowed with cap 0 to size)
  * @param[in]  cap      capacity of out
  * @param[out] out_len  bytes written, or bytes needed on CRUMB_E_BUFSIZE
  *                      (0 on the other errors)
  * @return CRUMB_OK, CRUMB_E_INVALID (id too long, unknown auth state,
- *         malformed data region), CRUMB_E_TOO_LARGE (more than
+ *         malformed data region, v2 fields inconsistent with the auth
+ *         state: see docs/FORMAT.md), CRUMB_E_TOO_LARGE (more than
  *         CRUMB_PAYLOAD_MAX bytes), CRUMB_E_BUFSIZE
  */
 CRUMB_EXPORT crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
                                             size_t *out_len) CRUMB_WUR;
 
 /**
- * Decode a payload strictly: every length is bounds-checked, trailing bytes,
- * unknown auth states, duplicate or unsorted data keys, and times out of
- * order (issued_at or idle_at after expires_at) are rejected.
+ * Decode a payload (version 1 or 2) strictly: every length is
+ * bounds-checked; trailing bytes, unknown auth states, duplicate or
+ * unsorted data keys, times out of order (issued_at or idle_at after
+ * expires_at) and breaches of the v2 rules of docs/FORMAT.md are rejected.
  * @param[out] p   the payload (all zero on failure, except p->version on
  *                  CRUMB_E_VERSION)
  * @param[in]  in  encoded bytes
  * @param[in]  n   their length
  * @return CRUMB_OK, CRUMB_E_PAYLOAD (malformed or truncated),
- *         CRUMB_E_VERSION (payload format newer than this library)
+ *         CRUMB_E_VERSION (payload format newer than
+ *         CRUMB_PAYLOAD_VERSION_MAX)
  * @note p->data points into in (borrowed, not copied): in must outlive
  *       every use of p->data.
  */
@@ -852,6 +884,15 @@ typedef struct crumb_ctx_config {
                                  rotation never changes it; keep it as long as
                                  the store's data (crumb_store_secret_load_file,
                                  `crumb keygen --store-secret FILE`). */
+    /* client binding and per-session lifetime (appended; 0 = off/default) */
+    int fingerprint;          /* CRUMB_FP_OFF [0], CRUMB_FP_REFUSE, CRUMB_FP_REPORT */
+    unsigned fingerprint_inputs; /* CRUMB_FP_USER_AGENT | CRUMB_FP_IP_PREFIX, or
+                                 CRUMB_FP_APP alone; [CRUMB_FP_USER_AGENT] */
+    const uint8_t *fingerprint_key; /* 32 bytes keying the fingerprint; NULL =
+                                 derived from store_secret (then required) */
+    int64_t session_lifetime; /* [absolute_lifetime] lifetime of a new session;
+                                 crumb_session_set_lifetime overrides it per
+                                 session, never beyond absolute_lifetime */
 } crumb_ctx_config;
 
 /**
@@ -1026,6 +1067,9 @@ CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
  * in the device field and checks revocation against it; an application
  * that sets another device id there takes that binding away (device
  * revocation then follows the device cookie the client sends).
+ * The auth state follows the user: a different user resets it to
+ * IDENTIFYING (factor progress, workflow step and client binding cleared);
+ * clearing the user makes it ANONYMOUS and clears the tenant.
  * @param[in] s    the session
  * @param[in] id   the id bytes (NULL = clear)
  * @param[in] len  their length, 0..CRUMB_ID_MAX
@@ -1038,10 +1082,15 @@ CRUMB_EXPORT crumb_err crumb_session_set_tenant(crumb_session *s, const char *id
 CRUMB_EXPORT crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
 
 /**
- * Replace the authentication state (only the fields of a->state are kept).
+ * Replace the authentication state. ANONYMOUS clears the user and tenant;
+ * IDENTIFYING needs a user; AUTHENTICATED binds the session to the client
+ * when the fingerprint guard is on and the client was described (see
+ * crumb_session_check_client). Factor progress that no longer matches the
+ * bitmasks, and a workflow step outside PENDING, are dropped.
  * @param[in] s  the session
  * @param[in] a  the new state
- * @return CRUMB_OK, CRUMB_E_INVALID (unknown state)
+ * @return CRUMB_OK, CRUMB_E_INVALID (unknown state; IDENTIFYING without a
+ *         user)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a) CRUMB_WUR;
 
@@ -1109,10 +1158,14 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
 /* ==== CGI helpers ======================================================= */
 
 /**
- * crumb_session_load with the HTTP_COOKIE environment variable.
+ * crumb_session_load with the HTTP_COOKIE environment variable, then
+ * crumb_session_check_client with HTTP_USER_AGENT and REMOTE_ADDR (so the
+ * fingerprint guard runs). An application using CRUMB_FP_APP calls
+ * crumb_session_check_client itself.
  * @param[in]  ctx  the context
  * @param[out] out  as crumb_session_load
- * @return as crumb_session_load: CRUMB_OK, CRUMB_E_AUTH, CRUMB_E_EXPIRED,
+ * @return as crumb_session_load: CRUMB_OK, CRUMB_E_AUTH (also: the
+ *         fingerprint guard refused the client), CRUMB_E_EXPIRED,
  *         CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
  *         CRUMB_E_COOKIE, CRUMB_E_TOO_LARGE, CRUMB_E_NOMEM, the migrate
  *         hook's code, CRUMB_E_REVOKED, CRUMB_E_REPLAY, CRUMB_E_CORRUPT,
@@ -1228,6 +1281,142 @@ CRUMB_EXPORT crumb_err crumb_session_revoke_device(crumb_session *s, const char 
  */
 CRUMB_EXPORT crumb_err crumb_session_logout_others(crumb_session *s) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_WUR;
+
+/* ==== Session API: client binding, authentication flow, lifetime ======= */
+/* Client binding (docs/SECURITY.md, "Client fingerprint"): when the session
+ * becomes AUTHENTICATED after the client was described in the same request,
+ * it records a keyed fingerprint (HMAC-SHA-256 under fingerprint_key) of
+ * the inputs the config names; each later request describes its client
+ * again and the fingerprint is compared (constant time). A mismatch is
+ * logged with CRUMB_R_FINGERPRINT and, with CRUMB_FP_REFUSE, the session is
+ * replaced by a fresh anonymous one; with CRUMB_FP_REPORT it is kept and
+ * crumb_session_fingerprint reports the mismatch. Under CRUMB_FP_REFUSE,
+ * crumb_session_save of a bound session whose client was not checked in
+ * this request fails closed with CRUMB_E_AUTH (crumb_cgi_load checks). */
+
+#define CRUMB_FP_OFF 0
+#define CRUMB_FP_REFUSE 1
+#define CRUMB_FP_REPORT 2
+
+#define CRUMB_FP_USER_AGENT 0x1u /* the User-Agent string, verbatim */
+#define CRUMB_FP_IP_PREFIX 0x2u  /* the /24 (IPv4) or /48 (IPv6) prefix */
+#define CRUMB_FP_APP 0x4u        /* the application's own value only */
+
+/* Results of the fingerprint check (crumb_session_fingerprint). */
+typedef enum crumb_fp_status {
+    CRUMB_FP_UNCHECKED = 0, /* 0 - guard off, or no client described yet */
+    CRUMB_FP_UNBOUND = 1,   /* 1 - the session is not bound to a client */
+    CRUMB_FP_MATCH = 2,     /* 2 - same client as at authentication */
+    CRUMB_FP_MISMATCH = 3   /* 3 - different client: refused or reported */
+} crumb_fp_status;
+
+/**
+ * Describe the client and run the fingerprint check (call once per request,
+ * after load). Also does what crumb_session_set_client does.
+ * @param[in] user_agent  User-Agent header (NULL = "")
+ * @param[in] remote_ip   client address (NULL = "")
+ * @param[in] app         the application's value for CRUMB_FP_APP (NULL
+ *                        allowed otherwise)
+ * @param[in] app_len     its length in bytes (at most 4096)
+ * @param[in] s           the session (after load)
+ * @return CRUMB_OK (match, unbound, guard off, or a reported mismatch),
+ *         CRUMB_E_AUTH (CRUMB_FP_REFUSE and a mismatch: the session is now
+ *         a fresh anonymous one), CRUMB_E_INVALID (NULL s, CRUMB_FP_APP
+ *         without a value, app_len over 4096), CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_session_check_client(crumb_session *s, const char *user_agent,
+                                                  const char *remote_ip, const void *app,
+                                                  size_t app_len) CRUMB_WUR;
+
+/**
+ * The fingerprint check's result for this request.
+ * @param[in] s  the session
+ * @return a crumb_fp_status: CRUMB_FP_UNCHECKED (guard off, no client
+ *         described yet, or s NULL), CRUMB_FP_UNBOUND, CRUMB_FP_MATCH,
+ *         CRUMB_FP_MISMATCH
+ */
+CRUMB_EXPORT int crumb_session_fingerprint(const crumb_session *s);
+
+/**
+ * Username-first sign-in: the user (and tenant) are known, nothing is
+ * verified yet (CRUMB_AUTH_IDENTIFYING). A different user is a login
+ * (new session id and family, as crumb_session_set_user); factor progress
+ * and the client binding are cleared.
+ * @param[in] s           the session
+ * @param[in] user        the user id bytes (not empty)
+ * @param[in] user_len    their length, 1..CRUMB_ID_MAX
+ * @param[in] tenant      the tenant id bytes (NULL = none)
+ * @param[in] tenant_len  their length, 0..CRUMB_ID_MAX
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL or empty user), CRUMB_E_LIMIT,
+ *         CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_session_identify(crumb_session *s, const char *user, size_t user_len,
+                                              const char *tenant, size_t tenant_len) CRUMB_WUR;
+
+/**
+ * Start a multi-factor flow for the identified user (CRUMB_AUTH_IN_PROGRESS):
+ * method names it ("password+totp"), factors lists the CRUMB_FACTOR_* bits
+ * to verify, in order, each once.
+ * @param[in] s        the session (user known)
+ * @param[in] method   name of the method, NUL-terminated
+ * @param[in] factors  the CRUMB_FACTOR_* bits to verify, in order
+ * @param[in] n        how many (1..CRUMB_FACTOR_SEQ_MAX)
+ * @return CRUMB_OK, CRUMB_E_NOSESSION (no user), CRUMB_E_INVALID (NULL,
+ *         n == 0, a value that is not one bit, a repeated factor),
+ *         CRUMB_E_LIMIT (n > CRUMB_FACTOR_SEQ_MAX, method over
+ *         CRUMB_METHOD_MAX)
+ */
+CRUMB_EXPORT crumb_err crumb_session_begin_auth(crumb_session *s, const char *method,
+                                                const uint32_t *factors, size_t n) CRUMB_WUR;
+
+/**
+ * Record a verified factor: it moves from the remaining list to the
+ * completed list (order kept). When none remain the session becomes
+ * AUTHENTICATED (time = now), is rotated (new session id) and is bound to
+ * the client if the guard is on and the client was described.
+ * @param[in]  s         the session (IN_PROGRESS)
+ * @param[in]  factor    the CRUMB_FACTOR_* bit just verified
+ * @param[out] complete  optional: 1 if authentication completed
+ * @return CRUMB_OK, CRUMB_E_INVALID (not IN_PROGRESS, factor not remaining),
+ *         CRUMB_E_RANDOM
+ */
+CRUMB_EXPORT crumb_err crumb_session_factor_done(crumb_session *s, uint32_t factor,
+                                                 int *complete) CRUMB_WUR;
+
+/**
+ * Record a failed attempt (counter + 1, saturating; time of the attempt).
+ * @param[in] s  the session (IN_PROGRESS)
+ * @return CRUMB_OK, CRUMB_E_INVALID (not IN_PROGRESS)
+ */
+CRUMB_EXPORT crumb_err crumb_session_factor_failed(crumb_session *s) CRUMB_WUR;
+
+/**
+ * Enter (or advance) a post-authentication workflow (CRUMB_AUTH_PENDING):
+ * step (0-based) of steps. The user must be known.
+ * @param[in] s         the session (user known)
+ * @param[in] workflow  the application's workflow number
+ * @param[in] step      the current step, 0-based
+ * @param[in] steps     how many steps the workflow has
+ * @return CRUMB_OK, CRUMB_E_NOSESSION (no user), CRUMB_E_INVALID (steps == 0,
+ *         step >= steps)
+ */
+CRUMB_EXPORT crumb_err crumb_session_set_workflow(crumb_session *s, uint32_t workflow,
+                                                  uint32_t step, uint32_t steps) CRUMB_WUR;
+
+/**
+ * Per-session lifetime ("remember me"): the session now ends lifetime
+ * seconds after it was issued, at most the context's absolute_lifetime (a
+ * longer value is capped), and its cookie gets a Max-Age even when the
+ * context uses browser_session. idle: 0 keeps the context's idle timeout,
+ * > 0 replaces it, < 0 turns it off for this session. Rotation and login
+ * keep the override; logout drops it.
+ * @param[in] s         the session
+ * @param[in] lifetime  seconds from issue (> 0; capped at absolute_lifetime)
+ * @param[in] idle      idle timeout: 0 = the context's, > 0 = this, < 0 = off
+ * @return CRUMB_OK, CRUMB_E_INVALID (lifetime <= 0)
+ */
+CRUMB_EXPORT crumb_err crumb_session_set_lifetime(crumb_session *s, int64_t lifetime,
+                                                  int64_t idle) CRUMB_WUR;
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,6 @@
 /*
- * cgi.c - CGI helpers: load the session from HTTP_COOKIE and write the
+ * cgi.c - CGI helpers: load the session from HTTP_COOKIE (and describe
+ * the client from HTTP_USER_AGENT and REMOTE_ADDR) and write the
  * Set-Cookie lines of a save to a stream (RFC 3875 response headers).
  */
 #include "crumb.h"
@@ -10,7 +11,14 @@
 /* see crumb.h */
 crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out)
 {
-    return crumb_session_load(ctx, getenv("HTTP_COOKIE"), out);
+    crumb_err rc = crumb_session_load(ctx, getenv("HTTP_COOKIE"), out);
+    if (out && *out) { /* issue 16: the client, and the fingerprint check */
+        crumb_err crc = crumb_session_check_client(*out, getenv("HTTP_USER_AGENT"),
+                                                   getenv("REMOTE_ADDR"), NULL, 0);
+        if (crc == CRUMB_E_AUTH && rc == CRUMB_OK)
+            rc = crc;
+    }
+    return rc;
 }
 
 /* see crumb.h */

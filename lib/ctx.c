@@ -5,6 +5,7 @@
  * everything above (expiry, chunk, store glue, session, account) reads it.
  */
 #include "session.h"
+#include "ext.h" /* issue 16: fingerprint key */
 
 #include <stdio.h>
 #include <string.h>
@@ -143,6 +144,8 @@ crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr, const crumb_ct
         rc = crumb__ctx_codec(ctx, kr, ctx->name, "session", &ctx->codec);
     if (rc == CRUMB_OK && c.mode != CRUMB_MODE_STATELESS)
         rc = store_init(ctx, kr);
+    if (rc == CRUMB_OK) /* issue 16: client fingerprint guard */
+        rc = crumb__fp_ctx_init(ctx, cfg);
     if (rc != CRUMB_OK) {
         crumb_ctx_free(ctx);
         return rc;
@@ -160,6 +163,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_codec_free(ctx->dev_codec);
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
+    crumb_wipe(ctx->fp_key, sizeof ctx->fp_key);
     crumb__free(ctx->name);
     crumb__free(ctx->path);
     crumb__free(ctx->domain);

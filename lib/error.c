@@ -71,6 +71,7 @@ const char *crumb_reason_str(int reason)
     case CRUMB_R_PAYLOAD_VERSION: return "payload-version";
     case CRUMB_R_STORE: return "store-error";
     case CRUMB_R_RESEAL: return "reseal-decrypt-only-key";
+    case CRUMB_R_FINGERPRINT: return "client-fingerprint-mismatch";
     }
     return "unknown-reason";
 }

@@ -5,20 +5,47 @@
  * revocation must last. Reads only the context (ctx.c).
  */
 #include "session.h"
+#include "ext.h"
 
 #define BROWSER_MAX_AGE (400 * 86400) /* browsers cap cookie lifetimes at 400 days */
 
 #define sat_add crumb__sat_add
 
+/* The session's idle timeout: its own override (issue 16), else the
+ * context's; <= 0 means none. */
+static int64_t idle_of(const crumb_ctx *ctx, const crumb_payload *p)
+{
+    return p->ext.idle ? p->ext.idle : ctx->cfg.idle_timeout;
+}
+
+/* The session's lifetime: its own override or the context's
+ * session_lifetime, never beyond absolute_lifetime. */
+static int64_t lifetime_of(const crumb_ctx *ctx, const crumb_payload *p)
+{
+    int64_t abs = ctx->cfg.absolute_lifetime;
+    int64_t l = p->ext.lifetime > 0 ? p->ext.lifetime : ctx->cfg.session_lifetime;
+    return l > 0 && l < abs ? l : abs;
+}
+
 /* see session.h */
 void crumb__expiry_start(const crumb_ctx *ctx, crumb_payload *p, int64_t now)
 {
-    const crumb_ctx_config *c = &ctx->cfg;
+    int64_t idle = idle_of(ctx, p);
     p->issued_at = now;
-    p->expires_at = sat_add(now, c->absolute_lifetime);
+    p->expires_at = sat_add(now, lifetime_of(ctx, p));
     p->idle_at = p->expires_at;
-    if (c->idle_timeout > 0 && sat_add(now, c->idle_timeout) < p->expires_at)
-        p->idle_at = sat_add(now, c->idle_timeout);
+    if (idle > 0 && sat_add(now, idle) < p->expires_at)
+        p->idle_at = sat_add(now, idle);
+}
+
+/* see ext.h */
+void crumb__expiry_relimit(const crumb_ctx *ctx, crumb_payload *p, int64_t now)
+{
+    int64_t idle = idle_of(ctx, p);
+    p->expires_at = sat_add(p->issued_at, lifetime_of(ctx, p));
+    p->idle_at = p->expires_at;
+    if (idle > 0 && sat_add(now, idle) < p->expires_at)
+        p->idle_at = sat_add(now, idle);
 }
 
 /* see session.h */
@@ -34,7 +61,7 @@ crumb_err crumb__expiry_check(const crumb_ctx *ctx, const crumb_payload *p, int6
         crumb__ctx_log(ctx, CRUMB_R_EXPIRED_ABSOLUTE, CRUMB_E_EXPIRED, info);
         return CRUMB_E_EXPIRED;
     }
-    if (c->idle_timeout > 0 && now >= sat_add(p->idle_at, c->clock_skew)) {
+    if (idle_of(ctx, p) > 0 && now >= sat_add(p->idle_at, c->clock_skew)) {
         crumb__ctx_log(ctx, CRUMB_R_EXPIRED_IDLE, CRUMB_E_EXPIRED, info);
         return CRUMB_E_EXPIRED;
     }
@@ -52,17 +79,18 @@ int64_t crumb__expiry_end(const crumb_ctx *ctx, const crumb_payload *p)
 /* see session.h */
 int crumb__expiry_renew_due(const crumb_ctx *ctx, const crumb_payload *p, int64_t now)
 {
-    const crumb_ctx_config *c = &ctx->cfg;
-    return c->idle_timeout > 0 && p->idle_at < p->expires_at &&
-           now >= sat_add(sat_add(p->idle_at, -c->idle_timeout), c->renew_throttle);
+    int64_t idle = idle_of(ctx, p);
+    return idle > 0 && p->idle_at < p->expires_at &&
+           now >= sat_add(sat_add(p->idle_at, -idle), ctx->cfg.renew_throttle);
 }
 
 /* see session.h */
 void crumb__expiry_touch(const crumb_ctx *ctx, crumb_payload *p, int64_t now)
 {
-    if (ctx->cfg.idle_timeout <= 0)
+    int64_t idle = idle_of(ctx, p);
+    if (idle <= 0)
         return;
-    p->idle_at = sat_add(now, ctx->cfg.idle_timeout);
+    p->idle_at = sat_add(now, idle);
     if (p->idle_at > p->expires_at)
         p->idle_at = p->expires_at;
 }
@@ -70,7 +98,7 @@ void crumb__expiry_touch(const crumb_ctx *ctx, crumb_payload *p, int64_t now)
 /* see session.h */
 int64_t crumb__expiry_max_age(const crumb_ctx *ctx, const crumb_payload *p, int64_t now)
 {
-    if (ctx->cfg.browser_session)
+    if (ctx->cfg.browser_session && p->ext.lifetime <= 0) /* "remember me" persists */
         return -1;
     int64_t max_age = crumb__sat_sub(crumb__expiry_end(ctx, p), now);
     if (max_age > BROWSER_MAX_AGE)

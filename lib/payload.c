@@ -5,6 +5,7 @@
  * Strict decoder: every length is bounds-checked, nothing is allocated.
  */
 #include "session.h"
+#include "ext.h" /* payload v2 extension (issue 16) */
 
 #include <string.h>
 
@@ -75,6 +76,7 @@ static size_t auth_bytes(int state)
     case CRUMB_AUTH_IN_PROGRESS: return 1 + 4 + 4 + 4 + 8;
     case CRUMB_AUTH_AUTHENTICATED: return 1 + 4 + 8;
     case CRUMB_AUTH_PENDING: return 1 + 4 + 8;
+    case CRUMB_AUTH_IDENTIFYING: return 1; /* v2 only */
     default: return 0;
     }
 }
@@ -139,12 +141,14 @@ crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
     size_t ab = auth_bytes(p->auth.state);
     if (ab == 0 || p->user_len > CRUMB_ID_MAX || p->tenant_len > CRUMB_ID_MAX ||
         p->device_len > CRUMB_ID_MAX || p->data_count > CRUMB_DATA_ENTRIES_MAX ||
-        (p->data_len && !p->data) || crumb__data_check(p->data, p->data_len, p->data_count))
+        (p->data_len && !p->data) || crumb__data_check(p->data, p->data_len, p->data_count) ||
+        crumb__pext_valid(p))
         return CRUMB_E_INVALID;
+    size_t xb = crumb__pext_size(p); /* v2 block; 0 = plain v1 */
     if (p->data_len > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
     size_t need = FIXED_BYTES + 3 + p->user_len + p->tenant_len + p->device_len + ab + 2 +
-                  p->data_len;
+                  p->data_len + xb;
     if (need > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
     *out_len = need;
@@ -152,7 +156,7 @@ crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
         return CRUMB_E_BUFSIZE;
 
     uint8_t *w = out;
-    *w++ = CRUMB_PAYLOAD_VERSION;
+    *w++ = xb ? 2 : CRUMB_PAYLOAD_VERSION;
     put_uint(w, (uint64_t)p->issued_at, 8), w += 8;
     put_uint(w, (uint64_t)p->expires_at, 8), w += 8;
     put_uint(w, (uint64_t)p->idle_at, 8), w += 8;
@@ -185,6 +189,8 @@ crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
     default:
         break;
     }
+    if (xb) /* issue 16: payload v2 extension */
+        w = crumb__pext_write(p, w);
     put_uint(w, p->data_count, 2), w += 2;
     if (p->data_len)
         memcpy(w, p->data, p->data_len);
@@ -199,9 +205,9 @@ crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
     if (n < 1)
         return CRUMB_E_PAYLOAD;
     p->version = in[0];
-    if (p->version > CRUMB_PAYLOAD_VERSION)
+    if (p->version > CRUMB_PAYLOAD_VERSION_MAX)
         return CRUMB_E_VERSION;
-    if (p->version != CRUMB_PAYLOAD_VERSION)
+    if (p->version < CRUMB_PAYLOAD_VERSION)
         return CRUMB_E_PAYLOAD;
     r.off = 1;
     p->issued_at = rd_i64(&r);
@@ -236,10 +242,15 @@ crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
         p->auth.workflow = (uint32_t)rd_uint(&r, 4);
         p->auth.time = rd_i64(&r);
         break;
+    case CRUMB_AUTH_IDENTIFYING:
+        r.bad |= p->version < 2; /* v2 only */
+        break;
     default:
         r.bad = 1;
         break;
     }
+    if (p->version >= 2 && !r.bad && crumb__pext_read(p, in, n, &r.off)) /* issue 16 */
+        r.bad = 1;
     p->data_count = (size_t)rd_uint(&r, 2);
     if (r.bad || p->issued_at > p->expires_at || p->idle_at > p->expires_at) {
         memset(p, 0, sizeof *p);

@@ -7,6 +7,7 @@
  * work); above it: account.c.
  */
 #include "session.h"
+#include "ext.h" /* issue 16: auth-state rules */
 
 #include <string.h>
 
@@ -444,6 +445,8 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
     if (s->g.store_down)
         return s->g.store_down; /* the request's cookie may be valid: keep it */
+    if (crumb__auth_unchecked(s)) /* issue 16: bound, client never checked */
+        return CRUMB_E_AUTH;
     if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)
         /* raced a rotation: the winner's cookie stands; changes are lost */
         return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;
@@ -567,6 +570,8 @@ crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
     size_t n = id ? len : 0;
     int changes = n && (n != s->p.user_len || memcmp(id, s->p.user, n) != 0);
     crumb_err rc = set_id(s, s->p.user, &s->p.user_len, id, len);
+    if (rc == CRUMB_OK) /* issue 16: a new user resets the auth state */
+        crumb__auth_on_user(s, changes);
     return rc == CRUMB_OK && changes ? start_login(s) : rc;
 }
 
@@ -604,11 +609,16 @@ crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
         n.workflow = a->workflow;
         n.time = a->time;
         break;
+    case CRUMB_AUTH_IDENTIFYING: /* issue 16: needs a user */
+        if (!s->p.user_len)
+            return CRUMB_E_INVALID;
+        break;
     default:
         return CRUMB_E_INVALID;
     }
     s->p.auth = n;
     s->dirty = 1;
+    crumb__auth_on_set(s); /* issue 16: progress, user and binding follow */
     return CRUMB_OK;
 }
 
@@ -720,4 +730,22 @@ int crumb_session_next(const crumb_session *s, size_t *pos, const char **key, si
                        const uint8_t **val, size_t *vlen)
 {
     return crumb_payload_data_next(s->data, s->p.data_len, pos, key, klen, val, vlen);
+}
+
+/* ==== issue 16: refuse the loaded session (fingerprint mismatch) ======== */
+
+/* see ext.h: the session becomes a fresh anonymous one, as for a refused
+ * cookie (save deletes or replaces the cookie the request carried). */
+crumb_err crumb__session_refuse(crumb_session *s)
+{
+    if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS) {
+        s->g.has_record = 0;
+        s->g.stale_gen = 0;
+        s->g.loaded_gen = 0;
+        crumb__glue_reset_device(s);
+    }
+    crumb_err rc = make_fresh(s);
+    if (rc != CRUMB_OK)
+        s->logged_out = 1; /* no ids drawn: save only deletes the cookie */
+    return rc;
 }

@@ -24,6 +24,7 @@ struct crumb_ctx {
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
+    uint8_t fp_key[32];        /* issue 16: keys client fingerprints (fingerprint.c) */
 };
 
 struct crumb_session {
@@ -65,6 +66,12 @@ struct crumb_session {
         char ip_prefix[48];
         char dev_line[512];        /* Set-Cookie line of a new device cookie */
     } g;
+    /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
+    struct crumb__fpstate {
+        uint8_t cur[32];           /* fingerprint of the described client */
+        int have;                  /* cur is valid */
+        int status;                /* crumb_fp_status */
+    } fp;
 };
 
 #define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */

@@ -4,7 +4,9 @@
 # cookie (or swapping in another device cookie) after the owner revoked the
 # device (finding 1); stray chunk cookies (finding 14); the notices after a
 # remote logout (on any page, and on a POST whose session ended elsewhere);
-# the startup warning for CRUMB_SECURE=1 over plain HTTP. Runs in
+# the startup warning for CRUMB_SECURE=1 over plain HTTP; the fingerprint
+# notice (report) and refusal (CRUMB_FINGERPRINT=refuse, all three modes;
+# issue 16). Runs in
 # stateless-store and server mode over the file store. Run from the repo root.
 NAME=attack_http
 cd "$(dirname "$0")/.." || exit 2
@@ -81,6 +83,10 @@ for MODE in stateless-store server; do
     RAW_COOKIE="$COOKIE=$stolen"
     get - "$UA_T" /; expect_status 200
     signed_in alice || fail "the stolen cookie does not work even before the revocation"
+    # issue 16: the default CRUMB_FINGERPRINT=report keeps the session but
+    # says it was signed in from another browser
+    expect_body 'id="fingerprint-notice"'
+    expect_body "If that was not you"
     login B "$UA_B" alice alice-demo-password
     handle=$(device_handle B "$UA_B")
     [ -n "$handle" ] || fail "no other device listed"
@@ -123,6 +129,23 @@ for MODE in stateless-store server; do
             fail "no deletion of $COOKIE.$k"
     done
     stop
+done
+
+step "issue 16: CRUMB_FINGERPRINT=refuse: a cookie replayed from another browser is refused, with a notice"
+for MODE in stateless stateless-store server; do
+    export CRUMB_FINGERPRINT=refuse
+    start "$MODE"
+    rm -f "$WORK/A"
+    login A "$UA_A" alice alice-demo-password
+    RAW_COOKIE="$COOKIE=$(cookie_of A)"
+    get - "$UA_T" /; expect_status 200
+    signed_in alice && fail "a stolen cookie from another browser is accepted under refuse ($MODE)"
+    expect_body 'id="fingerprint-notice"'
+    expect_body "please sign in"
+    get A "$UA_A" /; signed_in alice || fail "the owner was signed out by the thief's attempt ($MODE)"
+    expect_no_body 'id="fingerprint-notice"'
+    stop
+    unset CRUMB_FINGERPRINT
 done
 
 step "startup warning: CRUMB_SECURE=1 over plain HTTP on a non-loopback host"

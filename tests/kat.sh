@@ -1,5 +1,6 @@
 #!/bin/sh
-# kat.sh - checks tests/vectors/crumb_v1_kat.json with the independent Python
+# kat.sh - checks tests/vectors/crumb_v1_kat.json (tokens) and
+# tests/vectors/crumb_payload_kat.json (payloads v1/v2) with the independent Python
 # decoder tests/kat_decode.py (written from docs/FORMAT.md alone).
 # Run from the repository root. Needs python3 with the modules `cryptography`
 # and `nacl` (Debian: python3-cryptography python3-nacl). If they are
@@ -25,4 +26,6 @@ if [ -z "$py" ]; then
     fi
     exit 1
 fi
-exec "$py" tests/kat_decode.py tests/vectors/crumb_v1_kat.json
+"$py" tests/kat_decode.py tests/vectors/crumb_v1_kat.json || exit 1
+# session payloads v1 and v2 (docs/FORMAT.md section 7, "Payload v2")
+exec "$py" tests/kat_decode.py tests/vectors/crumb_payload_kat.json

@@ -469,12 +469,206 @@ def global_checks(ctr):
             ctr.fail(name, "base64url round trip failed for %d bytes" % n)
 
 
+# ---- Session payload v1/v2 (docs/FORMAT.md section 7, "Payload v2") ----
+
+class BadPayload(Exception):
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code  # "payload" (malformed) or "version"
+
+
+class Reader:
+    def __init__(self, b):
+        self.b, self.o = b, 0
+
+    def take(self, n):
+        if len(self.b) - self.o < n:
+            raise BadPayload("payload")
+        r = self.b[self.o:self.o + n]
+        self.o += n
+        return r
+
+    def u(self, n):
+        return int.from_bytes(self.take(n), "big")
+
+    def i64(self):
+        return int.from_bytes(self.take(8), "big", signed=True)
+
+
+AUTH_FIELDS = {0: [], 1: ["factors", "remaining", "attempts", "time"],
+               2: ["factors", "time"], 3: ["workflow", "time"], 4: []}
+
+
+def mask(bits):
+    m = 0
+    for b in bits:
+        if b >= 32 or m & (1 << b):
+            raise BadPayload("payload")
+        m |= 1 << b
+    return m
+
+
+def decode_ext(r, p):
+    """The v2 extension block; fills p and checks every v2 rule."""
+    count, prev = r.u(1), 0
+    for _ in range(count):
+        t, ln = r.u(1), r.u(2)
+        v = Reader(r.take(ln))
+        if t <= prev:
+            raise BadPayload("payload")
+        prev = t
+        if t == 1 and ln == 32:
+            p["fingerprint"] = v.take(32).hex()
+        elif t == 2 and ln == 16:
+            p["lifetime"], p["idle"] = v.i64(), v.i64()
+            if p["lifetime"] < 0 or (p["lifetime"] == 0 and p["idle"] == 0):
+                raise BadPayload("payload")
+        elif t == 3:
+            method = v.take(v.u(1))
+            done = list(v.take(v.u(1)))
+            left = list(v.take(v.u(1)))
+            last = v.i64()
+            if len(method) > 63 or b"\0" in method or len(done) > 8 or \
+                    len(left) > 8 or v.o != ln or \
+                    not (method or done or left or last):
+                raise BadPayload("payload")
+            p.update(method=method.decode("latin-1"), done=done, left=left,
+                     last_attempt=last)
+            mask(done + left)
+            st = p["auth"]
+            if st not in (1, 2) or mask(done) != p["factors"] or \
+                    (st == 1 and mask(left) != p["remaining"]) or \
+                    (st == 2 and left):
+                raise BadPayload("payload")
+        elif t == 4 and ln == 8:
+            p["step"], p["steps"] = v.u(4), v.u(4)
+            if p["auth"] != 3 or p["steps"] == 0 or p["step"] >= p["steps"]:
+                raise BadPayload("payload")
+        else:
+            raise BadPayload("payload")  # unknown type or wrong length
+    if count == 0 and p["auth"] != 4:
+        raise BadPayload("payload")  # would have been v1
+
+
+def decode_payload(b):
+    """Decode a payload strictly; a dict of its fields."""
+    if not b:
+        raise BadPayload("payload")
+    if b[0] > 2:
+        raise BadPayload("version")
+    if b[0] == 0:
+        raise BadPayload("payload")
+    r = Reader(b)
+    p = {"version": r.u(1), "issued_at": r.i64(), "expires_at": r.i64(),
+         "idle_at": r.i64(), "sid": r.take(16).hex(),
+         "family": r.take(16).hex(), "generation": r.u(4),
+         "app_schema": r.u(4)}
+    for k in ("user", "tenant", "device"):
+        p[k] = r.take(r.u(1)).decode("latin-1")
+    p["auth"] = r.u(1)
+    if p["auth"] not in AUTH_FIELDS or (p["auth"] == 4 and p["version"] < 2):
+        raise BadPayload("payload")
+    for f in AUTH_FIELDS[p["auth"]]:
+        p[f] = r.i64() if f == "time" else r.u(4)
+    if p["auth"] == 4 and not p["user"]:
+        raise BadPayload("payload")
+    if p["version"] == 2:
+        decode_ext(r, p)
+    count, entries, prev = r.u(2), [], None
+    if count > 1024:
+        raise BadPayload("payload")
+    while r.o < len(b):
+        k = r.take(r.u(1))
+        if not k or b"\0" in k or (prev is not None and k <= prev):
+            raise BadPayload("payload")
+        entries.append((k, r.take(r.u(2))))
+        prev = k
+    if len(entries) != count or p["issued_at"] > p["expires_at"] or \
+            p["idle_at"] > p["expires_at"]:
+        raise BadPayload("payload")
+    p["data"] = entries
+    return p
+
+
+def encode_payload(p):
+    """Re-encode a decoded payload (canonical: must give the same bytes)."""
+    i64 = lambda v: v.to_bytes(8, "big", signed=True)
+    out = bytes([p["version"]]) + i64(p["issued_at"]) + i64(p["expires_at"])
+    out += i64(p["idle_at"]) + bytes.fromhex(p["sid"] + p["family"])
+    out += p["generation"].to_bytes(4, "big") + p["app_schema"].to_bytes(4, "big")
+    for k in ("user", "tenant", "device"):
+        out += bytes([len(p[k])]) + p[k].encode("latin-1")
+    out += bytes([p["auth"]])
+    for f in AUTH_FIELDS[p["auth"]]:
+        out += i64(p[f]) if f == "time" else p[f].to_bytes(4, "big")
+    if p["version"] == 2:
+        fields = []
+        if "fingerprint" in p:
+            fields.append((1, bytes.fromhex(p["fingerprint"])))
+        if "lifetime" in p:
+            fields.append((2, i64(p["lifetime"]) + i64(p["idle"])))
+        if "method" in p:
+            m = p["method"].encode("latin-1")
+            fields.append((3, bytes([len(m)]) + m + bytes([len(p["done"])]) +
+                           bytes(p["done"]) + bytes([len(p["left"])]) +
+                           bytes(p["left"]) + i64(p["last_attempt"])))
+        if "steps" in p:
+            fields.append((4, p["step"].to_bytes(4, "big") +
+                           p["steps"].to_bytes(4, "big")))
+        out += bytes([len(fields)])
+        for t, v in fields:
+            out += bytes([t]) + len(v).to_bytes(2, "big") + v
+    out += len(p["data"]).to_bytes(2, "big")
+    for k, v in p["data"]:
+        out += bytes([len(k)]) + k + len(v).to_bytes(2, "big") + v
+    return out
+
+
+def run_payload_vectors(doc):
+    """Decode every payload vector, re-encode it, and check that every
+    truncation is refused and every one-bit change is refused or canonical."""
+    failures, n = 0, 0
+    for v in doc.get("tests", []):
+        b = bytes.fromhex(v["payload"])
+        try:
+            p = decode_payload(b)
+            ok = encode_payload(p) == b and \
+                p["version"] == (1 if v["name"].startswith("v1") else 2)
+        except BadPayload as e:
+            print("FAIL %s: rejected (%s)" % (v["name"], e.code))
+            failures += 1
+            continue
+        for cut in range(len(b)):
+            try:
+                decode_payload(b[:cut])
+                ok = False
+            except BadPayload:
+                pass
+        for i in range(len(b) * 8):
+            m = bytearray(b)
+            m[i // 8] ^= 1 << (i % 8)
+            try:
+                ok &= encode_payload(decode_payload(bytes(m))) == bytes(m)
+            except BadPayload:
+                pass
+        print("%s %s (payload v%d, %d bytes)" % ("ok  " if ok else "FAIL",
+                                                 v["name"], p["version"], len(b)))
+        failures += not ok
+        n += 1
+    if n == 0:
+        failures += 1
+    print("%d payload vectors, %d failures" % (n, failures))
+    return 1 if failures else 0
+
+
 def main(argv):
     if len(argv) != 2:
         sys.stderr.write("usage: %s crumb_v1_kat.json\n" % argv[0])
         return 2
     with open(argv[1], encoding="utf-8") as f:
         doc = json.load(f)
+    if doc.get("format", "").startswith("crumb session payload"):
+        return run_payload_vectors(doc)
     ctr = Counter()
     global_checks(ctr)
     nok = 0

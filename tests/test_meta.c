@@ -114,6 +114,7 @@ static void test_fixed_numbers(void)
     CHECK_INT(CRUMB_R_PAYLOAD_VERSION, 19);
     CHECK_INT(CRUMB_R_STORE, 20);
     CHECK_INT(CRUMB_R_RESEAL, 21);
+    CHECK_INT(CRUMB_R_FINGERPRINT, 22);
 
     CHECK_INT(CRUMB_VERSION_MAJOR, 0);
     CHECK(strcmp(crumb_version(), CRUMB_VERSION_STRING) == 0);

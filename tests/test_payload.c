@@ -138,7 +138,8 @@ static void test_truncations(void)
     }
 }
 
-/* Version byte: newer -> CRUMB_E_VERSION, 0 -> CRUMB_E_PAYLOAD. */
+/* Version byte: newer than CRUMB_PAYLOAD_VERSION_MAX -> CRUMB_E_VERSION,
+ * 0 -> CRUMB_E_PAYLOAD; a v1 body relabelled 2 lacks the v2 extension. */
 static void test_versions(void)
 {
     crumb_payload p, q;
@@ -147,6 +148,8 @@ static void test_versions(void)
     CHECK_OK(crumb_payload_encode(&p, enc, sizeof enc, &n));
     CHECK_INT(enc[0], 1);
     enc[0] = 2;
+    CHECK_INT(crumb_payload_decode(&q, enc, n), CRUMB_E_PAYLOAD);
+    enc[0] = CRUMB_PAYLOAD_VERSION_MAX + 1;
     CHECK_INT(crumb_payload_decode(&q, enc, n), CRUMB_E_VERSION);
     enc[0] = 0xff;
     CHECK_INT(crumb_payload_decode(&q, enc, n), CRUMB_E_VERSION);

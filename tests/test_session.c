@@ -350,7 +350,7 @@ static void test_migrate_and_versions(void)
     crumb_session_free(s);
 
     /* a payload from a newer payload format: CRUMB_E_VERSION, fresh session */
-    uint8_t pt[100] = {2};
+    uint8_t pt[100] = {CRUMB_PAYLOAD_VERSION_MAX + 1};
     char tok[400];
     size_t tl = 0;
     CHECK_OK(crumb_seal(crumb_ctx_codec(v3), tok, sizeof tok, &tl, pt, sizeof pt, 0));

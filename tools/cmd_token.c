@@ -160,12 +160,14 @@ static const struct {
     {"sso", CRUMB_FACTOR_SSO},
 };
 
-static const char *const auth_names[] = {"anonymous", "in-progress", "authenticated", "pending"};
+static const char *const auth_names[] = {"anonymous", "in-progress", "authenticated", "pending",
+                                         "identifying"};
+#define AUTH_NAMES (int)(sizeof auth_names / sizeof auth_names[0])
 
 /* Auth state from its name; -1 if unknown. */
 static int parse_auth_state(const char *s)
 {
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < AUTH_NAMES; i++)
         if (strcmp(s, auth_names[i]) == 0)
             return i;
     return -1;
@@ -241,7 +243,8 @@ static const char seal_help[] =
     "  --schema N         application schema version (default 0)\n"
     "  --generation N     rotation generation (default 0)\n"
     "  --family HEX       family id, 32 hex digits (default random)\n"
-    "  --auth STATE       anonymous | in-progress | authenticated | pending\n"
+    "  --auth STATE       anonymous | in-progress | authenticated | pending |\n"
+    "                     identifying (needs --user; payload v2)\n"
     "  --factors LIST     e.g. password,totp (used / completed factors)\n"
     "  --remaining LIST   factors still required (in-progress)\n"
     "  --attempts N       failed attempts (in-progress)\n"
@@ -601,8 +604,8 @@ int cmd_seal(int argc, char **argv)
         in.have_family = 1;
     }
     if (auth && (in.p.auth.state = parse_auth_state(auth)) < 0) {
-        rc = cli_fail(EX_USAGE, "seal", "--auth: anonymous, in-progress, authenticated or "
-                                        "pending");
+        rc = cli_fail(EX_USAGE, "seal", "--auth: anonymous, in-progress, authenticated, "
+                                        "pending or identifying");
         goto out;
     }
     if ((factors && parse_factors(factors, &in.p.auth.factors)) ||
@@ -642,7 +645,8 @@ int cmd_seal(int argc, char **argv)
     }
     in.p.expires_at = now + in.ttl;
     in.p.idle_at = in.idle > 0 && in.idle < in.ttl ? now + in.idle : in.p.expires_at;
-    if (in.p.auth.state != CRUMB_AUTH_ANONYMOUS && !in.have_auth_time)
+    if (in.p.auth.state != CRUMB_AUTH_ANONYMOUS && in.p.auth.state != CRUMB_AUTH_IDENTIFYING &&
+        !in.have_auth_time)
         in.p.auth.time = now;
     crumb_err e = random_bytes(in.p.sid, CRUMB_SID_BYTES);
     if (e == CRUMB_OK && !in.have_family)
@@ -874,7 +878,7 @@ static void json_data(const crumb_payload *p)
 /* The auth state as JSON. */
 static void json_auth(const crumb_auth *a)
 {
-    int st = a->state >= 0 && a->state < 4 ? a->state : 0;
+    int st = a->state >= 0 && a->state < AUTH_NAMES ? a->state : 0;
     printf(",\"auth\":{\"state\":\"%s\"", auth_names[st]);
     if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
         printf(",\"factors\":");
@@ -887,9 +891,30 @@ static void json_auth(const crumb_auth *a)
     }
     if (st == CRUMB_AUTH_PENDING)
         printf(",\"workflow\":%lu", (unsigned long)a->workflow);
-    if (st != CRUMB_AUTH_ANONYMOUS)
+    if (st != CRUMB_AUTH_ANONYMOUS && st != CRUMB_AUTH_IDENTIFYING)
         printf(",\"time\":%lld", (long long)a->time);
     putchar('}');
+}
+
+/* The payload v2 fields (issue 16) as JSON, if any. */
+static void json_ext(const crumb_payload_ext *x)
+{
+    printf(",\"bound\":%s", x->has_fingerprint ? "true" : "false");
+    if (x->lifetime || x->idle)
+        printf(",\"lifetime\":%lld,\"idle\":%lld", (long long)x->lifetime, (long long)x->idle);
+    if (x->method_len || x->done_count || x->left_count || x->last_attempt) {
+        printf(",\"method\":");
+        json_bytes((const uint8_t *)x->method, x->method_len);
+        printf(",\"done\":[");
+        for (size_t i = 0; i < x->done_count; i++)
+            printf("%s%u", i ? "," : "", x->done[i]);
+        printf("],\"left\":[");
+        for (size_t i = 0; i < x->left_count; i++)
+            printf("%s%u", i ? "," : "", x->left[i]);
+        printf("],\"last_attempt\":%lld", (long long)x->last_attempt);
+    }
+    if (x->steps)
+        printf(",\"step\":%lu,\"steps\":%lu", (unsigned long)x->step, (unsigned long)x->steps);
 }
 
 /* Print r as one JSON object. */
@@ -937,6 +962,7 @@ static void print_json(const crumb_inspect_result *r)
         printf(",\"device\":");
         json_bytes((const uint8_t *)p->device, p->device_len);
         json_auth(&p->auth);
+        json_ext(&p->ext);
         json_data(p);
         putchar('}');
     }
@@ -947,7 +973,7 @@ static void print_json(const crumb_inspect_result *r)
 static void print_auth(const crumb_auth *a)
 {
     char t[64];
-    int st = a->state >= 0 && a->state < 4 ? a->state : 0;
+    int st = a->state >= 0 && a->state < AUTH_NAMES ? a->state : 0;
     printf("auth:        %s", auth_names[st]);
     if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
         printf(" factors=");
@@ -960,7 +986,7 @@ static void print_auth(const crumb_auth *a)
     }
     if (st == CRUMB_AUTH_PENDING)
         printf(" workflow=%lu", (unsigned long)a->workflow);
-    if (st != CRUMB_AUTH_ANONYMOUS) {
+    if (st != CRUMB_AUTH_ANONYMOUS && st != CRUMB_AUTH_IDENTIFYING) {
         cli_time(t, a->time);
         printf(" time=%s", t);
     }

@@ -24,32 +24,48 @@ static int parse_small(const char *s, size_t n, int lo, int hi)
 
 /* ==== Request side ====================================================== */
 
-/* Collect our cookie (k = 0) and chunk k values from the header; the first
- * occurrence of each wins (the most specific path). */
-static void collect(crumb_session *s, const char *hdr, crumb__chunks *ch)
+/* Slot of a cookie name in crumb__req_cookies, or -1 if not ours. */
+static int slot_of(const crumb_ctx *ctx, const char *name, size_t len)
 {
-    const crumb_ctx *ctx = s->ctx;
-    size_t len = hdr ? strlen(hdr) : 0, pos = 0, nl = ctx->name_len;
+    size_t nl = ctx->name_len;
+    if (len < nl || memcmp(name, ctx->name, nl) != 0)
+        return -1;
+    if (len == nl)
+        return 0;
+    if (name[nl] != '.')
+        return -1;
+    if (len == nl + 2 && name[nl + 1] == CRUMB__DEVICE_SUFFIX[1])
+        return CRUMB__SLOT_DEVICE;
+    return parse_small(name + nl + 1, len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
+}
+
+/* see session.h */
+void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies *rq)
+{
+    size_t len = hdr ? strlen(hdr) : 0, pos = 0;
     crumb_cookie_pair cp;
+    rq->seen = 0;
     while (crumb_cookie_next(hdr, len, &pos, &cp)) {
-        if (cp.name_len < nl || memcmp(cp.name, ctx->name, nl) != 0)
+        int k = slot_of(ctx, cp.name, cp.name_len);
+        if (k < 0 || (rq->seen & (1u << k)))
             continue;
-        int k = 0;
-        if (cp.name_len > nl) {
-            if (cp.name[nl] != '.')
-                continue;
-            k = parse_small(cp.name + nl + 1, cp.name_len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
-            if (k < 0)
-                continue;
-            s->req_chunks |= 1u << k;
-        } else {
-            s->had_cookie = 1;
-        }
-        if (!ch->val[k]) {
-            ch->val[k] = cp.value;
-            ch->vlen[k] = cp.value_len;
-        }
+        rq->seen |= 1u << k;
+        rq->val[k] = cp.value;
+        rq->vlen[k] = cp.value_len;
     }
+}
+
+/* Copy our cookie and chunk values out of rq. */
+static void collect(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch)
+{
+    for (size_t k = 0; k < CRUMB_CHUNKS_MAX; k++) {
+        if (!(rq->seen & (1u << k)))
+            continue;
+        ch->val[k] = rq->val[k];
+        ch->vlen[k] = rq->vlen[k];
+    }
+    s->had_cookie = (rq->seen & 1u) != 0;
+    s->req_chunks |= rq->seen & ((1u << CRUMB_CHUNKS_MAX) - 2u);
 }
 
 /* Fail with code, logging reason. */
@@ -60,11 +76,11 @@ static crumb_err refuse(const crumb_session *s, crumb_reason reason, crumb_err c
 }
 
 /* see session.h */
-crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch)
+crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
     memset(ch, 0, sizeof *ch);
-    collect(s, hdr, ch);
+    collect(s, rq, ch);
     if (!s->had_cookie)
         return s->req_chunks ? refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE) : CRUMB_OK;
     /* an unchunked value is the token; "N.<part0>" announces N parts */

@@ -16,40 +16,43 @@ static int is_ws(char c)
     return c == ' ' || c == '\t';
 }
 
+/* Split one pair hdr[start..end) (not empty, trimmed) into out. */
+static void split_pair(const char *hdr, size_t start, size_t end, crumb_cookie_pair *out)
+{
+    const char *eq = memchr(hdr + start, '=', end - start);
+    out->name = hdr + start;
+    if (!eq) {
+        out->name_len = 0;
+        out->value = hdr + start;
+        out->value_len = end - start;
+        return;
+    }
+    size_t ne = (size_t)(eq - hdr), vs = ne + 1;
+    while (ne > start && is_ws(hdr[ne - 1]))
+        ne--;
+    while (vs < end && is_ws(hdr[vs]))
+        vs++;
+    out->name_len = ne - start;
+    out->value = hdr + vs;
+    out->value_len = end - vs;
+}
+
 /* see crumb.h */
 int crumb_cookie_next(const char *hdr, size_t len, size_t *pos, crumb_cookie_pair *out)
 {
     size_t i = *pos;
     while (hdr && i < len) {
         size_t start = i;
-        while (i < len && hdr[i] != ';')
-            i++;
-        size_t end = i;
-        if (i < len)
-            i++; /* skip ';' */
+        const char *semi = memchr(hdr + i, ';', len - i);
+        size_t end = semi ? (size_t)(semi - hdr) : len;
+        i = semi ? end + 1 : len; /* skip ';' */
         while (start < end && is_ws(hdr[start]))
             start++;
         while (end > start && is_ws(hdr[end - 1]))
             end--;
         if (start == end)
             continue; /* empty pair */
-        const char *eq = memchr(hdr + start, '=', end - start);
-        if (!eq) {
-            out->name = hdr + start;
-            out->name_len = 0;
-            out->value = hdr + start;
-            out->value_len = end - start;
-        } else {
-            size_t ne = (size_t)(eq - hdr), vs = ne + 1;
-            while (ne > start && is_ws(hdr[ne - 1]))
-                ne--;
-            while (vs < end && is_ws(hdr[vs]))
-                vs++;
-            out->name = hdr + start;
-            out->name_len = ne - start;
-            out->value = hdr + vs;
-            out->value_len = end - vs;
-        }
+        split_pair(hdr, start, end, out);
         *pos = i;
         return 1;
     }

@@ -45,40 +45,49 @@ static crumb_err make_fresh(crumb_session *s)
     return rc ? rc : crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
 }
 
-/* Copy a decoded payload into s (data into s's own buffer). */
-static crumb_err adopt(crumb_session *s, const crumb_payload *p)
+/* Move the decoded payload's data (pointing into the request's plaintext)
+ * into s's own buffer. */
+static crumb_err adopt_data(crumb_session *s)
 {
-    if (p->data_len > s->data_cap) {
-        uint8_t *d = crumb__malloc(p->data_len);
+    size_t n = s->p.data_len;
+    if (n > s->data_cap) {
+        uint8_t *d = crumb__malloc(n);
         if (!d)
             return CRUMB_E_NOMEM;
         wipe_free(s->data, s->data_cap);
         s->data = d;
-        s->data_cap = p->data_len;
+        s->data_cap = n;
     }
-    s->p = *p;
-    if (p->data_len)
-        memcpy(s->data, p->data, p->data_len);
+    if (n)
+        memcpy(s->data, s->p.data, n);
     s->p.data = s->data;
     return CRUMB_OK;
 }
 
-/* Buffers and results of one load, all sized from the configuration. */
+/* A one-cookie token opens in place (no copy) into a plaintext buffer on
+ * the stack when it fits; a chunked or longer one is joined into a heap
+ * block sized from the configuration. */
+#define PT_STACK 4096u
+
+/* Buffers of one load. The payload decodes straight into s->p (make_fresh
+ * resets it if the load fails). */
 typedef struct load_state {
-    char *blk;     /* token characters | plaintext */
+    uint8_t *pt;   /* plaintext: the caller's stack buffer or in blk */
+    size_t pt_cap; /* bytes of pt crumb_open may have written (wiped) */
+    char *blk;     /* joined token | plaintext (chunked or large tokens) */
     size_t blk_len;
     uint8_t *inf;  /* inflate output (deflated tokens only) */
     uint8_t *rec;  /* server record (reference tokens only) */
     size_t rec_cap;
     crumb_open_info info;
-    crumb_payload p;
 } load_state;
 
-/* Wipe and free what a load took. */
+/* Wipe what held plaintext and free what a load took (the token
+ * characters are public: not wiped). */
 static void load_state_free(const crumb_ctx *ctx, load_state *ls)
 {
-    crumb_wipe(&ls->p, sizeof ls->p);
-    wipe_free(ls->blk, ls->blk_len);
+    crumb_wipe(ls->pt, ls->pt_cap);
+    crumb__free(ls->blk);
     wipe_free(ls->inf, ls->inf ? ctx->cfg.inflate_max : 0);
     wipe_free(ls->rec, ls->rec_cap);
 }
@@ -114,20 +123,28 @@ static crumb_err stage_unwrap(crumb_session *s, load_state *ls, const uint8_t **
     return CRUMB_OK;
 }
 
-/* Stage "open": join the chunks into one token in a block sized from the
- * configuration (never from the request) and authenticate it. */
+/* Stage "open": authenticate the token, in place in the header when it
+ * is one cookie whose plaintext fits stack_pt, else joined into a block
+ * sized from the configuration (never from the request). */
 static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunks *ch,
-                            const uint8_t **body, size_t *len)
+                            uint8_t *stack_pt, const uint8_t **body, size_t *len)
 {
     const crumb_ctx *ctx = s->ctx;
-    size_t ptcap = crumb_open_bufsize(ctx->max_token);
-    ls->blk_len = ctx->max_token + ptcap;
-    ls->blk = crumb__malloc(ls->blk_len);
-    if (!ls->blk)
-        return CRUMB_E_NOMEM;
-    uint8_t *pt = (uint8_t *)ls->blk + ctx->max_token;
-    size_t tok_len = crumb__chunk_join(ch, ls->blk);
-    crumb_err rc = crumb_open(ctx->codec, pt, ptcap, len, ls->blk, tok_len, &ls->info);
+    const char *tok = ch->val[0] + ch->skip;
+    size_t tok_len = ch->total;
+    ls->pt_cap = crumb_open_bufsize(tok_len);
+    ls->pt = stack_pt;
+    if (ch->n > 1 || ls->pt_cap > PT_STACK) {
+        size_t ptcap = crumb_open_bufsize(ctx->max_token);
+        ls->blk_len = ctx->max_token + ptcap;
+        ls->blk = crumb__malloc(ls->blk_len);
+        if (!ls->blk)
+            return CRUMB_E_NOMEM;
+        ls->pt = (uint8_t *)ls->blk + ctx->max_token;
+        tok_len = crumb__chunk_join(ch, ls->blk);
+        tok = ls->blk;
+    }
+    crumb_err rc = crumb_open(ctx->codec, ls->pt, ls->pt_cap, len, tok, tok_len, &ls->info);
     if (rc != CRUMB_OK)
         return rc;
     if ((ls->info.flags & CRUMB_FLAG_REFERENCE) && ctx->cfg.mode == CRUMB_MODE_STATELESS) {
@@ -135,7 +152,7 @@ static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunk
         log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &ls->info);
         return CRUMB_E_AUTH;
     }
-    *body = pt;
+    *body = ls->pt;
     return stage_unwrap(s, ls, body, len);
 }
 
@@ -144,24 +161,24 @@ static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunk
 static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *body, size_t len)
 {
     const crumb_ctx *ctx = s->ctx;
-    crumb_err rc = crumb_payload_decode(&ls->p, body, len);
+    crumb_err rc = crumb_payload_decode(&s->p, body, len);
     if (rc != CRUMB_OK) {
         log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
                    &ls->info);
         return rc;
     }
-    rc = crumb__expiry_check(ctx, &ls->p, s->now, &ls->info);
+    rc = crumb__expiry_check(ctx, &s->p, s->now, &ls->info);
     if (rc == CRUMB_OK && (ls->info.flags & CRUMB_FLAG_REFERENCE)) {
-        crumb_payload ref = ls->p; /* the data lives in the store */
-        rc = crumb__glue_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
+        crumb_payload ref = s->p; /* the data lives in the store */
+        rc = crumb__glue_fetch(s, &ref, &s->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
-            ls->p = ref;
+            s->p = ref;
             s->g.record_missing = 1;
             rc = CRUMB_OK;
         }
         crumb_wipe(&ref, sizeof ref);
     }
-    if (rc == CRUMB_OK && ls->p.app_schema > ctx->cfg.app_schema) {
+    if (rc == CRUMB_OK && s->p.app_schema > ctx->cfg.app_schema) {
         log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &ls->info);
         rc = CRUMB_E_VERSION; /* written by a newer application */
     }
@@ -185,20 +202,21 @@ static crumb_err stage_migrate(crumb_session *s)
 /* The cookie half of a load: find, open, decode, adopt, migrate. On
  * success s holds the session (or stays fresh: no cookie); either way s
  * records which of our cookies came, so save can delete stale ones. */
-static crumb_err load_cookie(crumb_session *s, const char *hdr)
+static crumb_err load_cookie(crumb_session *s, const crumb__req_cookies *rq)
 {
     crumb__chunks ch;
     load_state ls = {0};
+    uint8_t stack_pt[PT_STACK];
     const uint8_t *body = NULL;
     size_t len = 0;
-    crumb_err rc = crumb__chunk_find(s, hdr, &ch);
+    crumb_err rc = crumb__chunk_find(s, rq, &ch);
     if (rc != CRUMB_OK || !s->had_cookie)
         return rc;
-    rc = stage_open(s, &ls, &ch, &body, &len);
+    rc = stage_open(s, &ls, &ch, stack_pt, &body, &len);
     if (rc == CRUMB_OK)
         rc = stage_decode(s, &ls, body, len);
     if (rc == CRUMB_OK)
-        rc = adopt(s, &ls.p);
+        rc = adopt_data(s);
     load_state_free(s->ctx, &ls);
     if (rc != CRUMB_OK)
         return rc;
@@ -229,9 +247,11 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     s->now = crumb_codec_now(ctx->codec);
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
+    crumb__req_cookies rq;
+    crumb__chunk_scan(ctx, cookie_header, &rq); /* the header's one parse */
     if (store_mode)
-        crumb__glue_load_device(s, cookie_header);
-    crumb_err rc = load_cookie(s, cookie_header);
+        crumb__glue_load_device(s, &rq);
+    crumb_err rc = load_cookie(s, &rq);
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
         rc = crumb__glue_check(s);

@@ -87,6 +87,20 @@ crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const 
 
 /* ==== chunk.c: the session cookie on the wire ========================== */
 
+/* Our cookies in a request, from one pass over its Cookie header: slot
+ * k < CRUMB_CHUNKS_MAX is the cookie (k = 0) or its chunk name.k, slot
+ * CRUMB__SLOT_DEVICE the device cookie name.d; the first occurrence of each
+ * wins (the most specific path). Values point into the header. */
+#define CRUMB__SLOT_DEVICE CRUMB_CHUNKS_MAX
+typedef struct crumb__req_cookies {
+    const char *val[CRUMB_CHUNKS_MAX + 1];
+    size_t vlen[CRUMB_CHUNKS_MAX + 1];
+    uint32_t seen; /* bit k: slot k came */
+} crumb__req_cookies;
+
+/* Parse hdr (NULL allowed) once into rq. */
+void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies *rq);
+
 /* Our cookie's value (k = 0) and chunk values in a request. */
 typedef struct crumb__chunks {
     const char *val[CRUMB_CHUNKS_MAX];
@@ -96,11 +110,12 @@ typedef struct crumb__chunks {
     size_t total; /* token characters */
 } crumb__chunks;
 
-/* Find our cookie and its chunks in hdr (NULL allowed); sets s->had_cookie
- * and s->req_chunks. CRUMB_OK with ch->n == 0 when there is no cookie.
+/* Our cookie and its chunks among the request's cookies; sets
+ * s->had_cookie and s->req_chunks. CRUMB_OK with ch->n == 0 when there is
+ * no cookie.
  * @return CRUMB_OK, CRUMB_E_COOKIE (chunks without head, bad count, partial
  *         set), CRUMB_E_TOO_LARGE (over max_cookie_bytes or max_token) */
-crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch);
+crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch);
 
 /* Join the parts into tok (room for ch->total); returns the length. */
 size_t crumb__chunk_join(const crumb__chunks *ch, char *tok);
@@ -166,8 +181,8 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
 /* Report a store failure to the log callback and pass the code through. */
 crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 
-/* Read the device cookie from the request header (if valid). */
-void crumb__glue_load_device(crumb_session *s, const char *hdr);
+/* Read the device cookie among the request's cookies (if valid). */
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq);
 
 /* Server record behind a reference token: fetch and decode it into out
  * (out->data points into *rec, which the caller frees). */

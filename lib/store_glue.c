@@ -110,16 +110,14 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 /* ==== Load ============================================================== */
 
 /* see session.h */
-void crumb__glue_load_device(crumb_session *s, const char *hdr)
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq)
 {
     const crumb_ctx *ctx = s->ctx;
-    char name[CRUMB_NAME_MAX + 4];
-    const char *val = NULL;
-    size_t vlen = 0;
+    const char *val = rq->val[CRUMB__SLOT_DEVICE];
+    size_t vlen = rq->vlen[CRUMB__SLOT_DEVICE];
     uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
     size_t ptl = 0;
-    snprintf(name, sizeof name, "%s%s", ctx->name, CRUMB__DEVICE_SUFFIX);
-    if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
+    if (!(rq->seen & (1u << CRUMB__SLOT_DEVICE)))
         return;
     if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
         return; /* not one of ours: a new device id is issued */
@@ -129,7 +127,7 @@ void crumb__glue_load_device(crumb_session *s, const char *hdr)
         memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
         s->g.has_cookie_dev = s->g.has_dev = 1;
     }
-    crumb_wipe(pt, sizeof pt);
+    crumb_wipe(pt, crumb_open_bufsize(vlen));
 }
 
 /* see session.h */

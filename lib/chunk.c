@@ -125,10 +125,10 @@ size_t crumb__chunk_join(const crumb__chunks *ch, char *tok)
 /* see session.h */
 size_t crumb__chunk_base_len(const crumb_ctx *ctx, int64_t max_age, int64_t now)
 {
-    size_t need = 0;
-    char dummy[1];
-    crumb_err rc = crumb_set_cookie(dummy, 0, &need, &ctx->attrs, NULL, "", 0, max_age, now);
-    return rc == CRUMB_E_BUFSIZE ? need - 1 : 0;
+    /* as crumb_set_cookie: a saturated Expires is refused */
+    if (max_age >= 0 && !crumb__imf_in_range(crumb__sat_add(now, max_age)))
+        return 0;
+    return crumb__cookie_line_len(&ctx->fmt, 0, 0, max_age);
 }
 
 /* Number of decimal digits of k (k < 100). */
@@ -169,19 +169,18 @@ typedef struct out_cursor {
 static crumb_err add_line(crumb_session *s, out_cursor *o, size_t k, const char *value,
                           size_t vlen, int64_t max_age, int64_t now)
 {
-    char suffix[4] = "";
-    size_t got = 0;
+    char sfx[3];
+    size_t got = 0, sl = 0;
     if (k) {
-        suffix[0] = '.';
-        suffix[1] = (char)('0' + (k >= 10 ? k / 10 : k));
+        sfx[sl++] = '.';
         if (k >= 10)
-            suffix[2] = (char)('0' + k % 10);
+            sfx[sl++] = (char)('0' + k / 10);
+        sfx[sl++] = (char)('0' + k % 10);
     }
-    const char *sfx = k ? suffix : NULL;
     size_t room = (size_t)(o->end - o->w);
-    crumb_err rc = value ? crumb_set_cookie(o->w, room, &got, &s->ctx->attrs, sfx, value, vlen,
-                                            max_age, now)
-                         : crumb_delete_cookie(o->w, room, &got, &s->ctx->attrs, sfx);
+    crumb_err rc = value ? crumb__cookie_line(o->w, room, &got, &s->ctx->fmt, sfx, sl, value, vlen,
+                                              max_age, crumb__sat_add(now, max_age))
+                         : crumb__cookie_line(o->w, room, &got, &s->ctx->fmt, sfx, sl, "", 0, 0, 0);
     if (rc != CRUMB_OK)
         return rc == CRUMB_E_BUFSIZE ? CRUMB_E_INTERNAL : rc;
     s->lines[(*o->count)++] = o->w;

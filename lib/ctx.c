@@ -106,7 +106,7 @@ static crumb_err adopt_config(crumb_ctx *ctx, crumb_ctx_config c)
     ctx->attrs.http_only = !c.script_readable;
     ctx->attrs.same_site = c.same_site;
     ctx->max_token = c.max_cookie_bytes * c.max_chunks;
-    return crumb_cookie_check(&ctx->attrs);
+    return crumb__cookie_fmt_init(&ctx->fmt, &ctx->attrs);
 }
 
 /* The store modes' codec for the long-lived device cookie, and the key
@@ -160,6 +160,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_codec_free(ctx->dev_codec);
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
+    crumb__cookie_fmt_free(&ctx->fmt);
     crumb__free(ctx->name);
     crumb__free(ctx->path);
     crumb__free(ctx->domain);

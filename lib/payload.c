@@ -30,16 +30,31 @@ static const uint8_t *rd_take(rd *r, size_t k)
     return q;
 }
 
+/* Big-endian integer of k (1, 2, 4 or 8) bytes at q: whole-word loads the
+ * compiler turns into one load and a byte swap. */
+static uint64_t be_load(const uint8_t *q, size_t k)
+{
+    uint64_t v = 0;
+    switch (k) {
+    case 8:
+        v = (uint64_t)q[0] << 56 | (uint64_t)q[1] << 48 | (uint64_t)q[2] << 40 |
+            (uint64_t)q[3] << 32 | (uint64_t)q[4] << 24 | (uint64_t)q[5] << 16 |
+            (uint64_t)q[6] << 8 | q[7];
+        break;
+    case 4: v = (uint64_t)q[0] << 24 | (uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3]; break;
+    case 2: v = (uint64_t)q[0] << 8 | q[1]; break;
+    default:
+        for (size_t i = 0; i < k; i++)
+            v = (v << 8) | q[i];
+    }
+    return v;
+}
+
 /* Read a big-endian unsigned integer of k (1..8) bytes; 0 when bad. */
 static uint64_t rd_uint(rd *r, size_t k)
 {
     const uint8_t *q = rd_take(r, k);
-    uint64_t v = 0;
-    if (!q)
-        return 0;
-    for (size_t i = 0; i < k; i++)
-        v = (v << 8) | q[i];
-    return v;
+    return q ? be_load(q, k) : 0;
 }
 
 /* Read a big-endian two's-complement int64. */
@@ -60,12 +75,13 @@ static void rd_id(rd *r, char *dst, size_t *len)
     dst[*len] = '\0';
 }
 
-/* Write big-endian k bytes of v at out. */
-static void put_uint(uint8_t *out, uint64_t v, size_t k)
+/* Write big-endian k bytes of v at out (unrolled for the fixed widths). */
+static inline void put_uint(uint8_t *out, uint64_t v, size_t k)
 {
     for (size_t i = k; i-- > 0; v >>= 8)
         out[i] = (uint8_t)v;
 }
+
 
 /* Encoded size of the auth fields for a state, or 0 for an unknown state. */
 static size_t auth_bytes(int state)
@@ -77,6 +93,13 @@ static size_t auth_bytes(int state)
     case CRUMB_AUTH_PENDING: return 1 + 4 + 8;
     default: return 0;
     }
+}
+
+/* see session.h */
+size_t crumb__payload_size(const crumb_payload *p)
+{
+    return FIXED_BYTES + 3 + p->user_len + p->tenant_len + p->device_len +
+           auth_bytes(p->auth.state) + 2 + p->data_len;
 }
 
 /* see session.h */
@@ -143,8 +166,7 @@ crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
         return CRUMB_E_INVALID;
     if (p->data_len > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
-    size_t need = FIXED_BYTES + 3 + p->user_len + p->tenant_len + p->device_len + ab + 2 +
-                  p->data_len;
+    size_t need = crumb__payload_size(p);
     if (need > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
     *out_len = need;

@@ -337,10 +337,11 @@ static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
 static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
-    size_t need = 0;
-    crumb_err rc = crumb_payload_encode(&s->p, NULL, 0, &need);
-    if (rc != CRUMB_E_BUFSIZE)
-        return rc == CRUMB_OK ? CRUMB_E_INTERNAL : rc;
+    /* sized without validation: the encode below checks (and refuses) */
+    size_t need = crumb__payload_size(&s->p);
+    crumb_err rc;
+    if (need > CRUMB_PAYLOAD_MAX)
+        need = CRUMB_PAYLOAD_MAX; /* encode fails with its own code */
     ss->room = need + c->pad_block + 1;
     ss->blk = crumb__malloc(2 * ss->room);
     if (!ss->blk)

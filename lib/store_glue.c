@@ -468,8 +468,9 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         size_t tl = 0, got = 0;
         rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            rc = crumb_set_cookie(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->attrs,
-                                  CRUMB__DEVICE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
+            rc = crumb__cookie_line(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->fmt,
+                                    CRUMB__DEVICE_SUFFIX, 2, tok, tl, DEVICE_MAX_AGE,
+                                    crumb__sat_add(now, DEVICE_MAX_AGE));
         if (rc != CRUMB_OK)
             return rc;
         s->g.dev_new = 0;

@@ -55,15 +55,9 @@ void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies
     }
 }
 
-/* Copy our cookie and chunk values out of rq. */
-static void collect(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch)
+/* Note which of our cookies came (for the deletions on save). */
+static void collect(crumb_session *s, const crumb__req_cookies *rq)
 {
-    for (size_t k = 0; k < CRUMB_CHUNKS_MAX; k++) {
-        if (!(rq->seen & (1u << k)))
-            continue;
-        ch->val[k] = rq->val[k];
-        ch->vlen[k] = rq->vlen[k];
-    }
     s->had_cookie = (rq->seen & 1u) != 0;
     s->req_chunks |= rq->seen & ((1u << CRUMB_CHUNKS_MAX) - 2u);
 }
@@ -79,26 +73,29 @@ static crumb_err refuse(const crumb_session *s, crumb_reason reason, crumb_err c
 crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
-    memset(ch, 0, sizeof *ch);
-    collect(s, rq, ch);
+    collect(s, rq);
+    ch->n = 0;
     if (!s->had_cookie)
         return s->req_chunks ? refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE) : CRUMB_OK;
     /* an unchunked value is the token; "N.<part0>" announces N parts */
     ch->n = 1;
-    ch->total = ch->vlen[0];
-    const char *dot = memchr(ch->val[0], '.', ch->vlen[0]);
+    ch->skip = 0;
+    ch->total = rq->vlen[0];
+    const char *dot = memchr(rq->val[0], '.', rq->vlen[0]);
     if (dot) {
-        int cnt = parse_small(ch->val[0], (size_t)(dot - ch->val[0]), 2, (int)c->max_chunks);
+        int cnt = parse_small(rq->val[0], (size_t)(dot - rq->val[0]), 2, (int)c->max_chunks);
         if (cnt < 0)
             return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE);
         ch->n = (size_t)cnt;
-        ch->skip = (size_t)(dot - ch->val[0]) + 1;
+        ch->skip = (size_t)(dot - rq->val[0]) + 1;
         ch->total -= ch->skip;
     }
     for (size_t k = 1; k < ch->n; k++)
-        if (!ch->val[k])
+        if (!(rq->seen & (1u << k)))
             return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE); /* partial set */
     for (size_t k = 0; k < ch->n; k++) {
+        ch->val[k] = rq->val[k];
+        ch->vlen[k] = rq->vlen[k];
         if (ch->vlen[k] > c->max_cookie_bytes)
             return refuse(s, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE);
         ch->total += k ? ch->vlen[k] : 0;

@@ -57,11 +57,16 @@ static uint64_t rd_uint(rd *r, size_t k)
     return q ? be_load(q, k) : 0;
 }
 
+/* A big-endian two's-complement int64 from its 64 bits. */
+static int64_t to_i64(uint64_t u)
+{
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
 /* Read a big-endian two's-complement int64. */
 static int64_t rd_i64(rd *r)
 {
-    uint64_t u = rd_uint(r, 8);
-    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+    return to_i64(rd_uint(r, 8));
 }
 
 /* Read a u8-length-prefixed id into dst (CRUMB_ID_MAX + 1 bytes). */
@@ -111,24 +116,31 @@ int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
-/* see session.h */
+/* see session.h: one walk over the entries (the same rules as
+ * crumb_payload_data_next: key length 1..255, u16 value length, in bounds),
+ * keys sorted, unique and free of NUL. */
 int crumb__data_check(const uint8_t *data, size_t len, size_t count)
 {
     size_t pos = 0, seen = 0, plen = 0;
-    const char *prev = NULL, *key;
-    size_t klen, vlen;
-    const uint8_t *val;
+    const char *prev = NULL;
     if (count > CRUMB_DATA_ENTRIES_MAX)
         return -1;
     while (pos < len) {
-        if (!crumb_payload_data_next(data, len, &pos, &key, &klen, &val, &vlen))
+        size_t kl = data[pos];
+        if (kl == 0 || len - pos - 1 < kl + 2)
             return -1;
-        if (prev && crumb__key_cmp(prev, plen, key, klen) >= 0)
+        const char *key = (const char *)data + pos + 1;
+        size_t vl = (size_t)data[pos + 1 + kl] << 8 | data[pos + 2 + kl];
+        if (len - pos - 3 - kl < vl)
+            return -1;
+        if (prev && crumb__key_cmp(prev, plen, key, kl) >= 0)
             return -1; /* unsorted or duplicate */
-        if (memchr(key, '\0', klen))
-            return -1;
+        for (size_t i = 0; i < kl; i++)
+            if (key[i] == '\0')
+                return -1;
         prev = key;
-        plen = klen;
+        plen = kl;
+        pos += 3 + kl + vl;
         seen++;
     }
     return seen == count ? 0 : -1;
@@ -225,18 +237,20 @@ crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
         return CRUMB_E_VERSION;
     if (p->version != CRUMB_PAYLOAD_VERSION)
         return CRUMB_E_PAYLOAD;
-    r.off = 1;
-    p->issued_at = rd_i64(&r);
-    p->expires_at = rd_i64(&r);
-    p->idle_at = rd_i64(&r);
-    const uint8_t *q = rd_take(&r, CRUMB_SID_BYTES);
-    if (q)
-        memcpy(p->sid, q, CRUMB_SID_BYTES);
-    q = rd_take(&r, CRUMB_SID_BYTES);
-    if (q)
-        memcpy(p->family, q, CRUMB_SID_BYTES);
-    p->generation = (uint32_t)rd_uint(&r, 4);
-    p->app_schema = (uint32_t)rd_uint(&r, 4);
+    if (n < FIXED_BYTES) {
+        memset(p, 0, sizeof *p);
+        return CRUMB_E_PAYLOAD;
+    }
+    const uint8_t *q = in + 1; /* the fixed part, at fixed offsets */
+    p->issued_at = to_i64(be_load(q, 8));
+    p->expires_at = to_i64(be_load(q + 8, 8));
+    p->idle_at = to_i64(be_load(q + 16, 8));
+    memcpy(p->sid, q + 24, CRUMB_SID_BYTES);
+    memcpy(p->family, q + 24 + CRUMB_SID_BYTES, CRUMB_SID_BYTES);
+    q += 24 + 2 * CRUMB_SID_BYTES;
+    p->generation = (uint32_t)be_load(q, 4);
+    p->app_schema = (uint32_t)be_load(q + 4, 4);
+    r.off = FIXED_BYTES;
     rd_id(&r, p->user, &p->user_len);
     rd_id(&r, p->tenant, &p->tenant_len);
     rd_id(&r, p->device, &p->device_len);

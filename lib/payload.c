@@ -110,9 +110,10 @@ size_t crumb__payload_size(const crumb_payload *p)
 /* see session.h */
 int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
-    int c = memcmp(a, b, alen < blen ? alen : blen);
-    if (c != 0)
-        return c;
+    size_t n = alen < blen ? alen : blen;
+    for (size_t i = 0; i < n; i++) /* keys are short: no call */
+        if (a[i] != b[i])
+            return (unsigned char)a[i] < (unsigned char)b[i] ? -1 : 1;
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 

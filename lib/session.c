@@ -28,6 +28,18 @@ static void wipe_free(void *p, size_t n)
 
 /* ==== Session state ===================================================== */
 
+/* Replace s's data buffer with d (cap bytes), wiping the old one (and
+ * freeing it unless it is s->small). */
+static void set_data_buf(crumb_session *s, uint8_t *d, size_t cap)
+{
+    if (s->data == s->small)
+        crumb_wipe(s->small, sizeof s->small);
+    else
+        wipe_free(s->data, s->data_cap);
+    s->data = d;
+    s->data_cap = cap;
+}
+
 /* Turn s into a fresh anonymous session (keeps the request cookie facts). */
 static crumb_err make_fresh(crumb_session *s)
 {
@@ -54,9 +66,7 @@ static crumb_err adopt_data(crumb_session *s)
         uint8_t *d = crumb__malloc(n);
         if (!d)
             return CRUMB_E_NOMEM;
-        wipe_free(s->data, s->data_cap);
-        s->data = d;
-        s->data_cap = n;
+        set_data_buf(s, d, n);
     }
     if (n)
         memcpy(s->data, s->p.data, n);
@@ -244,6 +254,8 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     if (!s)
         return CRUMB_E_NOMEM;
     s->ctx = ctx;
+    s->data = s->small;
+    s->data_cap = sizeof s->small;
     s->now = crumb_codec_now(ctx->codec);
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
@@ -544,8 +556,10 @@ void crumb_session_free(crumb_session *s)
 {
     if (!s)
         return;
-    wipe_free(s->data, s->data_cap);
+    if (s->data != s->small)
+        wipe_free(s->data, s->data_cap); /* small goes with the wipe of s */
     crumb__free(s->out);
+    crumb__free(s->g.dev_line);
     crumb_wipe(s, sizeof *s);
     crumb__free(s);
 }
@@ -689,9 +703,7 @@ crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val, 
             return CRUMB_E_NOMEM;
         if (s->p.data_len)
             memcpy(d, s->data, s->p.data_len);
-        wipe_free(s->data, s->data_cap);
-        s->data = d;
-        s->data_cap = cap;
+        set_data_buf(s, d, cap);
         s->p.data = d;
     }
     memmove(s->data + start + entry, s->data + end, s->p.data_len - end);

@@ -72,8 +72,9 @@ struct crumb_ctx {
 struct crumb_session {
     crumb_ctx *ctx;
     crumb_payload p;           /* fields; p.data points at data below */
-    uint8_t *data;             /* canonical encoded entries (owned) */
+    uint8_t *data;             /* canonical encoded entries: small, or owned */
     size_t data_cap;
+    uint8_t small[256];        /* data of a typical session: no allocation */
     int64_t now;               /* clock at load */
     int fresh;                 /* no valid cookie came with the request */
     int dirty;                 /* changed since load */
@@ -106,11 +107,14 @@ struct crumb_session {
         crumb_err store_down;      /* load could not reach the store: save refuses */
         char ua_label[64];
         char ip_prefix[48];
-        char dev_line[512];        /* Set-Cookie line of a new device cookie */
+        char *dev_line;            /* Set-Cookie line of a new device cookie
+                                      (CRUMB__DEV_LINE_MAX bytes, allocated on
+                                      first use, freed with the session) */
     } g;
 };
 
 #define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */
+#define CRUMB__DEV_LINE_MAX 512u  /* room of the device cookie's line */
 
 /* ==== ctx.c ============================================================= */
 

@@ -468,7 +468,10 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         size_t tl = 0, got = 0;
         rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            rc = crumb__cookie_line(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->fmt,
+            if (!s->g.dev_line && !(s->g.dev_line = crumb__malloc(CRUMB__DEV_LINE_MAX)))
+                rc = CRUMB_E_NOMEM;
+        if (rc == CRUMB_OK)
+            rc = crumb__cookie_line(s->g.dev_line, CRUMB__DEV_LINE_MAX, &got, &ctx->fmt,
                                     CRUMB__DEVICE_SUFFIX, 2, tok, tl, DEVICE_MAX_AGE,
                                     crumb__sat_add(now, DEVICE_MAX_AGE));
         if (rc != CRUMB_OK)

@@ -185,11 +185,21 @@ static crumb_err add_line(crumb_session *s, out_cursor *o, size_t k, const char 
     return CRUMB_OK;
 }
 
-/* Allocate the output block for up to nset set-lines and the deletions. */
-static crumb_err out_alloc(crumb_session *s, size_t nset, out_cursor *o)
+/* Number of bits set in v. */
+static size_t popcount(uint32_t v)
 {
-    size_t del = crumb__chunk_base_len(s->ctx, 0, 0) + 4 + 1;
-    size_t n = nset * (s->ctx->cfg.max_cookie_bytes + 1) + (CRUMB_CHUNKS_MAX + 1) * del;
+    size_t n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* Allocate the output block: set_bytes for the set-lines, and the
+ * deletions (the main cookie and each chunk the request carried). */
+static crumb_err out_alloc(crumb_session *s, size_t set_bytes, out_cursor *o)
+{
+    size_t del = crumb__cookie_line_len(&s->ctx->fmt, 3, 0, 0) + 1;
+    size_t n = set_bytes + (1 + popcount(s->req_chunks)) * del;
     crumb__free(s->out);
     s->out = crumb__malloc(n);
     if (!s->out)
@@ -206,9 +216,13 @@ static crumb_err add_deletions(crumb_session *s, out_cursor *o, int del_main, si
     crumb_err rc = CRUMB_OK;
     if (del_main)
         rc = add_line(s, o, 0, NULL, 0, 0, 0);
-    for (size_t k = first ? first : 1; rc == CRUMB_OK && k < CRUMB_CHUNKS_MAX; k++)
-        if (s->req_chunks & (1u << k))
+    uint32_t left = s->req_chunks & ~((1u << (first ? first : 1)) - 1u);
+    for (size_t k = 1; rc == CRUMB_OK && left; k++) { /* in order, set bits only */
+        if (left & (1u << k)) {
+            left &= ~(1u << k);
             rc = add_line(s, o, k, NULL, 0, 0, 0);
+        }
+    }
     return rc;
 }
 
@@ -233,7 +247,9 @@ crumb_err crumb__chunk_emit(crumb_session *s, size_t *count, char *tok, size_t t
                             const size_t caps[CRUMB_CHUNKS_MAX], int64_t max_age, int64_t now)
 {
     out_cursor o = {.count = count};
-    crumb_err rc = out_alloc(s, n, &o);
+    /* each line: the attributes, a suffix or head of at most 3, its part, a NUL */
+    size_t line = crumb__cookie_line_len(&s->ctx->fmt, 3, 3, max_age) + 1;
+    crumb_err rc = out_alloc(s, n * line + tok_len, &o);
     if (rc == CRUMB_OK && n == 1)
         rc = add_line(s, &o, 0, tok, tok_len, max_age, now);
     if (rc == CRUMB_OK && n > 1) {

@@ -240,11 +240,14 @@ crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len, const crum
     return build(out, cap, out_len, a, suffix, "", 0, 0, 0, 1);
 }
 
-/* Write v (0 <= v < 10^k) as exactly k decimal digits at out. */
-static void put_digits(char *out, int64_t v, int k)
+/* Two decimal digits of v (0..99) at out, from a table. */
+static void put2(char *out, int64_t v)
 {
-    for (int i = k - 1; i >= 0; i--, v /= 10)
-        out[i] = (char)('0' + v % 10);
+    static const char tab[] = "00010203040506070809101112131415161718192021222324"
+                              "25262728293031323334353637383940414243444546474849"
+                              "50515253545556575859606162636465666768697071727374"
+                              "75767778798081828384858687888990919293949596979899";
+    memcpy(out, tab + 2 * v, 2);
 }
 
 /* see session.h */
@@ -282,12 +285,13 @@ crumb_err crumb_imf_fixdate(char out[30], int64_t t)
         w += 7;
     memcpy(out, "Www, DD Mmm YYYY hh:mm:ss GMT", 30);
     memcpy(out, wd + 3 * w, 3);
-    put_digits(out + 5, d, 2);
+    put2(out + 5, d);
     memcpy(out + 8, mon + 3 * (m - 1), 3);
-    put_digits(out + 12, y, 4);
-    put_digits(out + 17, secs / 3600, 2);
-    put_digits(out + 20, secs / 60 % 60, 2);
-    put_digits(out + 23, secs % 60, 2);
+    put2(out + 12, y / 100);
+    put2(out + 14, y % 100);
+    put2(out + 17, secs / 3600);
+    put2(out + 20, secs / 60 % 60);
+    put2(out + 23, secs % 60);
     return CRUMB_OK;
 }
 

@@ -436,7 +436,7 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
     if (rc == CRUMB_OK)
         rc = crumb__chunk_emit(s, count, ss.tok + 3, ss.tok_len, ss.n, ss.caps, ss.max_age, now);
     wipe_free(ss.blk, 2 * ss.room);
-    wipe_free(ss.tok, ss.tok_cap);
+    crumb__free(ss.tok); /* public ciphertext: no wipe */
     return rc;
 }
 
@@ -662,11 +662,14 @@ int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
 static int data_find(const crumb_session *s, const char *key, size_t klen, size_t *start,
                      size_t *end)
 {
-    size_t pos = 0, at = 0, kl, vl;
-    const char *k;
-    const uint8_t *v;
-    while (crumb_payload_data_next(s->data, s->p.data_len, &pos, &k, &kl, &v, &vl)) {
-        int cmp = crumb__key_cmp(k, kl, key, klen);
+    /* the session's data is canonical (checked on decode, kept so by
+     * set and del): walk it without re-checking bounds entry by entry */
+    const uint8_t *d = s->data;
+    size_t at = 0, len = s->p.data_len;
+    while (at < len) {
+        size_t kl = d[at];
+        size_t pos = at + 3 + kl + ((size_t)d[at + 1 + kl] << 8 | d[at + 2 + kl]);
+        int cmp = crumb__key_cmp((const char *)d + at + 1, kl, key, klen);
         if (cmp == 0) {
             *start = at;
             *end = pos;

@@ -172,10 +172,20 @@ int crumb_payload_data_next(const uint8_t *data, size_t data_len, size_t *pos, c
 crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap, size_t *out_len)
 {
     *out_len = 0;
+    if (!(p->data_len && !p->data) && crumb__data_check(p->data, p->data_len, p->data_count))
+        return CRUMB_E_INVALID;
+    return crumb__payload_encode_canonical(p, out, cap, out_len);
+}
+
+/* see session.h */
+crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, size_t cap,
+                                          size_t *out_len)
+{
+    *out_len = 0;
     size_t ab = auth_bytes(p->auth.state);
     if (ab == 0 || p->user_len > CRUMB_ID_MAX || p->tenant_len > CRUMB_ID_MAX ||
         p->device_len > CRUMB_ID_MAX || p->data_count > CRUMB_DATA_ENTRIES_MAX ||
-        (p->data_len && !p->data) || crumb__data_check(p->data, p->data_len, p->data_count))
+        (p->data_len && !p->data))
         return CRUMB_E_INVALID;
     if (p->data_len > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;

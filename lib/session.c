@@ -329,7 +329,7 @@ static crumb_err try_deflate(seal_state *ss)
 static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
 {
     ss->flags = 0;
-    crumb_err rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    crumb_err rc = crumb__payload_encode_canonical(&s->p, ss->pt, ss->room, &ss->len);
     if (rc == CRUMB_OK)
         rc = crumb__glue_put_record(s, ss->pt, ss->len, now);
     if (rc != CRUMB_OK)
@@ -339,7 +339,7 @@ static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
     ref.data_len = 0;
     ref.data_count = 0;
     ss->flags = CRUMB_FLAG_REFERENCE;
-    rc = crumb_payload_encode(&ref, ss->pt, ss->room, &ss->len);
+    rc = crumb__payload_encode_canonical(&ref, ss->pt, ss->room, &ss->len);
     crumb_wipe(&ref, sizeof ref);
     return rc;
 }
@@ -362,7 +362,7 @@ static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
     ss->tmp = ss->blk + ss->room;
     if (c->mode == CRUMB_MODE_SERVER)
         return spill(s, ss, now);
-    rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    rc = crumb__payload_encode_canonical(&s->p, ss->pt, ss->room, &ss->len);
     if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && ss->len >= c->compress_threshold)
         rc = try_deflate(ss);
     return rc;

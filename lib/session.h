@@ -53,6 +53,11 @@ crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb
  * it succeeds), without checking p. */
 size_t crumb__payload_size(const crumb_payload *p);
 
+/* crumb_payload_encode for a payload whose data region the caller keeps
+ * canonical (the session API): every check but the walk over the data. */
+crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, size_t cap,
+                                          size_t *out_len);
+
 /* ==== Context and session ============================================== */
 
 struct crumb_ctx {

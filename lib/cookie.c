@@ -153,20 +153,40 @@ static void emits(char **w, char *end, size_t *need, const char *s)
     emit(w, end, need, s, strlen(s));
 }
 
+/* Two decimal digits of v (0..99) at out, from a table. */
+static void put2(char *out, uint64_t v)
+{
+    static const char tab[] = "00010203040506070809101112131415161718192021222324"
+                              "25262728293031323334353637383940414243444546474849"
+                              "50515253545556575859606162636465666768697071727374"
+                              "75767778798081828384858687888990919293949596979899";
+    memcpy(out, tab + 2 * v, 2);
+}
+
+/* Decimal digits of u. */
+static size_t dec_len(uint64_t u)
+{
+    size_t n = 1;
+    for (; u >= 100; u /= 100)
+        n += 2;
+    return n + (u >= 10);
+}
+
 /* Decimal of v at out (up to 20 characters, no NUL); returns the length. */
 static size_t put_i64(char *out, int64_t v)
 {
-    char tmp[20];
-    size_t n = 0, len = 0;
+    size_t len = 0;
     uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
     if (v < 0)
         out[len++] = '-';
-    while (n)
-        out[len++] = tmp[--n];
+    len += dec_len(u);
+    char *w = out + len;
+    for (; u >= 100; u /= 100)
+        put2(w -= 2, u % 100);
+    if (u >= 10)
+        put2(w - 2, u);
+    else
+        w[-1] = (char)('0' + u);
     return len;
 }
 
@@ -240,16 +260,6 @@ crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len, const crum
     return build(out, cap, out_len, a, suffix, "", 0, 0, 0, 1);
 }
 
-/* Two decimal digits of v (0..99) at out, from a table. */
-static void put2(char *out, int64_t v)
-{
-    static const char tab[] = "00010203040506070809101112131415161718192021222324"
-                              "25262728293031323334353637383940414243444546474849"
-                              "50515253545556575859606162636465666768697071727374"
-                              "75767778798081828384858687888990919293949596979899";
-    memcpy(out, tab + 2 * v, 2);
-}
-
 /* see session.h */
 int crumb__imf_in_range(int64_t t)
 {
@@ -285,13 +295,13 @@ crumb_err crumb_imf_fixdate(char out[30], int64_t t)
         w += 7;
     memcpy(out, "Www, DD Mmm YYYY hh:mm:ss GMT", 30);
     memcpy(out, wd + 3 * w, 3);
-    put2(out + 5, d);
+    put2(out + 5, (uint64_t)d);
     memcpy(out + 8, mon + 3 * (m - 1), 3);
-    put2(out + 12, y / 100);
-    put2(out + 14, y % 100);
-    put2(out + 17, secs / 3600);
-    put2(out + 20, secs / 60 % 60);
-    put2(out + 23, secs % 60);
+    put2(out + 12, (uint64_t)(y / 100));
+    put2(out + 14, (uint64_t)(y % 100));
+    put2(out + 17, (uint64_t)(secs / 3600));
+    put2(out + 20, (uint64_t)(secs / 60 % 60));
+    put2(out + 23, (uint64_t)(secs % 60));
     return CRUMB_OK;
 }
 
@@ -343,22 +353,13 @@ void crumb__cookie_fmt_free(crumb__cookie_fmt *f)
     f->pre = NULL;
 }
 
-/* Decimal digits of v >= 0. */
-static size_t dec_len(int64_t v)
-{
-    size_t n = 1;
-    for (; v >= 10; v /= 10)
-        n++;
-    return n;
-}
-
 /* see session.h */
 size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t vlen,
                               int64_t max_age)
 {
     size_t n = f->name_len + sfx_len + 1 + vlen + f->pre_len + f->post_len;
     if (max_age >= 0) /* "; Max-Age=N; Expires=<IMF-fixdate>" */
-        n += 10 + dec_len(max_age) + 10 + CRUMB_IMF_FIXDATE_LEN;
+        n += 10 + dec_len((uint64_t)max_age) + 10 + CRUMB_IMF_FIXDATE_LEN;
     return n;
 }
 

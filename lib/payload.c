@@ -80,11 +80,24 @@ static void rd_id(rd *r, char *dst, size_t *len)
     dst[*len] = '\0';
 }
 
-/* Write big-endian k bytes of v at out (unrolled for the fixed widths). */
-static inline void put_uint(uint8_t *out, uint64_t v, size_t k)
+/* Write big-endian k bytes of v at out: the fixed widths as shifts the
+ * compiler turns into one byte swap and one store. */
+static void put_uint(uint8_t *out, uint64_t v, size_t k)
 {
-    for (size_t i = k; i-- > 0; v >>= 8)
-        out[i] = (uint8_t)v;
+    switch (k) {
+    case 8:
+        out[0] = (uint8_t)(v >> 56), out[1] = (uint8_t)(v >> 48), out[2] = (uint8_t)(v >> 40);
+        out[3] = (uint8_t)(v >> 32), out[4] = (uint8_t)(v >> 24), out[5] = (uint8_t)(v >> 16);
+        out[6] = (uint8_t)(v >> 8), out[7] = (uint8_t)v;
+        break;
+    case 4:
+        out[0] = (uint8_t)(v >> 24), out[1] = (uint8_t)(v >> 16), out[2] = (uint8_t)(v >> 8);
+        out[3] = (uint8_t)v;
+        break;
+    default:
+        for (size_t i = k; i-- > 0; v >>= 8)
+            out[i] = (uint8_t)v;
+    }
 }
 
 

@@ -11,6 +11,7 @@
 #include "bench.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "session.h" /* the session layer's own line builder (op "line") */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,7 +133,7 @@ static int cpu_mode(crumb_keyring *kr)
 
 static uint8_t cg_pt[8192];
 static size_t cg_ptlen;
-static char cg_tok[8192], cg_line[8192];
+static char cg_tok[8192], cg_line[8192], cg_line_buf[8192];
 static size_t cg_toklen;
 
 /* Pad the session's data so its encoded payload is exactly 205 bytes. */
@@ -212,6 +213,16 @@ static void cg_setcookie(void)
         abort();
 }
 
+/* The same line as the session layer builds it on save: attributes
+ * formatted once per context (crumb__cookie_line). */
+static void cg_line_op(void)
+{
+    size_t n;
+    if (crumb__cookie_line(cg_line_buf, sizeof cg_line_buf, &n, &ctx->fmt, "", 0, cg_tok,
+                           cg_toklen, 86400, 1790000000 + 86400))
+        abort();
+}
+
 static void cg_load_set_save(void)
 {
     reseal = 1;
@@ -229,6 +240,7 @@ static int cg_mode(crumb_keyring *kr, const char *op, long iters)
         {"open", CRUMB_MODE_STATELESS, cg_open},
         {"seal", CRUMB_MODE_STATELESS, cg_seal},
         {"setcookie", CRUMB_MODE_STATELESS, cg_setcookie},
+        {"line", CRUMB_MODE_STATELESS, cg_line_op},
         {"load", CRUMB_MODE_STATELESS, load_only},
         {"load-set-save", CRUMB_MODE_STATELESS, cg_load_set_save},
         {"save-new", CRUMB_MODE_STATELESS, save_new},

@@ -7,7 +7,7 @@
 BUILD=${1:-build}
 N=${2:-1000}
 [ $# -ge 2 ] && shift 2 || shift $#
-OPS=${*:-"open seal setcookie load load-set-save save-new mem-load mem-load-set-save server-load server-load-set-save"}
+OPS=${*:-"open seal setcookie line load load-set-save save-new mem-load mem-load-set-save server-load server-load-set-save"}
 BIN=$BUILD/bench/bench_session
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "callgrind_session.sh: valgrind not installed, skipped"

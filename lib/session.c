@@ -8,6 +8,7 @@
  */
 #include "session.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define DATA_MAX (CRUMB_PAYLOAD_MAX - 1024u) /* room left for the fixed fields */
@@ -303,6 +304,8 @@ typedef struct seal_state {
     size_t tok_cap, tok_len;
     size_t n, caps[CRUMB_CHUNKS_MAX]; /* cookies the token takes, and their sizes */
     int64_t max_age;
+    uint8_t stack_blk[1024];   /* blk of a typical session: no allocation */
+    char stack_tok[2048];      /* tok of a typical session */
 } seal_state;
 
 /* Deflate pt into tmp if that makes it smaller; swap on success. */
@@ -355,7 +358,7 @@ static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
     if (need > CRUMB_PAYLOAD_MAX)
         need = CRUMB_PAYLOAD_MAX; /* encode fails with its own code */
     ss->room = need + c->pad_block + 1;
-    ss->blk = crumb__malloc(2 * ss->room);
+    ss->blk = 2 * ss->room <= sizeof ss->stack_blk ? ss->stack_blk : crumb__malloc(2 * ss->room);
     if (!ss->blk)
         return CRUMB_E_NOMEM;
     ss->pt = ss->blk;
@@ -414,7 +417,7 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
         ss->flags |= CRUMB_FLAG_PADDED;
     }
     ss->tok_cap = ss->tok_len + 4; /* "NN." prefix of a chunked head */
-    ss->tok = crumb__malloc(ss->tok_cap);
+    ss->tok = ss->tok_cap <= sizeof ss->stack_tok ? ss->stack_tok : crumb__malloc(ss->tok_cap);
     if (!ss->tok)
         return CRUMB_E_NOMEM;
     crumb_err rc = crumb_seal(s->ctx->codec, ss->tok + 3, ss->tok_cap - 3, &got, ss->pt, ss->len,
@@ -425,7 +428,8 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
 /* Encode, size, seal and emit the session's Set-Cookie lines. */
 static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
 {
-    seal_state ss = {0};
+    seal_state ss;
+    memset(&ss, 0, offsetof(seal_state, stack_blk));
     /* the cookie lives as long as the session can (expiry.c) */
     ss.max_age = crumb__expiry_max_age(s->ctx, &s->p, now);
     crumb_err rc = stage_encode(s, &ss, now);
@@ -435,8 +439,11 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
         rc = stage_seal(s, &ss);
     if (rc == CRUMB_OK)
         rc = crumb__chunk_emit(s, count, ss.tok + 3, ss.tok_len, ss.n, ss.caps, ss.max_age, now);
-    wipe_free(ss.blk, 2 * ss.room);
-    crumb__free(ss.tok); /* public ciphertext: no wipe */
+    crumb_wipe(ss.blk, 2 * ss.room);
+    if (ss.blk != ss.stack_blk)
+        crumb__free(ss.blk);
+    if (ss.tok != ss.stack_tok)
+        crumb__free(ss.tok); /* public ciphertext: no wipe */
     return rc;
 }
 

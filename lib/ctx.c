@@ -118,7 +118,9 @@ static crumb_err store_init(crumb_ctx *ctx, const crumb_keyring *kr)
         (int)sizeof dev_name)
         return CRUMB_E_INVALID;
     crumb_err rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec);
-    if (rc == CRUMB_OK && crumb__record_key(ctx->record_key, ctx->store_secret) != 0)
+    if (rc == CRUMB_OK && (crumb__record_key(ctx->record_key, ctx->store_secret) != 0 ||
+                           crumb__hmac_pre_init(&ctx->store_mac, ctx->store_secret,
+                                                sizeof ctx->store_secret) != 0))
         rc = CRUMB_E_INTERNAL;
     return rc;
 }
@@ -160,6 +162,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_codec_free(ctx->dev_codec);
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
+    crumb_wipe(&ctx->store_mac, sizeof ctx->store_mac);
     crumb__cookie_fmt_free(&ctx->fmt);
     crumb__free(ctx->name);
     crumb__free(ctx->path);

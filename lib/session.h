@@ -71,6 +71,7 @@ struct crumb_ctx {
     /* store modes (store_glue.c) */
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
+    crumb__hmac_pre store_mac; /* its HMAC state, computed once (wiped on free) */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
 };
 

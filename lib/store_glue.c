@@ -21,8 +21,10 @@
 void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
                              crumb_store_key *key)
 {
-    (void)crumb__hmac_sha256(key->b, ctx->store_secret, 32, (const uint8_t *)"sid", 3, sid,
-                             CRUMB_SID_BYTES);
+    /* HMAC-SHA-256(store_secret, "sid" || sid) from the state computed once
+     * per context: the message's one block and the outer block */
+    (void)crumb__hmac_pre_mac(key->b, &ctx->store_mac, (const uint8_t *)"sid", 3, sid,
+                              CRUMB_SID_BYTES);
 }
 
 /* 1 if needle occurs in hay. */

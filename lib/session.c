@@ -262,9 +262,9 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
     crumb__req_cookies rq;
     crumb__chunk_scan(ctx, cookie_header, &rq); /* the header's one parse */
-    if (store_mode)
-        crumb__glue_load_device(s, &rq);
     crumb_err rc = load_cookie(s, &rq);
+    if (store_mode)
+        crumb__glue_load_device(s, &rq, rc == CRUMB_OK && !s->fresh);
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
         rc = crumb__glue_check(s);

@@ -105,6 +105,9 @@ struct crumb_session {
         uint8_t dev_id[16];        /* the session's device: from the authenticated
                                       payload, else the device cookie, else new */
         uint8_t cookie_dev[16];    /* device id the request's device cookie named */
+        char dev_tok[128];         /* the device cookie, until opened */
+        size_t dev_tok_len;
+        int dev_tok_pending;       /* dev_tok not opened yet */
         int has_dev, dev_new, dev_line_ready;
         int has_cookie_dev;        /* cookie_dev is valid */
         int dev_checked;           /* dev_id checked against the store for p.user */
@@ -234,8 +237,12 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
 /* Report a store failure to the log callback and pass the code through. */
 crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 
-/* Read the device cookie among the request's cookies (if valid). */
-void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq);
+/* The device cookie among the request's cookies (if valid), after the
+ * session cookie's load (opened: it loaded a session into s->p). Its id is
+ * read now, or, when the payload names the session's device, only when
+ * save or a refused session needs it.
+ * @see crumb__glue_reset_device, crumb__glue_before_save */
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened);
 
 /* Server record behind a reference token: fetch and decode it into out
  * (out->data points into *rec, which the caller frees). */

@@ -111,25 +111,53 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 
 /* ==== Load ============================================================== */
 
-/* see session.h */
-void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq)
+/* Open the device cookie kept by crumb__glue_load_device (once): its id
+ * becomes cookie_dev, and the session's device unless one is bound. */
+static void open_device_cookie(crumb_session *s)
 {
-    const crumb_ctx *ctx = s->ctx;
-    const char *val = rq->val[CRUMB__SLOT_DEVICE];
-    size_t vlen = rq->vlen[CRUMB__SLOT_DEVICE];
     uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
-    size_t ptl = 0;
-    if (!(rq->seen & (1u << CRUMB__SLOT_DEVICE)))
+    size_t ptl = 0, vlen = s->g.dev_tok_len;
+    if (!s->g.dev_tok_pending)
         return;
-    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
-        return; /* not one of ours: a new device id is issued */
-    if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
+    s->g.dev_tok_pending = 0;
+    if (crumb_open(s->ctx->dev_codec, pt, sizeof pt, &ptl, s->g.dev_tok, vlen, NULL) ==
+            CRUMB_OK &&
         ptl == CRUMB_STORE_IDBYTES) {
         memcpy(s->g.cookie_dev, pt, CRUMB_STORE_IDBYTES);
-        memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
-        s->g.has_cookie_dev = s->g.has_dev = 1;
+        s->g.has_cookie_dev = 1;
+        if (!s->g.has_dev) {
+            memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
+            s->g.has_dev = 1;
+        }
     }
     crumb_wipe(pt, crumb_open_bufsize(vlen));
+}
+
+/* 1 and the id in out if the payload's device field is a library device
+ * id (32 lowercase hex digits), else 0. */
+static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
+{
+    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
+           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
+}
+
+/* see session.h */
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened)
+{
+    size_t vlen = rq->vlen[CRUMB__SLOT_DEVICE];
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (!(rq->seen & (1u << CRUMB__SLOT_DEVICE)))
+        return;
+    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > DEVICE_TOKEN_MAX)
+        return; /* not one of ours: a new device id is issued */
+    memcpy(s->g.dev_tok, rq->val[CRUMB__SLOT_DEVICE], vlen); /* the header may go */
+    s->g.dev_tok_len = vlen;
+    s->g.dev_tok_pending = 1;
+    /* a session whose payload names its device needs the cookie's id only
+     * on save or if the session is refused: open it then (one AEAD less
+     * per load) */
+    if (!(opened && payload_device(&s->p, d)))
+        open_device_cookie(s);
 }
 
 /* see session.h */
@@ -168,14 +196,6 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
     return CRUMB_OK;
 }
 
-/* 1 and the id in out if the payload's device field is a library device
- * id (32 lowercase hex digits), else 0. */
-static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
-{
-    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
-           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
-}
-
 /* The session's device is the one in its authenticated payload: the device
  * cookie the client chose to send (or leave out) never replaces it. */
 static void bind_device(crumb_session *s)
@@ -190,6 +210,7 @@ static void bind_device(crumb_session *s)
 /* see session.h: the device cookie's id again (after a refused session). */
 void crumb__glue_reset_device(crumb_session *s)
 {
+    open_device_cookie(s);
     s->g.has_dev = s->g.has_cookie_dev;
     memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
     s->g.dev_checked = 0;
@@ -356,6 +377,7 @@ static crumb_err device_refused(crumb_session *s)
 static crumb_err settle_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
+    open_device_cookie(s); /* if load left it for now */
     if (s->g.has_dev && s->p.user_len && !s->g.dev_checked) {
         crumb_err rc = device_refused(s);
         if (rc == CRUMB_E_REVOKED)

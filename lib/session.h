@@ -108,6 +108,9 @@ struct crumb_session {
         char dev_tok[128];         /* the device cookie, until opened */
         size_t dev_tok_len;
         int dev_tok_pending;       /* dev_tok not opened yet */
+        uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
+        crumb_store_key key;       /* its store key (secret: wiped with s) */
+        int key_valid;
         int has_dev, dev_new, dev_line_ready;
         int has_cookie_dev;        /* cookie_dev is valid */
         int dev_checked;           /* dev_id checked against the store for p.user */

@@ -27,6 +27,21 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
                               CRUMB_SID_BYTES);
 }
 
+/* The store key of sid: from the request's cache when it is the id last
+ * hashed (load, then save, hash the same id; the cache is wiped with the
+ * session). */
+static void sid_key(crumb_session *s, const uint8_t sid[CRUMB_SID_BYTES], crumb_store_key *key)
+{
+    if (s->g.key_valid && crumb_ct_equal(s->g.key_sid, sid, CRUMB_SID_BYTES)) {
+        *key = s->g.key;
+        return;
+    }
+    crumb__glue_session_key(s->ctx, sid, key);
+    memcpy(s->g.key_sid, sid, CRUMB_SID_BYTES);
+    s->g.key = *key;
+    s->g.key_valid = 1;
+}
+
 /* 1 if needle occurs in hay. */
 static int has(const char *hay, const char *needle)
 {
@@ -173,7 +188,7 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
     *rec = crumb__malloc(*rec_cap);
     if (!*rec)
         return CRUMB_E_NOMEM;
-    crumb__glue_session_key(s->ctx, ref->sid, &key);
+    sid_key(s, ref->sid, &key);
     crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
     if (rc == CRUMB_E_NOTFOUND)
         return rc; /* the caller checks for replay first, then refuses */
@@ -225,7 +240,7 @@ crumb_err crumb__glue_check(crumb_session *s)
     crumb_store_id fam, dev;
     crumb_store_check_res res;
     bind_device(s);
-    crumb__glue_session_key(ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
     memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
@@ -275,7 +290,7 @@ static void retire_record(crumb_session *s, int64_t now)
     crumb_store_key old;
     if (!s->g.has_record)
         return;
-    crumb__glue_session_key(s->ctx, s->g.loaded_sid, &old);
+    sid_key(s, s->g.loaded_sid, &old);
     (void)crumb_store_touch(s->ctx->cfg.store, &old,
                             crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
     s->g.has_record = 0;
@@ -419,7 +434,7 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     uint8_t *box = crumb__malloc(cap);
     if (!box)
         return CRUMB_E_NOMEM;
-    crumb__glue_session_key(s->ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
                                       s->ctx->cfg.random, s->ctx->cfg.random_ctx);
     uint64_t expect = s->g.has_record ? s->g.rec_version : CRUMB_STORE_VERSION_NEW;
@@ -475,7 +490,7 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
-            crumb__glue_session_key(ctx, s->p.sid, &info.session);
+            sid_key(s, s->p.sid, &info.session);
             memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
             memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
             info.created = s->p.issued_at;
@@ -516,7 +531,7 @@ crumb_err crumb__glue_logout(crumb_session *s)
         return s->g.store_down; /* the request's cookie was never checked */
     if (s->fresh)
         return CRUMB_OK;
-    crumb__glue_session_key(ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
     if (rc == CRUMB_OK && s->g.has_record)
         rc = crumb_store_delete(st, &key);

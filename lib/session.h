@@ -248,7 +248,8 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened);
 
 /* Server record behind a reference token: fetch and decode it into out
- * (out->data points into *rec, which the caller frees). */
+ * (out->data points into *rec, which the caller frees after wiping the
+ * first *rec_cap bytes: all that holds the record). */
 crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
 

@@ -190,10 +190,14 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
         return CRUMB_E_NOMEM;
     sid_key(s, ref->sid, &key);
     crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
-    if (rc == CRUMB_E_NOTFOUND)
+    if (rc == CRUMB_E_NOTFOUND) {
+        *rec_cap = 0; /* nothing written: nothing to wipe */
         return rc; /* the caller checks for replay first, then refuses */
+    }
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
+    if (len <= *rec_cap)
+        *rec_cap = len; /* the record's bytes are all the caller wipes */
     /* sealed under the store secret and bound to its key: store write
      * access can neither read nor forge nor move a record */
     rc = crumb__record_open(*rec, *rec_cap, &len, *rec, len, s->ctx->record_key, key.b);

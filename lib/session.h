@@ -108,6 +108,7 @@ struct crumb_session {
         char dev_tok[128];         /* the device cookie, until opened */
         size_t dev_tok_len;
         int dev_tok_pending;       /* dev_tok not opened yet */
+        int dev_bound;             /* the payload's device was looked for */
         uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
         crumb_store_key key;       /* its store key (secret: wiped with s) */
         int key_valid;

@@ -170,9 +170,13 @@ void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int
     s->g.dev_tok_pending = 1;
     /* a session whose payload names its device needs the cookie's id only
      * on save or if the session is refused: open it then (one AEAD less
-     * per load) */
-    if (!(opened && payload_device(&s->p, d)))
-        open_device_cookie(s);
+     * per load); the payload's device is bound now (bind_device's work) */
+    if (opened && payload_device(&s->p, d)) {
+        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g.has_dev = s->g.dev_bound = 1;
+        return;
+    }
+    open_device_cookie(s);
 }
 
 /* see session.h */
@@ -220,16 +224,18 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
 static void bind_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
-    if (payload_device(&s->p, d)) {
+    if (!s->g.dev_bound && payload_device(&s->p, d)) {
         memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
         s->g.has_dev = 1;
     }
+    s->g.dev_bound = 1;
 }
 
 /* see session.h: the device cookie's id again (after a refused session). */
 void crumb__glue_reset_device(crumb_session *s)
 {
     open_device_cookie(s);
+    s->g.dev_bound = 0;
     s->g.has_dev = s->g.has_cookie_dev;
     memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
     s->g.dev_checked = 0;

@@ -103,30 +103,20 @@ static void load_only(void)
     crumb_session_free(s);
 }
 
+static size_t new_blob_len; /* pads a new session's payload to 205 bytes */
+
 static void save_new(void)
 {
+    static const char fill[256] = {0};
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n;
     if (crumb_session_load(ctx, NULL, &s) != CRUMB_OK ||
         crumb_session_set(s, "cart", "3 items", 7) != CRUMB_OK ||
+        (new_blob_len && crumb_session_set(s, "blob", fill, new_blob_len) != CRUMB_OK) ||
         crumb_session_save(s, &lines, &n) != CRUMB_OK || n == 0)
         abort();
     crumb_session_free(s);
-}
-
-/* --cpu: ops per CPU second (user + system), stateless mode, one line each
- * ("crumb-session-load N"), for bench/peers.sh. */
-static int cpu_mode(crumb_keyring *kr)
-{
-    setup(kr, CRUMB_MODE_STATELESS, NULL);
-    printf("crumb-session-load %.0f\n", cpu_rate(1.0, load_only));
-    printf("crumb-session-save-new %.0f\n", cpu_rate(1.0, save_new));
-    reseal = 1;
-    printf("crumb-session-load-set-save %.0f\n", cpu_rate(1.0, request));
-    crumb_ctx_free(ctx);
-    crumb_keyring_free(kr);
-    return 0;
 }
 
 /* ==== callgrind mode: one op, N times =================================== */
@@ -266,6 +256,42 @@ static int cg_mode(crumb_keyring *kr, const char *op, long iters)
     }
     fprintf(stderr, "unknown op %s\n", op);
     return 2;
+}
+
+/* Value length that brings a new session holding "cart" to a 205-byte
+ * payload. */
+static size_t blob_for_205(void)
+{
+    static const char fill[256] = {0};
+    crumb_session *s = NULL;
+    size_t vl = 0, need = 0;
+    if (crumb_session_load(ctx, NULL, &s) || crumb_session_set(s, "cart", "3 items", 7))
+        abort();
+    for (; vl < 200; vl++) {
+        if (crumb_session_set(s, "blob", fill, vl) ||
+            crumb_payload_encode(crumb_session_payload(s), NULL, 0, &need) != CRUMB_E_BUFSIZE)
+            abort();
+        if (need == 205)
+            break;
+    }
+    crumb_session_free(s);
+    return vl;
+}
+
+/* --cpu: ops per CPU second (user + system), stateless mode, one line each
+ * ("crumb-session-load N"), for bench/peers.sh; every session holds a
+ * 205-byte payload, as the peers' tokens do. */
+static int cpu_mode(crumb_keyring *kr)
+{
+    cg_setup(kr, CRUMB_MODE_STATELESS, NULL);
+    new_blob_len = blob_for_205();
+    printf("crumb-session-load %.0f\n", cpu_rate(1.0, load_only));
+    printf("crumb-session-save-new %.0f\n", cpu_rate(1.0, save_new));
+    reseal = 1;
+    printf("crumb-session-load-set-save %.0f\n", cpu_rate(1.0, request));
+    crumb_ctx_free(ctx);
+    crumb_keyring_free(kr);
+    return 0;
 }
 
 int main(int argc, char **argv)

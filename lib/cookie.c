@@ -1,9 +1,8 @@
 /*
- * cookie.c - request Cookie header parsing (RFC 6265 section 5.4 output, as
- * browsers send it, tolerant and allocation-free), Set-Cookie line building
- * with the __Host-/__Secure- prefix and SameSite=None rules (the public
- * builder, and the session layer's one from attributes formatted once per
- * context), and the IMF-fixdate formatter for Expires. No snprintf.
+ * cookie.c - Cookie header parsing (RFC 6265 5.4, tolerant, allocation-free);
+ * Set-Cookie lines with the __Host-/__Secure- and SameSite=None rules (the
+ * public builder, and the session layer's from attributes formatted once per
+ * context); the IMF-fixdate formatter for Expires. No snprintf.
  */
 #include "session.h"
 

@@ -249,6 +249,33 @@ crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, 
     return CRUMB_OK;
 }
 
+/* Read the typed auth state into a (zeroed); an unknown state marks r bad. */
+static void rd_auth(rd *r, crumb_auth *a)
+{
+    a->state = (int)rd_uint(r, 1);
+    switch (a->state) {
+    case CRUMB_AUTH_ANONYMOUS:
+        break;
+    case CRUMB_AUTH_IN_PROGRESS:
+        a->factors = (uint32_t)rd_uint(r, 4);
+        a->remaining = (uint32_t)rd_uint(r, 4);
+        a->attempts = (uint32_t)rd_uint(r, 4);
+        a->time = rd_i64(r);
+        break;
+    case CRUMB_AUTH_AUTHENTICATED:
+        a->factors = (uint32_t)rd_uint(r, 4);
+        a->time = rd_i64(r);
+        break;
+    case CRUMB_AUTH_PENDING:
+        a->workflow = (uint32_t)rd_uint(r, 4);
+        a->time = rd_i64(r);
+        break;
+    default:
+        r->bad = 1;
+        break;
+    }
+}
+
 /* see crumb.h */
 crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
 {
@@ -278,28 +305,7 @@ crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
     rd_id(&r, p->user, &p->user_len);
     rd_id(&r, p->tenant, &p->tenant_len);
     rd_id(&r, p->device, &p->device_len);
-    p->auth.state = (int)rd_uint(&r, 1);
-    switch (p->auth.state) {
-    case CRUMB_AUTH_ANONYMOUS:
-        break;
-    case CRUMB_AUTH_IN_PROGRESS:
-        p->auth.factors = (uint32_t)rd_uint(&r, 4);
-        p->auth.remaining = (uint32_t)rd_uint(&r, 4);
-        p->auth.attempts = (uint32_t)rd_uint(&r, 4);
-        p->auth.time = rd_i64(&r);
-        break;
-    case CRUMB_AUTH_AUTHENTICATED:
-        p->auth.factors = (uint32_t)rd_uint(&r, 4);
-        p->auth.time = rd_i64(&r);
-        break;
-    case CRUMB_AUTH_PENDING:
-        p->auth.workflow = (uint32_t)rd_uint(&r, 4);
-        p->auth.time = rd_i64(&r);
-        break;
-    default:
-        r.bad = 1;
-        break;
-    }
+    rd_auth(&r, &p->auth);
     p->data_count = (size_t)rd_uint(&r, 2);
     if (r.bad || p->issued_at > p->expires_at || p->idle_at > p->expires_at) {
         memset(p, 0, sizeof *p);

@@ -1,6 +1,6 @@
 /*
- * chunk.c - the session cookie on the wire: find our cookie and its chunks
- * (name, name.1, ...) in a request and join them into one token; plan how a
+ * chunk.c - the session cookie on the wire: our cookies in a request's Cookie
+ * header (one parse: name, name.1.., name.d), joined into one token; plan how a
  * token too long for one cookie splits; write the Set-Cookie lines, and the
  * deletions of stale chunks (also chunks that came without their head).
  */

@@ -88,6 +88,7 @@ typedef struct load_state {
     char *blk;     /* joined token | plaintext (chunked or large tokens) */
     size_t blk_len;
     uint8_t *inf;  /* inflate output (deflated tokens only) */
+    size_t inf_len; /* bytes of inf that may hold plaintext (wiped) */
     uint8_t *rec;  /* server record (reference tokens only) */
     size_t rec_cap;
     crumb_open_info info;
@@ -95,11 +96,11 @@ typedef struct load_state {
 
 /* Wipe what held plaintext and free what a load took (the token
  * characters are public: not wiped). */
-static void load_state_free(const crumb_ctx *ctx, load_state *ls)
+static void load_state_free(load_state *ls)
 {
     crumb_wipe(ls->pt, ls->pt_cap);
     crumb__free(ls->blk);
-    wipe_free(ls->inf, ls->inf ? ctx->cfg.inflate_max : 0);
+    wipe_free(ls->inf, ls->inf_len);
     wipe_free(ls->rec, ls->rec_cap);
 }
 
@@ -121,9 +122,12 @@ static crumb_err stage_unwrap(crumb_session *s, load_state *ls, const uint8_t **
         return CRUMB_OK;
     size_t out_len = 0;
     ls->inf = crumb__malloc(c->inflate_max);
+    ls->inf_len = ls->inf ? c->inflate_max : 0; /* a failed inflate may leave any of it */
     crumb_err rc = ls->inf ? crumb__inflate(ls->inf, c->inflate_max, &out_len, *body, *len,
                                             c->inflate_ratio)
                            : CRUMB_E_NOMEM;
+    if (rc == CRUMB_OK)
+        ls->inf_len = out_len;
     if (rc != CRUMB_OK) {
         log_reason(ctx, rc == CRUMB_E_INFLATE ? CRUMB_R_INFLATE_LIMIT : CRUMB_R_PAYLOAD, rc,
                    &ls->info);
@@ -228,7 +232,7 @@ static crumb_err load_cookie(crumb_session *s, const crumb__req_cookies *rq)
         rc = stage_decode(s, &ls, body, len);
     if (rc == CRUMB_OK)
         rc = adopt_data(s);
-    load_state_free(s->ctx, &ls);
+    load_state_free(&ls);
     if (rc != CRUMB_OK)
         return rc;
     s->fresh = 0;

@@ -308,9 +308,12 @@ typedef struct seal_state {
     size_t tok_cap, tok_len;
     size_t n, caps[CRUMB_CHUNKS_MAX]; /* cookies the token takes, and their sizes */
     int64_t max_age;
-    uint8_t stack_blk[1024];   /* blk of a typical session: no allocation */
-    char stack_tok[2048];      /* tok of a typical session */
+    uint8_t *stack_blk;        /* seal_lines' buffers for a typical session */
+    char *stack_tok;           /* (no allocation): STACK_BLK, STACK_TOK bytes */
 } seal_state;
+
+#define STACK_BLK 1024u
+#define STACK_TOK 2048u
 
 /* Deflate pt into tmp if that makes it smaller; swap on success. */
 static crumb_err try_deflate(seal_state *ss)
@@ -362,7 +365,7 @@ static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
     if (need > CRUMB_PAYLOAD_MAX)
         need = CRUMB_PAYLOAD_MAX; /* encode fails with its own code */
     ss->room = need + c->pad_block + 1;
-    ss->blk = 2 * ss->room <= sizeof ss->stack_blk ? ss->stack_blk : crumb__malloc(2 * ss->room);
+    ss->blk = 2 * ss->room <= STACK_BLK ? ss->stack_blk : crumb__malloc(2 * ss->room);
     if (!ss->blk)
         return CRUMB_E_NOMEM;
     ss->pt = ss->blk;
@@ -421,7 +424,7 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
         ss->flags |= CRUMB_FLAG_PADDED;
     }
     ss->tok_cap = ss->tok_len + 4; /* "NN." prefix of a chunked head */
-    ss->tok = ss->tok_cap <= sizeof ss->stack_tok ? ss->stack_tok : crumb__malloc(ss->tok_cap);
+    ss->tok = ss->tok_cap <= STACK_TOK ? ss->stack_tok : crumb__malloc(ss->tok_cap);
     if (!ss->tok)
         return CRUMB_E_NOMEM;
     crumb_err rc = crumb_seal(s->ctx->codec, ss->tok + 3, ss->tok_cap - 3, &got, ss->pt, ss->len,
@@ -432,8 +435,9 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
 /* Encode, size, seal and emit the session's Set-Cookie lines. */
 static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
 {
-    seal_state ss;
-    memset(&ss, 0, offsetof(seal_state, stack_blk));
+    uint8_t stack_blk[STACK_BLK];
+    char stack_tok[STACK_TOK];
+    seal_state ss = {.stack_blk = stack_blk, .stack_tok = stack_tok};
     /* the cookie lives as long as the session can (expiry.c) */
     ss.max_age = crumb__expiry_max_age(s->ctx, &s->p, now);
     crumb_err rc = stage_encode(s, &ss, now);

@@ -3,11 +3,15 @@
  * value, save) per mode, beside a bare crumb_open of the same token in the
  * same run as the baseline. Prints medians of several runs. `--cpu`: ops
  * per CPU second of stateless load / save of a new session /
- * load+set+save, for bench/peers.sh.
+ * load+set+save, for bench/peers.sh. For instruction counts (suite 1,
+ * a session whose encoded payload is 205 bytes):
+ *   valgrind --tool=callgrind build/bench/bench_session --op OP --iters N
+ * runs only OP N times (see cg_ops below); per-op cost = (Ir(N) - Ir(0)) / N.
  */
 #include "bench.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "session.h" /* the session layer's own line builder (op "line") */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,23 +103,188 @@ static void load_only(void)
     crumb_session_free(s);
 }
 
+static size_t new_blob_len; /* pads a new session's payload to 205 bytes */
+
 static void save_new(void)
 {
+    static const char fill[256] = {0};
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n;
     if (crumb_session_load(ctx, NULL, &s) != CRUMB_OK ||
         crumb_session_set(s, "cart", "3 items", 7) != CRUMB_OK ||
+        (new_blob_len && crumb_session_set(s, "blob", fill, new_blob_len) != CRUMB_OK) ||
         crumb_session_save(s, &lines, &n) != CRUMB_OK || n == 0)
         abort();
     crumb_session_free(s);
 }
 
+/* ==== callgrind mode: one op, N times =================================== */
+
+static uint8_t cg_pt[8192];
+static size_t cg_ptlen;
+static char cg_tok[8192], cg_line[8192], cg_line_buf[8192];
+static size_t cg_toklen;
+
+/* Pad the session's data so its encoded payload is exactly 205 bytes. */
+static void pad_to_205(crumb_session *s)
+{
+    static const char fill[256] = {0};
+    for (size_t vl = 0; vl < 200; vl++) {
+        size_t need = 0;
+        if (crumb_session_set(s, "blob", fill, vl))
+            abort();
+        if (crumb_payload_encode(crumb_session_payload(s), NULL, 0, &need) != CRUMB_E_BUFSIZE)
+            abort();
+        if (need == 205)
+            return;
+    }
+    fprintf(stderr, "cannot pad the payload to 205 bytes\n");
+    abort();
+}
+
+/* A session of a 205-byte payload (user, two values, a device id in the
+ * store modes, padding) in the given mode; its cookie header in header[],
+ * its bare token and plaintext for the open and seal ops. */
+static void cg_setup(crumb_keyring *kr, int mode, crumb_store *st)
+{
+    static const uint8_t store_secret[32] = "bench store secret.............";
+    crumb_ctx_config c = {.cookie_name = "sid", .insecure = 1, .mode = mode, .store = st,
+                          .store_secret = store_secret};
+    crumb_session *s;
+    const char *const *lines;
+    size_t n, o = 0;
+    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(ctx, NULL, &s) ||
+        crumb_session_set_user(s, "alice@example.com", 17) ||
+        crumb_session_set(s, "cart", "3 items", 7) || crumb_session_set(s, "theme", "dark", 4) ||
+        (mode != CRUMB_MODE_STATELESS &&
+         crumb_session_set_device(s, "00000000000000000000000000000000", 32)))
+        abort();
+    pad_to_205(s);
+    if (crumb_session_save(s, &lines, &n))
+        abort();
+    header[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *semi = strchr(lines[i], ';');
+        o += (size_t)snprintf(header + o, sizeof header - o, "%s%.*s", o ? "; " : "",
+                              (int)(semi - lines[i]), lines[i]);
+    }
+    crumb_session_free(s);
+    const char *tok = strchr(header, '=') + 1, *end = strchr(tok, ';');
+    cg_toklen = end ? (size_t)(end - tok) : strlen(tok);
+    memcpy(cg_tok, tok, cg_toklen);
+    if (crumb_open(crumb_ctx_codec(ctx), cg_pt, sizeof cg_pt, &cg_ptlen, cg_tok, cg_toklen,
+                   NULL))
+        abort();
+}
+
+static void cg_open(void)
+{
+    size_t n;
+    if (crumb_open(crumb_ctx_codec(ctx), pt, sizeof pt, &n, cg_tok, cg_toklen, NULL))
+        abort();
+}
+
+static void cg_seal(void)
+{
+    size_t n;
+    if (crumb_seal(crumb_ctx_codec(ctx), cg_line, sizeof cg_line, &n, cg_pt, cg_ptlen, 0))
+        abort();
+}
+
+/* One Set-Cookie line of the session token, the attributes a context
+ * with .insecure = 1 uses. */
+static void cg_setcookie(void)
+{
+    static const crumb_cookie_attrs a = {.name = "sid", .path = "/", .http_only = 1};
+    size_t n;
+    if (crumb_set_cookie(cg_line, sizeof cg_line, &n, &a, NULL, cg_tok, cg_toklen, 86400,
+                         1790000000))
+        abort();
+}
+
+/* The same line as the session layer builds it on save: attributes
+ * formatted once per context (crumb__cookie_line). */
+static void cg_line_op(void)
+{
+    size_t n;
+    if (crumb__cookie_line(cg_line_buf, sizeof cg_line_buf, &n, &ctx->fmt, "", 0, cg_tok,
+                           cg_toklen, 86400, 1790000000 + 86400))
+        abort();
+}
+
+static void cg_load_set_save(void)
+{
+    reseal = 1;
+    request();
+}
+
+/* Run op N times (callgrind mode). */
+static int cg_mode(crumb_keyring *kr, const char *op, long iters)
+{
+    static const struct {
+        const char *name;
+        int mode;
+        void (*fn)(void);
+    } ops[] = {
+        {"open", CRUMB_MODE_STATELESS, cg_open},
+        {"seal", CRUMB_MODE_STATELESS, cg_seal},
+        {"setcookie", CRUMB_MODE_STATELESS, cg_setcookie},
+        {"line", CRUMB_MODE_STATELESS, cg_line_op},
+        {"load", CRUMB_MODE_STATELESS, load_only},
+        {"load-set-save", CRUMB_MODE_STATELESS, cg_load_set_save},
+        {"save-new", CRUMB_MODE_STATELESS, save_new},
+        {"mem-load", CRUMB_MODE_STATELESS_STORE, load_only},
+        {"mem-load-set-save", CRUMB_MODE_STATELESS_STORE, cg_load_set_save},
+        {"server-load", CRUMB_MODE_SERVER, load_only},
+        {"server-load-set-save", CRUMB_MODE_SERVER, cg_load_set_save},
+    };
+    crumb_store *mem = NULL;
+    for (size_t k = 0; k < sizeof ops / sizeof ops[0]; k++) {
+        if (strcmp(ops[k].name, op))
+            continue;
+        if (ops[k].mode != CRUMB_MODE_STATELESS && crumb_store_memory_open(&mem, NULL))
+            return 1;
+        cg_setup(kr, ops[k].mode, mem);
+        ops[k].fn(); /* warm: first-use allocations and random refill */
+        for (long i = 0; i < iters; i++)
+            ops[k].fn();
+        crumb_ctx_free(ctx);
+        crumb_store_close(mem);
+        crumb_keyring_free(kr);
+        return 0;
+    }
+    fprintf(stderr, "unknown op %s\n", op);
+    return 2;
+}
+
+/* Value length that brings a new session holding "cart" to a 205-byte
+ * payload. */
+static size_t blob_for_205(void)
+{
+    static const char fill[256] = {0};
+    crumb_session *s = NULL;
+    size_t vl = 0, need = 0;
+    if (crumb_session_load(ctx, NULL, &s) || crumb_session_set(s, "cart", "3 items", 7))
+        abort();
+    for (; vl < 200; vl++) {
+        if (crumb_session_set(s, "blob", fill, vl) ||
+            crumb_payload_encode(crumb_session_payload(s), NULL, 0, &need) != CRUMB_E_BUFSIZE)
+            abort();
+        if (need == 205)
+            break;
+    }
+    crumb_session_free(s);
+    return vl;
+}
+
 /* --cpu: ops per CPU second (user + system), stateless mode, one line each
- * ("crumb-session-load N"), for bench/peers.sh. */
+ * ("crumb-session-load N"), for bench/peers.sh; every session holds a
+ * 205-byte payload, as the peers' tokens do. */
 static int cpu_mode(crumb_keyring *kr)
 {
-    setup(kr, CRUMB_MODE_STATELESS, NULL);
+    cg_setup(kr, CRUMB_MODE_STATELESS, NULL);
+    new_blob_len = blob_for_205();
     printf("crumb-session-load %.0f\n", cpu_rate(1.0, load_only));
     printf("crumb-session-save-new %.0f\n", cpu_rate(1.0, save_new));
     reseal = 1;
@@ -136,6 +305,8 @@ int main(int argc, char **argv)
         return 1;
     if (argc == 2 && !strcmp(argv[1], "--cpu"))
         return cpu_mode(kr);
+    if (argc == 5 && !strcmp(argv[1], "--op") && !strcmp(argv[3], "--iters"))
+        return cg_mode(kr, argv[2], atol(argv[4]));
     if (crumb_store_memory_open(&mem, NULL) ||
         !mkdtemp(dir) || crumb_store_file_open(&file, dir, NULL))
         return 1;

@@ -1,6 +1,6 @@
 /*
- * chunk.c - the session cookie on the wire: find our cookie and its chunks
- * (name, name.1, ...) in a request and join them into one token; plan how a
+ * chunk.c - the session cookie on the wire: our cookies in a request's Cookie
+ * header (one parse: name, name.1.., name.d), joined into one token; plan how a
  * token too long for one cookie splits; write the Set-Cookie lines, and the
  * deletions of stale chunks (also chunks that came without their head).
  */
@@ -24,32 +24,42 @@ static int parse_small(const char *s, size_t n, int lo, int hi)
 
 /* ==== Request side ====================================================== */
 
-/* Collect our cookie (k = 0) and chunk k values from the header; the first
- * occurrence of each wins (the most specific path). */
-static void collect(crumb_session *s, const char *hdr, crumb__chunks *ch)
+/* Slot of a cookie name in crumb__req_cookies, or -1 if not ours. */
+static int slot_of(const crumb_ctx *ctx, const char *name, size_t len)
 {
-    const crumb_ctx *ctx = s->ctx;
-    size_t len = hdr ? strlen(hdr) : 0, pos = 0, nl = ctx->name_len;
+    size_t nl = ctx->name_len;
+    if (len < nl || memcmp(name, ctx->name, nl) != 0)
+        return -1;
+    if (len == nl)
+        return 0;
+    if (name[nl] != '.')
+        return -1;
+    if (len == nl + 2 && name[nl + 1] == CRUMB__DEVICE_SUFFIX[1])
+        return CRUMB__SLOT_DEVICE;
+    return parse_small(name + nl + 1, len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
+}
+
+/* see session.h */
+void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies *rq)
+{
+    size_t len = hdr ? strlen(hdr) : 0, pos = 0;
     crumb_cookie_pair cp;
+    rq->seen = 0;
     while (crumb_cookie_next(hdr, len, &pos, &cp)) {
-        if (cp.name_len < nl || memcmp(cp.name, ctx->name, nl) != 0)
+        int k = slot_of(ctx, cp.name, cp.name_len);
+        if (k < 0 || (rq->seen & (1u << k)))
             continue;
-        int k = 0;
-        if (cp.name_len > nl) {
-            if (cp.name[nl] != '.')
-                continue;
-            k = parse_small(cp.name + nl + 1, cp.name_len - nl - 1, 1, CRUMB_CHUNKS_MAX - 1);
-            if (k < 0)
-                continue;
-            s->req_chunks |= 1u << k;
-        } else {
-            s->had_cookie = 1;
-        }
-        if (!ch->val[k]) {
-            ch->val[k] = cp.value;
-            ch->vlen[k] = cp.value_len;
-        }
+        rq->seen |= 1u << k;
+        rq->val[k] = cp.value;
+        rq->vlen[k] = cp.value_len;
     }
+}
+
+/* Note which of our cookies came (for the deletions on save). */
+static void collect(crumb_session *s, const crumb__req_cookies *rq)
+{
+    s->had_cookie = (rq->seen & 1u) != 0;
+    s->req_chunks |= rq->seen & ((1u << CRUMB_CHUNKS_MAX) - 2u);
 }
 
 /* Fail with code, logging reason. */
@@ -60,29 +70,32 @@ static crumb_err refuse(const crumb_session *s, crumb_reason reason, crumb_err c
 }
 
 /* see session.h */
-crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch)
+crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
-    memset(ch, 0, sizeof *ch);
-    collect(s, hdr, ch);
+    collect(s, rq);
+    ch->n = 0;
     if (!s->had_cookie)
         return s->req_chunks ? refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE) : CRUMB_OK;
     /* an unchunked value is the token; "N.<part0>" announces N parts */
     ch->n = 1;
-    ch->total = ch->vlen[0];
-    const char *dot = memchr(ch->val[0], '.', ch->vlen[0]);
+    ch->skip = 0;
+    ch->total = rq->vlen[0];
+    const char *dot = memchr(rq->val[0], '.', rq->vlen[0]);
     if (dot) {
-        int cnt = parse_small(ch->val[0], (size_t)(dot - ch->val[0]), 2, (int)c->max_chunks);
+        int cnt = parse_small(rq->val[0], (size_t)(dot - rq->val[0]), 2, (int)c->max_chunks);
         if (cnt < 0)
             return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE);
         ch->n = (size_t)cnt;
-        ch->skip = (size_t)(dot - ch->val[0]) + 1;
+        ch->skip = (size_t)(dot - rq->val[0]) + 1;
         ch->total -= ch->skip;
     }
     for (size_t k = 1; k < ch->n; k++)
-        if (!ch->val[k])
+        if (!(rq->seen & (1u << k)))
             return refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE); /* partial set */
     for (size_t k = 0; k < ch->n; k++) {
+        ch->val[k] = rq->val[k];
+        ch->vlen[k] = rq->vlen[k];
         if (ch->vlen[k] > c->max_cookie_bytes)
             return refuse(s, CRUMB_R_TOO_LARGE, CRUMB_E_TOO_LARGE);
         ch->total += k ? ch->vlen[k] : 0;
@@ -109,10 +122,10 @@ size_t crumb__chunk_join(const crumb__chunks *ch, char *tok)
 /* see session.h */
 size_t crumb__chunk_base_len(const crumb_ctx *ctx, int64_t max_age, int64_t now)
 {
-    size_t need = 0;
-    char dummy[1];
-    crumb_err rc = crumb_set_cookie(dummy, 0, &need, &ctx->attrs, NULL, "", 0, max_age, now);
-    return rc == CRUMB_E_BUFSIZE ? need - 1 : 0;
+    /* as crumb_set_cookie: a saturated Expires is refused */
+    if (max_age >= 0 && !crumb__imf_in_range(crumb__sat_add(now, max_age)))
+        return 0;
+    return crumb__cookie_line_len(&ctx->fmt, 0, 0, max_age);
 }
 
 /* Number of decimal digits of k (k < 100). */
@@ -153,19 +166,18 @@ typedef struct out_cursor {
 static crumb_err add_line(crumb_session *s, out_cursor *o, size_t k, const char *value,
                           size_t vlen, int64_t max_age, int64_t now)
 {
-    char suffix[4] = "";
-    size_t got = 0;
+    char sfx[3];
+    size_t got = 0, sl = 0;
     if (k) {
-        suffix[0] = '.';
-        suffix[1] = (char)('0' + (k >= 10 ? k / 10 : k));
+        sfx[sl++] = '.';
         if (k >= 10)
-            suffix[2] = (char)('0' + k % 10);
+            sfx[sl++] = (char)('0' + k / 10);
+        sfx[sl++] = (char)('0' + k % 10);
     }
-    const char *sfx = k ? suffix : NULL;
     size_t room = (size_t)(o->end - o->w);
-    crumb_err rc = value ? crumb_set_cookie(o->w, room, &got, &s->ctx->attrs, sfx, value, vlen,
-                                            max_age, now)
-                         : crumb_delete_cookie(o->w, room, &got, &s->ctx->attrs, sfx);
+    crumb_err rc = value ? crumb__cookie_line(o->w, room, &got, &s->ctx->fmt, sfx, sl, value, vlen,
+                                              max_age, crumb__sat_add(now, max_age))
+                         : crumb__cookie_line(o->w, room, &got, &s->ctx->fmt, sfx, sl, "", 0, 0, 0);
     if (rc != CRUMB_OK)
         return rc == CRUMB_E_BUFSIZE ? CRUMB_E_INTERNAL : rc;
     s->lines[(*o->count)++] = o->w;
@@ -173,11 +185,21 @@ static crumb_err add_line(crumb_session *s, out_cursor *o, size_t k, const char 
     return CRUMB_OK;
 }
 
-/* Allocate the output block for up to nset set-lines and the deletions. */
-static crumb_err out_alloc(crumb_session *s, size_t nset, out_cursor *o)
+/* Number of bits set in v. */
+static size_t popcount(uint32_t v)
 {
-    size_t del = crumb__chunk_base_len(s->ctx, 0, 0) + 4 + 1;
-    size_t n = nset * (s->ctx->cfg.max_cookie_bytes + 1) + (CRUMB_CHUNKS_MAX + 1) * del;
+    size_t n = 0;
+    for (; v; v &= v - 1)
+        n++;
+    return n;
+}
+
+/* Allocate the output block: set_bytes for the set-lines, and the
+ * deletions (the main cookie and each chunk the request carried). */
+static crumb_err out_alloc(crumb_session *s, size_t set_bytes, out_cursor *o)
+{
+    size_t del = crumb__cookie_line_len(&s->ctx->fmt, 3, 0, 0) + 1;
+    size_t n = set_bytes + (1 + popcount(s->req_chunks)) * del;
     crumb__free(s->out);
     s->out = crumb__malloc(n);
     if (!s->out)
@@ -194,9 +216,13 @@ static crumb_err add_deletions(crumb_session *s, out_cursor *o, int del_main, si
     crumb_err rc = CRUMB_OK;
     if (del_main)
         rc = add_line(s, o, 0, NULL, 0, 0, 0);
-    for (size_t k = first ? first : 1; rc == CRUMB_OK && k < CRUMB_CHUNKS_MAX; k++)
-        if (s->req_chunks & (1u << k))
+    uint32_t left = s->req_chunks & ~((1u << (first ? first : 1)) - 1u);
+    for (size_t k = 1; rc == CRUMB_OK && left; k++) { /* in order, set bits only */
+        if (left & (1u << k)) {
+            left &= ~(1u << k);
             rc = add_line(s, o, k, NULL, 0, 0, 0);
+        }
+    }
     return rc;
 }
 
@@ -221,7 +247,9 @@ crumb_err crumb__chunk_emit(crumb_session *s, size_t *count, char *tok, size_t t
                             const size_t caps[CRUMB_CHUNKS_MAX], int64_t max_age, int64_t now)
 {
     out_cursor o = {.count = count};
-    crumb_err rc = out_alloc(s, n, &o);
+    /* each line: the attributes, a suffix or head of at most 3, its part, a NUL */
+    size_t line = crumb__cookie_line_len(&s->ctx->fmt, 3, 3, max_age) + 1;
+    crumb_err rc = out_alloc(s, n * line + tok_len, &o);
     if (rc == CRUMB_OK && n == 1)
         rc = add_line(s, &o, 0, tok, tok_len, max_age, now);
     if (rc == CRUMB_OK && n > 1) {

@@ -1,12 +1,11 @@
 /*
- * cookie.c - request Cookie header parsing (RFC 6265 section 5.4 output, as
- * browsers send it, tolerant and allocation-free), Set-Cookie line building
- * with the __Host-/__Secure- prefix and SameSite=None rules, and the
- * IMF-fixdate formatter for Expires.
+ * cookie.c - Cookie header parsing (RFC 6265 5.4, tolerant, allocation-free);
+ * Set-Cookie lines with the __Host-/__Secure- and SameSite=None rules (the
+ * public builder, and the session layer's from attributes formatted once per
+ * context); the IMF-fixdate formatter for Expires. No snprintf.
  */
 #include "session.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -16,40 +15,43 @@ static int is_ws(char c)
     return c == ' ' || c == '\t';
 }
 
+/* Split one pair hdr[start..end) (not empty, trimmed) into out. */
+static void split_pair(const char *hdr, size_t start, size_t end, crumb_cookie_pair *out)
+{
+    const char *eq = memchr(hdr + start, '=', end - start);
+    out->name = hdr + start;
+    if (!eq) {
+        out->name_len = 0;
+        out->value = hdr + start;
+        out->value_len = end - start;
+        return;
+    }
+    size_t ne = (size_t)(eq - hdr), vs = ne + 1;
+    while (ne > start && is_ws(hdr[ne - 1]))
+        ne--;
+    while (vs < end && is_ws(hdr[vs]))
+        vs++;
+    out->name_len = ne - start;
+    out->value = hdr + vs;
+    out->value_len = end - vs;
+}
+
 /* see crumb.h */
 int crumb_cookie_next(const char *hdr, size_t len, size_t *pos, crumb_cookie_pair *out)
 {
     size_t i = *pos;
     while (hdr && i < len) {
         size_t start = i;
-        while (i < len && hdr[i] != ';')
-            i++;
-        size_t end = i;
-        if (i < len)
-            i++; /* skip ';' */
+        const char *semi = memchr(hdr + i, ';', len - i);
+        size_t end = semi ? (size_t)(semi - hdr) : len;
+        i = semi ? end + 1 : len; /* skip ';' */
         while (start < end && is_ws(hdr[start]))
             start++;
         while (end > start && is_ws(hdr[end - 1]))
             end--;
         if (start == end)
             continue; /* empty pair */
-        const char *eq = memchr(hdr + start, '=', end - start);
-        if (!eq) {
-            out->name = hdr + start;
-            out->name_len = 0;
-            out->value = hdr + start;
-            out->value_len = end - start;
-        } else {
-            size_t ne = (size_t)(eq - hdr), vs = ne + 1;
-            while (ne > start && is_ws(hdr[ne - 1]))
-                ne--;
-            while (vs < end && is_ws(hdr[vs]))
-                vs++;
-            out->name = hdr + start;
-            out->name_len = ne - start;
-            out->value = hdr + vs;
-            out->value_len = end - vs;
-        }
+        split_pair(hdr, start, end, out);
         *pos = i;
         return 1;
     }
@@ -150,12 +152,50 @@ static void emits(char **w, char *end, size_t *need, const char *s)
     emit(w, end, need, s, strlen(s));
 }
 
+/* Two decimal digits of v (0..99) at out, from a table. */
+static void put2(char *out, uint64_t v)
+{
+    static const char tab[] = "00010203040506070809101112131415161718192021222324"
+                              "25262728293031323334353637383940414243444546474849"
+                              "50515253545556575859606162636465666768697071727374"
+                              "75767778798081828384858687888990919293949596979899";
+    memcpy(out, tab + 2 * v, 2);
+}
+
+/* Decimal digits of u. */
+static size_t dec_len(uint64_t u)
+{
+    size_t n = 1;
+    for (; u >= 100; u /= 100)
+        n += 2;
+    return n + (u >= 10);
+}
+
+/* Decimal of v at out (up to 20 characters, no NUL); returns the length. */
+static size_t put_i64(char *out, int64_t v)
+{
+    size_t len = 0;
+    uint64_t u = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
+    if (v < 0)
+        out[len++] = '-';
+    len += dec_len(u);
+    char *w = out + len;
+    for (; u >= 100; u /= 100)
+        put2(w -= 2, u % 100);
+    if (u >= 10)
+        put2(w - 2, u);
+    else
+        w[-1] = (char)('0' + u);
+    return len;
+}
+
 /* Shared builder for Set-Cookie and deletion lines. */
 static crumb_err build(char *out, size_t cap, size_t *out_len, const crumb_cookie_attrs *a,
                        const char *suffix, const char *value, size_t value_len, int64_t max_age,
                        int64_t expires, int with_time)
 {
     char num[32], date[CRUMB_IMF_FIXDATE_LEN + 1];
+    size_t num_len;
     crumb_err rc = crumb_cookie_check(a);
     if (rc)
         return rc;
@@ -179,8 +219,9 @@ static crumb_err build(char *out, size_t cap, size_t *out_len, const crumb_cooki
         emits(&w, end, &need, a->domain);
     }
     if (with_time) {
-        snprintf(num, sizeof num, "; Max-Age=%lld", (long long)max_age);
-        emits(&w, end, &need, num);
+        num_len = put_i64(num, max_age);
+        emits(&w, end, &need, "; Max-Age=");
+        emit(&w, end, &need, num, num_len);
         emits(&w, end, &need, "; Expires=");
         emits(&w, end, &need, date);
     }
@@ -218,21 +259,18 @@ crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len, const crum
     return build(out, cap, out_len, a, suffix, "", 0, 0, 0, 1);
 }
 
-/* Write v (0 <= v < 10^k) as exactly k decimal digits at out. */
-static void put_digits(char *out, int64_t v, int k)
+/* see session.h */
+int crumb__imf_in_range(int64_t t)
 {
-    for (int i = k - 1; i >= 0; i--, v /= 10)
-        out[i] = (char)('0' + v % 10);
+    return t >= -62167219200LL && t <= 253402300799LL; /* 0000-01-01 .. 9999-12-31 */
 }
 
 /* see crumb.h */
 crumb_err crumb_imf_fixdate(char out[30], int64_t t)
 {
-    static const char *const wd[] = {"Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"};
-    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    /* 0000-01-01 .. 9999-12-31 */
-    if (t < -62167219200LL || t > 253402300799LL)
+    static const char wd[] = "ThuFriSatSunMonTueWed";
+    static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    if (!crumb__imf_in_range(t))
         return CRUMB_E_INVALID;
     int64_t days = t / 86400, secs = t % 86400;
     if (secs < 0) {
@@ -255,12 +293,99 @@ crumb_err crumb_imf_fixdate(char out[30], int64_t t)
     if (w < 0)
         w += 7;
     memcpy(out, "Www, DD Mmm YYYY hh:mm:ss GMT", 30);
-    memcpy(out, wd[w], 3);
-    put_digits(out + 5, d, 2);
-    memcpy(out + 8, mon[m - 1], 3);
-    put_digits(out + 12, y, 4);
-    put_digits(out + 17, secs / 3600, 2);
-    put_digits(out + 20, secs / 60 % 60, 2);
-    put_digits(out + 23, secs % 60, 2);
+    memcpy(out, wd + 3 * w, 3);
+    put2(out + 5, (uint64_t)d);
+    memcpy(out + 8, mon + 3 * (m - 1), 3);
+    put2(out + 12, (uint64_t)(y / 100));
+    put2(out + 14, (uint64_t)(y % 100));
+    put2(out + 17, (uint64_t)(secs / 3600));
+    put2(out + 20, (uint64_t)(secs / 60 % 60));
+    put2(out + 23, (uint64_t)(secs % 60));
+    return CRUMB_OK;
+}
+
+/* ==== The session layer's lines: attributes formatted once ============== */
+
+/* Append n bytes of s at *w. */
+static void put(char **w, const char *s, size_t n)
+{
+    memcpy(*w, s, n);
+    *w += n;
+}
+
+/* see session.h */
+crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs *a)
+{
+    static const char *const ss[] = {"; SameSite=Lax", "; SameSite=Strict", "; SameSite=None",
+                                     ""};
+    crumb_err rc = crumb_cookie_check(a);
+    if (rc != CRUMB_OK)
+        return rc;
+    const char *path = a->path ? a->path : "/";
+    size_t pl = strlen(path), dl = a->domain ? strlen(a->domain) : 0;
+    f->name = a->name;
+    f->name_len = strlen(a->name);
+    f->pre_len = 7 + pl + (a->domain ? 9 + dl : 0);
+    if (!(f->pre = crumb__malloc(f->pre_len)))
+        return CRUMB_E_NOMEM;
+    char *w = f->pre;
+    put(&w, "; Path=", 7);
+    put(&w, path, pl);
+    if (a->domain) {
+        put(&w, "; Domain=", 9);
+        put(&w, a->domain, dl);
+    }
+    w = f->post;
+    if (a->secure)
+        put(&w, "; Secure", 8);
+    if (a->http_only)
+        put(&w, "; HttpOnly", 10);
+    put(&w, ss[a->same_site], strlen(ss[a->same_site]));
+    f->post_len = (size_t)(w - f->post);
+    return CRUMB_OK;
+}
+
+/* see session.h */
+void crumb__cookie_fmt_free(crumb__cookie_fmt *f)
+{
+    crumb__free(f->pre);
+    f->pre = NULL;
+}
+
+/* see session.h */
+size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t vlen,
+                              int64_t max_age)
+{
+    size_t n = f->name_len + sfx_len + 1 + vlen + f->pre_len + f->post_len;
+    if (max_age >= 0) /* "; Max-Age=N; Expires=<IMF-fixdate>" */
+        n += 10 + dec_len((uint64_t)max_age) + 10 + CRUMB_IMF_FIXDATE_LEN;
+    return n;
+}
+
+/* see session.h */
+crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb__cookie_fmt *f,
+                             const char *sfx, size_t sfx_len, const char *value, size_t vlen,
+                             int64_t max_age, int64_t expires)
+{
+    size_t n = crumb__cookie_line_len(f, sfx_len, vlen, max_age);
+    if (n >= cap)
+        return CRUMB_E_BUFSIZE;
+    char *w = out;
+    put(&w, f->name, f->name_len);
+    put(&w, sfx, sfx_len);
+    *w++ = '=';
+    put(&w, value, vlen);
+    put(&w, f->pre, f->pre_len);
+    if (max_age >= 0) {
+        put(&w, "; Max-Age=", 10);
+        w += put_i64(w, max_age);
+        put(&w, "; Expires=", 10);
+        if (crumb_imf_fixdate(w, expires) != CRUMB_OK)
+            return CRUMB_E_INVALID;
+        w += CRUMB_IMF_FIXDATE_LEN;
+    }
+    put(&w, f->post, f->post_len);
+    *w = '\0';
+    *out_len = n;
     return CRUMB_OK;
 }

@@ -107,7 +107,7 @@ static crumb_err adopt_config(crumb_ctx *ctx, crumb_ctx_config c)
     ctx->attrs.http_only = !c.script_readable;
     ctx->attrs.same_site = c.same_site;
     ctx->max_token = c.max_cookie_bytes * c.max_chunks;
-    return crumb_cookie_check(&ctx->attrs);
+    return crumb__cookie_fmt_init(&ctx->fmt, &ctx->attrs);
 }
 
 /* The store modes' codec for the long-lived device cookie, and the key
@@ -119,7 +119,9 @@ static crumb_err store_init(crumb_ctx *ctx, const crumb_keyring *kr)
         (int)sizeof dev_name)
         return CRUMB_E_INVALID;
     crumb_err rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec);
-    if (rc == CRUMB_OK && crumb__record_key(ctx->record_key, ctx->store_secret) != 0)
+    if (rc == CRUMB_OK && (crumb__record_key(ctx->record_key, ctx->store_secret) != 0 ||
+                           crumb__hmac_pre_init(&ctx->store_mac, ctx->store_secret,
+                                                sizeof ctx->store_secret) != 0))
         rc = CRUMB_E_INTERNAL;
     return rc;
 }
@@ -164,6 +166,8 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
     crumb_wipe(ctx->fp_key, sizeof ctx->fp_key);
+    crumb_wipe(&ctx->store_mac, sizeof ctx->store_mac);
+    crumb__cookie_fmt_free(&ctx->fmt);
     crumb__free(ctx->name);
     crumb__free(ctx->path);
     crumb__free(ctx->domain);

@@ -9,6 +9,7 @@
 #include "session.h"
 #include "ext.h" /* issue 16: auth-state rules */
 
+#include <stddef.h>
 #include <string.h>
 
 #define DATA_MAX (CRUMB_PAYLOAD_MAX - 1024u) /* room left for the fixed fields */
@@ -29,6 +30,18 @@ static void wipe_free(void *p, size_t n)
 
 /* ==== Session state ===================================================== */
 
+/* Replace s's data buffer with d (cap bytes), wiping the old one (and
+ * freeing it unless it is s->small). */
+static void set_data_buf(crumb_session *s, uint8_t *d, size_t cap)
+{
+    if (s->data == s->small)
+        crumb_wipe(s->small, sizeof s->small);
+    else
+        wipe_free(s->data, s->data_cap);
+    s->data = d;
+    s->data_cap = cap;
+}
+
 /* Turn s into a fresh anonymous session (keeps the request cookie facts). */
 static crumb_err make_fresh(crumb_session *s)
 {
@@ -46,41 +59,49 @@ static crumb_err make_fresh(crumb_session *s)
     return rc ? rc : crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
 }
 
-/* Copy a decoded payload into s (data into s's own buffer). */
-static crumb_err adopt(crumb_session *s, const crumb_payload *p)
+/* Move the decoded payload's data (pointing into the request's plaintext)
+ * into s's own buffer. */
+static crumb_err adopt_data(crumb_session *s)
 {
-    if (p->data_len > s->data_cap) {
-        uint8_t *d = crumb__malloc(p->data_len);
+    size_t n = s->p.data_len;
+    if (n > s->data_cap) {
+        uint8_t *d = crumb__malloc(n);
         if (!d)
             return CRUMB_E_NOMEM;
-        wipe_free(s->data, s->data_cap);
-        s->data = d;
-        s->data_cap = p->data_len;
+        set_data_buf(s, d, n);
     }
-    s->p = *p;
-    if (p->data_len)
-        memcpy(s->data, p->data, p->data_len);
+    if (n)
+        memcpy(s->data, s->p.data, n);
     s->p.data = s->data;
     return CRUMB_OK;
 }
 
-/* Buffers and results of one load, all sized from the configuration. */
+/* A one-cookie token opens in place (no copy) into a plaintext buffer on
+ * the stack when it fits; a chunked or longer one is joined into a heap
+ * block sized from the configuration. */
+#define PT_STACK 4096u
+
+/* Buffers of one load. The payload decodes straight into s->p (make_fresh
+ * resets it if the load fails). */
 typedef struct load_state {
-    char *blk;     /* token characters | plaintext */
+    uint8_t *pt;   /* plaintext: the caller's stack buffer or in blk */
+    size_t pt_cap; /* bytes of pt crumb_open may have written (wiped) */
+    char *blk;     /* joined token | plaintext (chunked or large tokens) */
     size_t blk_len;
     uint8_t *inf;  /* inflate output (deflated tokens only) */
+    size_t inf_len; /* bytes of inf that may hold plaintext (wiped) */
     uint8_t *rec;  /* server record (reference tokens only) */
     size_t rec_cap;
     crumb_open_info info;
-    crumb_payload p;
 } load_state;
 
-/* Wipe and free what a load took. */
-static void load_state_free(const crumb_ctx *ctx, load_state *ls)
+/* Wipe what held plaintext and free what a load took (the token
+ * characters are public: not wiped). */
+static void load_state_free(load_state *ls)
 {
-    crumb_wipe(&ls->p, sizeof ls->p);
-    wipe_free(ls->blk, ls->blk_len);
-    wipe_free(ls->inf, ls->inf ? ctx->cfg.inflate_max : 0);
+    crumb_wipe(ls->pt, ls->pt_cap);
+    crumb__free(ls->blk);
+    wipe_free(ls->inf, ls->inf_len);
     wipe_free(ls->rec, ls->rec_cap);
 }
 
@@ -102,9 +123,12 @@ static crumb_err stage_unwrap(crumb_session *s, load_state *ls, const uint8_t **
         return CRUMB_OK;
     size_t out_len = 0;
     ls->inf = crumb__malloc(c->inflate_max);
+    ls->inf_len = ls->inf ? c->inflate_max : 0; /* a failed inflate may leave any of it */
     crumb_err rc = ls->inf ? crumb__inflate(ls->inf, c->inflate_max, &out_len, *body, *len,
                                             c->inflate_ratio)
                            : CRUMB_E_NOMEM;
+    if (rc == CRUMB_OK)
+        ls->inf_len = out_len;
     if (rc != CRUMB_OK) {
         log_reason(ctx, rc == CRUMB_E_INFLATE ? CRUMB_R_INFLATE_LIMIT : CRUMB_R_PAYLOAD, rc,
                    &ls->info);
@@ -115,20 +139,28 @@ static crumb_err stage_unwrap(crumb_session *s, load_state *ls, const uint8_t **
     return CRUMB_OK;
 }
 
-/* Stage "open": join the chunks into one token in a block sized from the
- * configuration (never from the request) and authenticate it. */
+/* Stage "open": authenticate the token, in place in the header when it
+ * is one cookie whose plaintext fits stack_pt, else joined into a block
+ * sized from the configuration (never from the request). */
 static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunks *ch,
-                            const uint8_t **body, size_t *len)
+                            uint8_t *stack_pt, const uint8_t **body, size_t *len)
 {
     const crumb_ctx *ctx = s->ctx;
-    size_t ptcap = crumb_open_bufsize(ctx->max_token);
-    ls->blk_len = ctx->max_token + ptcap;
-    ls->blk = crumb__malloc(ls->blk_len);
-    if (!ls->blk)
-        return CRUMB_E_NOMEM;
-    uint8_t *pt = (uint8_t *)ls->blk + ctx->max_token;
-    size_t tok_len = crumb__chunk_join(ch, ls->blk);
-    crumb_err rc = crumb_open(ctx->codec, pt, ptcap, len, ls->blk, tok_len, &ls->info);
+    const char *tok = ch->val[0] + ch->skip;
+    size_t tok_len = ch->total;
+    ls->pt_cap = crumb_open_bufsize(tok_len);
+    ls->pt = stack_pt;
+    if (ch->n > 1 || ls->pt_cap > PT_STACK) {
+        size_t ptcap = crumb_open_bufsize(ctx->max_token);
+        ls->blk_len = ctx->max_token + ptcap;
+        ls->blk = crumb__malloc(ls->blk_len);
+        if (!ls->blk)
+            return CRUMB_E_NOMEM;
+        ls->pt = (uint8_t *)ls->blk + ctx->max_token;
+        tok_len = crumb__chunk_join(ch, ls->blk);
+        tok = ls->blk;
+    }
+    crumb_err rc = crumb_open(ctx->codec, ls->pt, ls->pt_cap, len, tok, tok_len, &ls->info);
     if (rc != CRUMB_OK)
         return rc;
     if ((ls->info.flags & CRUMB_FLAG_REFERENCE) && ctx->cfg.mode == CRUMB_MODE_STATELESS) {
@@ -136,7 +168,7 @@ static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunk
         log_reason(ctx, CRUMB_R_BAD_FLAGS, CRUMB_E_AUTH, &ls->info);
         return CRUMB_E_AUTH;
     }
-    *body = pt;
+    *body = ls->pt;
     return stage_unwrap(s, ls, body, len);
 }
 
@@ -145,24 +177,24 @@ static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunk
 static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *body, size_t len)
 {
     const crumb_ctx *ctx = s->ctx;
-    crumb_err rc = crumb_payload_decode(&ls->p, body, len);
+    crumb_err rc = crumb_payload_decode(&s->p, body, len);
     if (rc != CRUMB_OK) {
         log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
                    &ls->info);
         return rc;
     }
-    rc = crumb__expiry_check(ctx, &ls->p, s->now, &ls->info);
+    rc = crumb__expiry_check(ctx, &s->p, s->now, &ls->info);
     if (rc == CRUMB_OK && (ls->info.flags & CRUMB_FLAG_REFERENCE)) {
-        crumb_payload ref = ls->p; /* the data lives in the store */
-        rc = crumb__glue_fetch(s, &ref, &ls->p, &ls->rec, &ls->rec_cap);
+        crumb_payload ref = s->p; /* the data lives in the store */
+        rc = crumb__glue_fetch(s, &ref, &s->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
-            ls->p = ref;
+            s->p = ref;
             s->g.record_missing = 1;
             rc = CRUMB_OK;
         }
         crumb_wipe(&ref, sizeof ref);
     }
-    if (rc == CRUMB_OK && ls->p.app_schema > ctx->cfg.app_schema) {
+    if (rc == CRUMB_OK && s->p.app_schema > ctx->cfg.app_schema) {
         log_reason(ctx, CRUMB_R_PAYLOAD_VERSION, CRUMB_E_VERSION, &ls->info);
         rc = CRUMB_E_VERSION; /* written by a newer application */
     }
@@ -186,21 +218,22 @@ static crumb_err stage_migrate(crumb_session *s)
 /* The cookie half of a load: find, open, decode, adopt, migrate. On
  * success s holds the session (or stays fresh: no cookie); either way s
  * records which of our cookies came, so save can delete stale ones. */
-static crumb_err load_cookie(crumb_session *s, const char *hdr)
+static crumb_err load_cookie(crumb_session *s, const crumb__req_cookies *rq)
 {
     crumb__chunks ch;
     load_state ls = {0};
+    uint8_t stack_pt[PT_STACK];
     const uint8_t *body = NULL;
     size_t len = 0;
-    crumb_err rc = crumb__chunk_find(s, hdr, &ch);
+    crumb_err rc = crumb__chunk_find(s, rq, &ch);
     if (rc != CRUMB_OK || !s->had_cookie)
         return rc;
-    rc = stage_open(s, &ls, &ch, &body, &len);
+    rc = stage_open(s, &ls, &ch, stack_pt, &body, &len);
     if (rc == CRUMB_OK)
         rc = stage_decode(s, &ls, body, len);
     if (rc == CRUMB_OK)
-        rc = adopt(s, &ls.p);
-    load_state_free(s->ctx, &ls);
+        rc = adopt_data(s);
+    load_state_free(&ls);
     if (rc != CRUMB_OK)
         return rc;
     s->fresh = 0;
@@ -227,12 +260,16 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
     if (!s)
         return CRUMB_E_NOMEM;
     s->ctx = ctx;
+    s->data = s->small;
+    s->data_cap = sizeof s->small;
     s->now = crumb_codec_now(ctx->codec);
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
+    crumb__req_cookies rq;
+    crumb__chunk_scan(ctx, cookie_header, &rq); /* the header's one parse */
+    crumb_err rc = load_cookie(s, &rq);
     if (store_mode)
-        crumb__glue_load_device(s, cookie_header);
-    crumb_err rc = load_cookie(s, cookie_header);
+        crumb__glue_load_device(s, &rq, rc == CRUMB_OK && !s->fresh);
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
         rc = crumb__glue_check(s);
@@ -272,7 +309,12 @@ typedef struct seal_state {
     size_t tok_cap, tok_len;
     size_t n, caps[CRUMB_CHUNKS_MAX]; /* cookies the token takes, and their sizes */
     int64_t max_age;
+    uint8_t *stack_blk;        /* seal_lines' buffers for a typical session */
+    char *stack_tok;           /* (no allocation): STACK_BLK, STACK_TOK bytes */
 } seal_state;
+
+#define STACK_BLK 1024u
+#define STACK_TOK 2048u
 
 /* Deflate pt into tmp if that makes it smaller; swap on success. */
 static crumb_err try_deflate(seal_state *ss)
@@ -298,7 +340,7 @@ static crumb_err try_deflate(seal_state *ss)
 static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
 {
     ss->flags = 0;
-    crumb_err rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    crumb_err rc = crumb__payload_encode_canonical(&s->p, ss->pt, ss->room, &ss->len);
     if (rc == CRUMB_OK)
         rc = crumb__glue_put_record(s, ss->pt, ss->len, now);
     if (rc != CRUMB_OK)
@@ -308,7 +350,7 @@ static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
     ref.data_len = 0;
     ref.data_count = 0;
     ss->flags = CRUMB_FLAG_REFERENCE;
-    rc = crumb_payload_encode(&ref, ss->pt, ss->room, &ss->len);
+    rc = crumb__payload_encode_canonical(&ref, ss->pt, ss->room, &ss->len);
     crumb_wipe(&ref, sizeof ref);
     return rc;
 }
@@ -318,19 +360,20 @@ static crumb_err spill(crumb_session *s, seal_state *ss, int64_t now)
 static crumb_err stage_encode(crumb_session *s, seal_state *ss, int64_t now)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
-    size_t need = 0;
-    crumb_err rc = crumb_payload_encode(&s->p, NULL, 0, &need);
-    if (rc != CRUMB_E_BUFSIZE)
-        return rc == CRUMB_OK ? CRUMB_E_INTERNAL : rc;
+    /* sized without validation: the encode below checks (and refuses) */
+    size_t need = crumb__payload_size(&s->p);
+    crumb_err rc;
+    if (need > CRUMB_PAYLOAD_MAX)
+        need = CRUMB_PAYLOAD_MAX; /* encode fails with its own code */
     ss->room = need + c->pad_block + 1;
-    ss->blk = crumb__malloc(2 * ss->room);
+    ss->blk = 2 * ss->room <= STACK_BLK ? ss->stack_blk : crumb__malloc(2 * ss->room);
     if (!ss->blk)
         return CRUMB_E_NOMEM;
     ss->pt = ss->blk;
     ss->tmp = ss->blk + ss->room;
     if (c->mode == CRUMB_MODE_SERVER)
         return spill(s, ss, now);
-    rc = crumb_payload_encode(&s->p, ss->pt, ss->room, &ss->len);
+    rc = crumb__payload_encode_canonical(&s->p, ss->pt, ss->room, &ss->len);
     if (rc == CRUMB_OK && c->compress == CRUMB_COMPRESS_ON && ss->len >= c->compress_threshold)
         rc = try_deflate(ss);
     return rc;
@@ -382,7 +425,7 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
         ss->flags |= CRUMB_FLAG_PADDED;
     }
     ss->tok_cap = ss->tok_len + 4; /* "NN." prefix of a chunked head */
-    ss->tok = crumb__malloc(ss->tok_cap);
+    ss->tok = ss->tok_cap <= STACK_TOK ? ss->stack_tok : crumb__malloc(ss->tok_cap);
     if (!ss->tok)
         return CRUMB_E_NOMEM;
     crumb_err rc = crumb_seal(s->ctx->codec, ss->tok + 3, ss->tok_cap - 3, &got, ss->pt, ss->len,
@@ -393,7 +436,9 @@ static crumb_err stage_seal(crumb_session *s, seal_state *ss)
 /* Encode, size, seal and emit the session's Set-Cookie lines. */
 static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
 {
-    seal_state ss = {0};
+    uint8_t stack_blk[STACK_BLK];
+    char stack_tok[STACK_TOK];
+    seal_state ss = {.stack_blk = stack_blk, .stack_tok = stack_tok};
     /* the cookie lives as long as the session can (expiry.c) */
     ss.max_age = crumb__expiry_max_age(s->ctx, &s->p, now);
     crumb_err rc = stage_encode(s, &ss, now);
@@ -403,8 +448,11 @@ static crumb_err seal_lines(crumb_session *s, int64_t now, size_t *count)
         rc = stage_seal(s, &ss);
     if (rc == CRUMB_OK)
         rc = crumb__chunk_emit(s, count, ss.tok + 3, ss.tok_len, ss.n, ss.caps, ss.max_age, now);
-    wipe_free(ss.blk, 2 * ss.room);
-    wipe_free(ss.tok, ss.tok_cap);
+    crumb_wipe(ss.blk, 2 * ss.room);
+    if (ss.blk != ss.stack_blk)
+        crumb__free(ss.blk);
+    if (ss.tok != ss.stack_tok)
+        crumb__free(ss.tok); /* public ciphertext: no wipe */
     return rc;
 }
 
@@ -526,8 +574,10 @@ void crumb_session_free(crumb_session *s)
 {
     if (!s)
         return;
-    wipe_free(s->data, s->data_cap);
+    if (s->data != s->small)
+        wipe_free(s->data, s->data_cap); /* small goes with the wipe of s */
     crumb__free(s->out);
+    crumb__free(s->g.dev_line);
     crumb_wipe(s, sizeof *s);
     crumb__free(s);
 }
@@ -637,11 +687,14 @@ int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
 static int data_find(const crumb_session *s, const char *key, size_t klen, size_t *start,
                      size_t *end)
 {
-    size_t pos = 0, at = 0, kl, vl;
-    const char *k;
-    const uint8_t *v;
-    while (crumb_payload_data_next(s->data, s->p.data_len, &pos, &k, &kl, &v, &vl)) {
-        int cmp = crumb__key_cmp(k, kl, key, klen);
+    /* the session's data is canonical (checked on decode, kept so by
+     * set and del): walk it without re-checking bounds entry by entry */
+    const uint8_t *d = s->data;
+    size_t at = 0, len = s->p.data_len;
+    while (at < len) {
+        size_t kl = d[at];
+        size_t pos = at + 3 + kl + ((size_t)d[at + 1 + kl] << 8 | d[at + 2 + kl]);
+        int cmp = crumb__key_cmp((const char *)d + at + 1, kl, key, klen);
         if (cmp == 0) {
             *start = at;
             *end = pos;
@@ -678,9 +731,7 @@ crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val, 
             return CRUMB_E_NOMEM;
         if (s->p.data_len)
             memcpy(d, s->data, s->p.data_len);
-        wipe_free(s->data, s->data_cap);
-        s->data = d;
-        s->data_cap = cap;
+        set_data_buf(s, d, cap);
         s->p.data = d;
     }
     memmove(s->data + start + entry, s->data + end, s->p.data_len - end);

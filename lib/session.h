@@ -11,18 +11,67 @@
 
 #include "crumb_store.h"
 
+/* ==== cookie.c: the session layer's Set-Cookie lines ===================== */
+
+/* The constant parts of a context's Set-Cookie lines, formatted once:
+ * name, "; Path=..; Domain=.." and "; Secure; HttpOnly; SameSite=..". */
+typedef struct crumb__cookie_fmt {
+    const char *name;          /* the attributes' name (not owned) */
+    size_t name_len;
+    char *pre;                 /* "; Path=/[; Domain=d]" (owned) */
+    size_t pre_len;
+    char post[40];             /* "[; Secure][; HttpOnly][; SameSite=X]" */
+    size_t post_len;
+} crumb__cookie_fmt;
+
+/* Check attributes a (crumb_cookie_check) and format them into f.
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_NOMEM */
+crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs *a);
+void crumb__cookie_fmt_free(crumb__cookie_fmt *f);
+
+/* 1 if t is a time crumb_imf_fixdate formats (years 0000..9999). */
+int crumb__imf_in_range(int64_t t);
+
+/* Length of the line "name<sfx>=<value>; Path=..[; Max-Age=N; Expires=D]..."
+ * (the time attributes when max_age >= 0), without the NUL. */
+size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t vlen,
+                              int64_t max_age);
+
+/* Write that line and a NUL at out, the same bytes crumb_set_cookie writes
+ * (crumb_delete_cookie's: value "", max_age 0, expires 0), without
+ * re-checking what the caller vouches for: sfx is a token of at most 3
+ * characters and value cookie-octets (a base64url token).
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE (cap too small), CRUMB_E_INVALID
+ *         (expires outside years 0000..9999) */
+crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb__cookie_fmt *f,
+                             const char *sfx, size_t sfx_len, const char *value, size_t vlen,
+                             int64_t max_age, int64_t expires);
+
+/* ==== payload.c ========================================================== */
+
+/* Encoded size of a valid payload p (crumb_payload_encode's out_len when
+ * it succeeds), without checking p. */
+size_t crumb__payload_size(const crumb_payload *p);
+
+/* crumb_payload_encode for a payload whose data region the caller keeps
+ * canonical (the session API): every check but the walk over the data. */
+crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, size_t cap,
+                                          size_t *out_len);
+
 /* ==== Context and session ============================================== */
 
 struct crumb_ctx {
     crumb_codec *codec;
     crumb_ctx_config cfg;      /* resolved: defaults filled in, strings below */
     crumb_cookie_attrs attrs;  /* cookie attributes (strings point below) */
+    crumb__cookie_fmt fmt;     /* attrs formatted once for the session's lines */
     char *name, *path, *domain, *audience; /* owned copies */
     size_t name_len;
     size_t max_token;          /* longest token accepted from a request */
     /* store modes (store_glue.c) */
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
+    crumb__hmac_pre store_mac; /* its HMAC state, computed once (wiped on free) */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
     uint8_t fp_key[32];        /* issue 16: keys client fingerprints (fingerprint.c) */
 };
@@ -30,8 +79,9 @@ struct crumb_ctx {
 struct crumb_session {
     crumb_ctx *ctx;
     crumb_payload p;           /* fields; p.data points at data below */
-    uint8_t *data;             /* canonical encoded entries (owned) */
+    uint8_t *data;             /* canonical encoded entries: small, or owned */
     size_t data_cap;
+    uint8_t small[256];        /* data of a typical session: no allocation */
     int64_t now;               /* clock at load */
     int fresh;                 /* no valid cookie came with the request */
     int dirty;                 /* changed since load */
@@ -56,6 +106,13 @@ struct crumb_session {
         uint8_t dev_id[16];        /* the session's device: from the authenticated
                                       payload, else the device cookie, else new */
         uint8_t cookie_dev[16];    /* device id the request's device cookie named */
+        char dev_tok[128];         /* the device cookie, until opened */
+        size_t dev_tok_len;
+        int dev_tok_pending;       /* dev_tok not opened yet */
+        int dev_bound;             /* the payload's device was looked for */
+        uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
+        crumb_store_key key;       /* its store key (secret: wiped with s) */
+        int key_valid;
         int has_dev, dev_new, dev_line_ready;
         int has_cookie_dev;        /* cookie_dev is valid */
         int dev_checked;           /* dev_id checked against the store for p.user */
@@ -64,7 +121,9 @@ struct crumb_session {
         crumb_err store_down;      /* load could not reach the store: save refuses */
         char ua_label[64];
         char ip_prefix[48];
-        char dev_line[512];        /* Set-Cookie line of a new device cookie */
+        char *dev_line;            /* Set-Cookie line of a new device cookie
+                                      (CRUMB__DEV_LINE_MAX bytes, allocated on
+                                      first use, freed with the session) */
     } g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
     struct crumb__fpstate {
@@ -75,6 +134,7 @@ struct crumb_session {
 };
 
 #define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */
+#define CRUMB__DEV_LINE_MAX 512u  /* room of the device cookie's line */
 
 /* ==== ctx.c ============================================================= */
 
@@ -94,6 +154,20 @@ crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const 
 
 /* ==== chunk.c: the session cookie on the wire ========================== */
 
+/* Our cookies in a request, from one pass over its Cookie header: slot
+ * k < CRUMB_CHUNKS_MAX is the cookie (k = 0) or its chunk name.k, slot
+ * CRUMB__SLOT_DEVICE the device cookie name.d; the first occurrence of each
+ * wins (the most specific path). Values point into the header. */
+#define CRUMB__SLOT_DEVICE CRUMB_CHUNKS_MAX
+typedef struct crumb__req_cookies {
+    const char *val[CRUMB_CHUNKS_MAX + 1];
+    size_t vlen[CRUMB_CHUNKS_MAX + 1];
+    uint32_t seen; /* bit k: slot k came */
+} crumb__req_cookies;
+
+/* Parse hdr (NULL allowed) once into rq. */
+void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies *rq);
+
 /* Our cookie's value (k = 0) and chunk values in a request. */
 typedef struct crumb__chunks {
     const char *val[CRUMB_CHUNKS_MAX];
@@ -103,11 +177,12 @@ typedef struct crumb__chunks {
     size_t total; /* token characters */
 } crumb__chunks;
 
-/* Find our cookie and its chunks in hdr (NULL allowed); sets s->had_cookie
- * and s->req_chunks. CRUMB_OK with ch->n == 0 when there is no cookie.
+/* Our cookie and its chunks among the request's cookies; sets
+ * s->had_cookie and s->req_chunks. CRUMB_OK with ch->n == 0 when there is
+ * no cookie.
  * @return CRUMB_OK, CRUMB_E_COOKIE (chunks without head, bad count, partial
  *         set), CRUMB_E_TOO_LARGE (over max_cookie_bytes or max_token) */
-crumb_err crumb__chunk_find(crumb_session *s, const char *hdr, crumb__chunks *ch);
+crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crumb__chunks *ch);
 
 /* Join the parts into tok (room for ch->total); returns the length. */
 size_t crumb__chunk_join(const crumb__chunks *ch, char *tok);
@@ -173,11 +248,16 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
 /* Report a store failure to the log callback and pass the code through. */
 crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
 
-/* Read the device cookie from the request header (if valid). */
-void crumb__glue_load_device(crumb_session *s, const char *hdr);
+/* The device cookie among the request's cookies (if valid), after the
+ * session cookie's load (opened: it loaded a session into s->p). Its id is
+ * read now, or, when the payload names the session's device, only when
+ * save or a refused session needs it.
+ * @see crumb__glue_reset_device, crumb__glue_before_save */
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened);
 
 /* Server record behind a reference token: fetch and decode it into out
- * (out->data points into *rec, which the caller frees). */
+ * (out->data points into *rec, which the caller frees after wiping the
+ * first *rec_cap bytes: all that holds the record). */
 crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
 

@@ -21,8 +21,25 @@
 void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_BYTES],
                              crumb_store_key *key)
 {
-    (void)crumb__hmac_sha256(key->b, ctx->store_secret, 32, (const uint8_t *)"sid", 3, sid,
-                             CRUMB_SID_BYTES);
+    /* HMAC-SHA-256(store_secret, "sid" || sid) from the state computed once
+     * per context: the message's one block and the outer block */
+    (void)crumb__hmac_pre_mac(key->b, &ctx->store_mac, (const uint8_t *)"sid", 3, sid,
+                              CRUMB_SID_BYTES);
+}
+
+/* The store key of sid: from the request's cache when it is the id last
+ * hashed (load, then save, hash the same id; the cache is wiped with the
+ * session). */
+static void sid_key(crumb_session *s, const uint8_t sid[CRUMB_SID_BYTES], crumb_store_key *key)
+{
+    if (s->g.key_valid && crumb_ct_equal(s->g.key_sid, sid, CRUMB_SID_BYTES)) {
+        *key = s->g.key;
+        return;
+    }
+    crumb__glue_session_key(s->ctx, sid, key);
+    memcpy(s->g.key_sid, sid, CRUMB_SID_BYTES);
+    s->g.key = *key;
+    s->g.key_valid = 1;
 }
 
 /* 1 if needle occurs in hay. */
@@ -109,27 +126,57 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 
 /* ==== Load ============================================================== */
 
-/* see session.h */
-void crumb__glue_load_device(crumb_session *s, const char *hdr)
+/* Open the device cookie kept by crumb__glue_load_device (once): its id
+ * becomes cookie_dev, and the session's device unless one is bound. */
+static void open_device_cookie(crumb_session *s)
 {
-    const crumb_ctx *ctx = s->ctx;
-    char name[CRUMB_NAME_MAX + 4];
-    const char *val = NULL;
-    size_t vlen = 0;
     uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
-    size_t ptl = 0;
-    snprintf(name, sizeof name, "%s%s", ctx->name, CRUMB__DEVICE_SUFFIX);
-    if (!hdr || crumb_cookie_find(hdr, strlen(hdr), name, &val, &vlen) != CRUMB_OK)
+    size_t ptl = 0, vlen = s->g.dev_tok_len;
+    if (!s->g.dev_tok_pending)
         return;
-    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > sizeof pt)
-        return; /* not one of ours: a new device id is issued */
-    if (crumb_open(ctx->dev_codec, pt, sizeof pt, &ptl, val, vlen, NULL) == CRUMB_OK &&
+    s->g.dev_tok_pending = 0;
+    if (crumb_open(s->ctx->dev_codec, pt, sizeof pt, &ptl, s->g.dev_tok, vlen, NULL) ==
+            CRUMB_OK &&
         ptl == CRUMB_STORE_IDBYTES) {
         memcpy(s->g.cookie_dev, pt, CRUMB_STORE_IDBYTES);
-        memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
-        s->g.has_cookie_dev = s->g.has_dev = 1;
+        s->g.has_cookie_dev = 1;
+        if (!s->g.has_dev) {
+            memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
+            s->g.has_dev = 1;
+        }
     }
-    crumb_wipe(pt, sizeof pt);
+    crumb_wipe(pt, crumb_open_bufsize(vlen));
+}
+
+/* 1 and the id in out if the payload's device field is a library device
+ * id (32 lowercase hex digits), else 0. */
+static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
+{
+    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
+           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
+}
+
+/* see session.h */
+void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened)
+{
+    size_t vlen = rq->vlen[CRUMB__SLOT_DEVICE];
+    uint8_t d[CRUMB_STORE_IDBYTES];
+    if (!(rq->seen & (1u << CRUMB__SLOT_DEVICE)))
+        return;
+    if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > DEVICE_TOKEN_MAX)
+        return; /* not one of ours: a new device id is issued */
+    memcpy(s->g.dev_tok, rq->val[CRUMB__SLOT_DEVICE], vlen); /* the header may go */
+    s->g.dev_tok_len = vlen;
+    s->g.dev_tok_pending = 1;
+    /* a session whose payload names its device needs the cookie's id only
+     * on save or if the session is refused: open it then (one AEAD less
+     * per load); the payload's device is bound now (bind_device's work) */
+    if (opened && payload_device(&s->p, d)) {
+        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g.has_dev = s->g.dev_bound = 1;
+        return;
+    }
+    open_device_cookie(s);
 }
 
 /* see session.h */
@@ -145,12 +192,16 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
     *rec = crumb__malloc(*rec_cap);
     if (!*rec)
         return CRUMB_E_NOMEM;
-    crumb__glue_session_key(s->ctx, ref->sid, &key);
+    sid_key(s, ref->sid, &key);
     crumb_err rc = crumb_store_get(st, &key, *rec, *rec_cap, &len, &version, &exp, s->now);
-    if (rc == CRUMB_E_NOTFOUND)
+    if (rc == CRUMB_E_NOTFOUND) {
+        *rec_cap = 0; /* nothing written: nothing to wipe */
         return rc; /* the caller checks for replay first, then refuses */
+    }
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
+    if (len <= *rec_cap)
+        *rec_cap = len; /* the record's bytes are all the caller wipes */
     /* sealed under the store secret and bound to its key: store write
      * access can neither read nor forge nor move a record */
     rc = crumb__record_open(*rec, *rec_cap, &len, *rec, len, s->ctx->record_key, key.b);
@@ -168,28 +219,23 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
     return CRUMB_OK;
 }
 
-/* 1 and the id in out if the payload's device field is a library device
- * id (32 lowercase hex digits), else 0. */
-static int payload_device(const crumb_payload *p, uint8_t out[CRUMB_STORE_IDBYTES])
-{
-    return p->device_len == 2 * CRUMB_STORE_IDBYTES &&
-           crumb__unhex(out, CRUMB_STORE_IDBYTES, p->device) == 0;
-}
-
 /* The session's device is the one in its authenticated payload: the device
  * cookie the client chose to send (or leave out) never replaces it. */
 static void bind_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
-    if (payload_device(&s->p, d)) {
+    if (!s->g.dev_bound && payload_device(&s->p, d)) {
         memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
         s->g.has_dev = 1;
     }
+    s->g.dev_bound = 1;
 }
 
 /* see session.h: the device cookie's id again (after a refused session). */
 void crumb__glue_reset_device(crumb_session *s)
 {
+    open_device_cookie(s);
+    s->g.dev_bound = 0;
     s->g.has_dev = s->g.has_cookie_dev;
     memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
     s->g.dev_checked = 0;
@@ -204,7 +250,7 @@ crumb_err crumb__glue_check(crumb_session *s)
     crumb_store_id fam, dev;
     crumb_store_check_res res;
     bind_device(s);
-    crumb__glue_session_key(ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
     memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
@@ -254,7 +300,7 @@ static void retire_record(crumb_session *s, int64_t now)
     crumb_store_key old;
     if (!s->g.has_record)
         return;
-    crumb__glue_session_key(s->ctx, s->g.loaded_sid, &old);
+    sid_key(s, s->g.loaded_sid, &old);
     (void)crumb_store_touch(s->ctx->cfg.store, &old,
                             crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
     s->g.has_record = 0;
@@ -356,6 +402,7 @@ static crumb_err device_refused(crumb_session *s)
 static crumb_err settle_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
+    open_device_cookie(s); /* if load left it for now */
     if (s->g.has_dev && s->p.user_len && !s->g.dev_checked) {
         crumb_err rc = device_refused(s);
         if (rc == CRUMB_E_REVOKED)
@@ -397,7 +444,7 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     uint8_t *box = crumb__malloc(cap);
     if (!box)
         return CRUMB_E_NOMEM;
-    crumb__glue_session_key(s->ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
                                       s->ctx->cfg.random, s->ctx->cfg.random_ctx);
     uint64_t expect = s->g.has_record ? s->g.rec_version : CRUMB_STORE_VERSION_NEW;
@@ -453,7 +500,7 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         }
         if (rc == CRUMB_OK) {
             crumb_store_session_info info = {0};
-            crumb__glue_session_key(ctx, s->p.sid, &info.session);
+            sid_key(s, s->p.sid, &info.session);
             memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
             memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
             info.created = s->p.issued_at;
@@ -470,8 +517,12 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         size_t tl = 0, got = 0;
         rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            rc = crumb_set_cookie(s->g.dev_line, sizeof s->g.dev_line, &got, &ctx->attrs,
-                                  CRUMB__DEVICE_SUFFIX, tok, tl, DEVICE_MAX_AGE, now);
+            if (!s->g.dev_line && !(s->g.dev_line = crumb__malloc(CRUMB__DEV_LINE_MAX)))
+                rc = CRUMB_E_NOMEM;
+        if (rc == CRUMB_OK)
+            rc = crumb__cookie_line(s->g.dev_line, CRUMB__DEV_LINE_MAX, &got, &ctx->fmt,
+                                    CRUMB__DEVICE_SUFFIX, 2, tok, tl, DEVICE_MAX_AGE,
+                                    crumb__sat_add(now, DEVICE_MAX_AGE));
         if (rc != CRUMB_OK)
             return rc;
         s->g.dev_new = 0;
@@ -490,7 +541,7 @@ crumb_err crumb__glue_logout(crumb_session *s)
         return s->g.store_down; /* the request's cookie was never checked */
     if (s->fresh)
         return CRUMB_OK;
-    crumb__glue_session_key(ctx, s->p.sid, &key);
+    sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
     if (rc == CRUMB_OK && s->g.has_record)
         rc = crumb_store_delete(st, &key);

@@ -2,12 +2,17 @@
  * test_cookie.c - request Cookie header parsing (the derived http-state
  * cases from tests/vectors/cookies/ plus hand-written edge cases) and
  * Set-Cookie building: exact lines, IMF-fixdate (known values and a
- * property test against gmtime_r), prefix and SameSite=None rules.
+ * property test against gmtime_r), prefix and SameSite=None rules; the
+ * session layer's line builder (crumb__cookie_line, attributes formatted
+ * once) against the public one, and every IMF-fixdate field against
+ * gmtime_r/strftime over the whole range (negative times, the year 0000
+ * and 9999 limits, leap days; seeded: CRUMB_SEED).
  */
 #include "check.h"
 #include "json.h"
 #include "session.h"
 
+#include <stdio.h>
 #include <time.h>
 
 /* Run every derived case: our pairs must equal expectedPairs exactly. */
@@ -147,6 +152,144 @@ static void test_imf_fixdate(void)
     }
 }
 
+/* Compare every field of crumb_imf_fixdate(t) with gmtime_r: weekday and
+ * month names through strftime, day, year and time numerically (strftime's
+ * %Y does not pad years below 1000). 1 if they agree. */
+static int imf_fields_ok(int64_t t)
+{
+    char out[30], name[16];
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (crumb_imf_fixdate(out, t) != CRUMB_OK || !gmtime_r(&tt, &tm))
+        return 0;
+    int day, year, hh, mm, ss;
+    char wd[4], mon[4];
+    if (strlen(out) != CRUMB_IMF_FIXDATE_LEN ||
+        sscanf(out, "%3s, %2d %3s %4d %2d:%2d:%2d GMT", wd, &day, mon, &year, &hh, &mm, &ss) != 7)
+        return 0;
+    if (out[3] != ',' || (wd[3] = 0, strftime(name, sizeof name, "%a,", &tm) == 0))
+        return 0;
+    if (strncmp(out, name, 4) != 0)
+        return 0;
+    strftime(name, sizeof name, "%b", &tm);
+    return strcmp(mon, name) == 0 && day == tm.tm_mday && year == tm.tm_year + 1900 &&
+           hh == tm.tm_hour && mm == tm.tm_min && ss == tm.tm_sec && out[5] != ' ' &&
+           out[12] != ' ';
+}
+
+/* The formatter by hand against the C library: every field, for a seeded
+ * range of times across the whole domain (negative too), the limits of
+ * years 0000 and 9999, and the leap days around the century rules. */
+static void test_imf_fields(void)
+{
+    static const int64_t edges[] = {
+        -62167219200LL, -62167219199LL, /* 0000-01-01 00:00:00, :01 */
+        -62162121600LL,                  /* 0000-02-29 (year 0 is a leap year) */
+        -62162035201LL, -62162035200LL,  /* 0000-02-29 23:59:59, 0000-03-01 */
+        -59006361600LL,                  /* 0100-03-01 (0100 is not a leap year) */
+        -2208988800LL,                   /* 1900-01-01 */
+        -2203977600LL, -2203891200LL,    /* 1900-02-28, 1900-03-01 (not a leap year) */
+        -86401, -86400, -1, 0, 1, 86399, 86400,
+        951782400LL, 951868799LL,       /* 2000-02-29 00:00:00 and 23:59:59 */
+        4107456000LL, 4107542400LL,      /* 2100-02-28, 2100-03-01 */
+        13574563200LL,                   /* 2400-02-29 */
+        253281168000LL,                  /* 9996-02-29 */
+        253402214400LL, 253402300798LL, 253402300799LL, /* 9999-12-31 */
+    };
+    if (sizeof(time_t) < 8)
+        return; /* gmtime_r cannot be the reference */
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        if (!imf_fields_ok(edges[i])) {
+            CHECK(!"IMF-fixdate field (edge)");
+            fprintf(stderr, "    t = %lld\n", (long long)edges[i]);
+        }
+    }
+    const uint64_t span = 253402300799ULL + 62167219200ULL + 1;
+    for (int i = 0; i < 50000; i++) {
+        int64_t t = (int64_t)(check_rand() % span) - 62167219200LL;
+        if (i & 1) /* half of them near the epoch, where day counts turn sign */
+            t = (int64_t)(check_rand() % (2 * 4000000000ULL)) - 4000000000LL;
+        if (!imf_fields_ok(t)) {
+            CHECK(!"IMF-fixdate field");
+            fprintf(stderr, "    t = %lld\n", (long long)t);
+            break;
+        }
+    }
+    char out[30];
+    CHECK_INT(crumb_imf_fixdate(out, INT64_MIN), CRUMB_E_INVALID);
+    CHECK_INT(crumb_imf_fixdate(out, INT64_MAX), CRUMB_E_INVALID);
+}
+
+/* The session layer's line builder writes the public builder's bytes, for
+ * random attributes, suffixes, values, Max-Age values (every digit count)
+ * and times; and deletion lines. */
+static void test_session_lines(void)
+{
+    static const char *const names[] = {"sid", "__Host-s", "__Secure-x", "a"};
+    static const char *const paths[] = {NULL, "/", "/app/x"};
+    static const char *const domains[] = {NULL, "example.com"};
+    static const char *const sfx[] = {"", ".1", ".15", ".d"};
+    for (int i = 0; i < 4000; i++) {
+        crumb_cookie_attrs a = {.name = names[check_rand() % 4],
+                                .path = paths[check_rand() % 3],
+                                .domain = domains[check_rand() % 2],
+                                .secure = (int)(check_rand() % 2),
+                                .http_only = (int)(check_rand() % 2),
+                                .same_site = (int)(check_rand() % 4)};
+        crumb__cookie_fmt f;
+        crumb_err want_rc = crumb_cookie_check(&a);
+        CHECK_INT(crumb__cookie_fmt_init(&f, &a), want_rc);
+        if (want_rc != CRUMB_OK)
+            continue;
+        char val[300], a1[1024], a2[1024];
+        size_t vl = check_rand() % 300, n1 = 0, n2 = 0;
+        for (size_t k = 0; k < vl; k++)
+            val[k] = "ABCxyz0189-_"[check_rand() % 12];
+        const char *sf = sfx[check_rand() % 4];
+        int64_t max_age = (int64_t)(check_rand() % 3) - 1; /* -1, 0, 1 */
+        if (check_rand() % 2)
+            max_age = (int64_t)(check_rand() >> (check_rand() % 64)) % 100000000000LL;
+        int64_t now = (int64_t)(check_rand() % 300000000000ULL) - 60000000000LL;
+        crumb_err r1 = crumb_set_cookie(a1, sizeof a1, &n1, &a, sf[0] ? sf : NULL, val, vl,
+                                        max_age, now);
+        crumb_err r2 = crumb__cookie_line(a2, sizeof a2, &n2, &f, sf, strlen(sf), val, vl,
+                                          max_age, crumb__sat_add(now, max_age));
+        CHECK_INT(r2, r1);
+        if (r1 == CRUMB_OK && (n1 != n2 || strcmp(a1, a2) != 0 ||
+                               n2 != crumb__cookie_line_len(&f, strlen(sf), vl, max_age))) {
+            CHECK(!"session line == crumb_set_cookie");
+            fprintf(stderr, "    got  %s\n    want %s\n", a2, a1);
+        }
+        CHECK_OK(crumb_delete_cookie(a1, sizeof a1, &n1, &a, sf[0] ? sf : NULL));
+        CHECK_OK(crumb__cookie_line(a2, sizeof a2, &n2, &f, sf, strlen(sf), "", 0, 0, 0));
+        CHECK(n1 == n2 && strcmp(a1, a2) == 0);
+        /* too small a buffer is refused, never overrun */
+        CHECK_INT(crumb__cookie_line(a2, n2, &n1, &f, sf, strlen(sf), "", 0, 0, 0),
+                  CRUMB_E_BUFSIZE);
+        crumb__cookie_fmt_free(&f);
+    }
+}
+
+/* Max-Age digits by hand: every power of ten and its neighbours. */
+static void test_max_age_digits(void)
+{
+    crumb_cookie_attrs a = {.name = "n"};
+    char out[256], want[40];
+    size_t n;
+    for (int64_t p = 1; p > 0 && p <= INT64_MAX / 10; p *= 10) {
+        for (int64_t v = p - 1; v <= p + 1; v++) {
+            CHECK_OK(crumb_set_cookie(out, sizeof out, &n, &a, NULL, "v", 1, v, 0) == CRUMB_OK ||
+                             v > 253402300799LL
+                         ? CRUMB_OK
+                         : CRUMB_E_INVALID);
+            if (v > 253402300799LL)
+                continue; /* Expires out of range: refused (checked above) */
+            snprintf(want, sizeof want, "; Max-Age=%lld;", (long long)v);
+            CHECK(strstr(out, want) != NULL);
+        }
+    }
+}
+
 /* Build a line and compare it exactly. */
 static void expect_line(const crumb_cookie_attrs *a, const char *suffix, const char *val,
                         int64_t max_age, int64_t now, const char *want)
@@ -270,7 +413,10 @@ int main(void)
     test_derived_cases();
     test_edge_cases();
     test_imf_fixdate();
+    test_imf_fields();
     test_set_cookie();
+    test_session_lines();
+    test_max_age_digits();
     test_rules();
     return check_done("test_cookie");
 }

@@ -5,8 +5,9 @@
  * newer payload version, reseal under a decrypt-only key, tampering, every
  * size policy (error, compress, chunk with stale-chunk deletion, mixed and
  * partial chunk sets failing closed), compression and padding, the mode
- * slots, allocation failures, and the CGI helpers through HTTP_COOKIE and a
- * FILE*.
+ * slots, allocation failures, the CGI helpers through HTTP_COOKIE and a
+ * FILE*, and sessions on either side of the load's and save's in-place
+ * buffers.
  */
 #include "check.h"
 #include "session.h"
@@ -776,6 +777,78 @@ static void test_cgi(void)
     crumb_keyring_free(kr);
 }
 
+/* Save s and return its one Set-Cookie line as a request header
+ * ("name=value") in hdr. */
+static size_t one_line_header(crumb_session *s, char *hdr, size_t cap)
+{
+    const char *const *lines = NULL;
+    size_t n = 0;
+    CHECK_OK(crumb_session_save(s, &lines, &n));
+    CHECK_INT(n, 1);
+    if (n != 1)
+        return 0;
+    const char *semi = strchr(lines[0], ';');
+    size_t len = (size_t)(semi - lines[0]);
+    CHECK(len < cap);
+    if (len >= cap)
+        return 0;
+    memcpy(hdr, lines[0], len);
+    hdr[len] = '\0';
+    return len;
+}
+
+/* Sessions of every size around the load's and save's in-place buffers
+ * (4 KiB plaintext on the stack when loading; 1 KiB payload block and
+ * 2 KiB token when saving): one cookie of up to 16 KB round-trips with its
+ * data intact, on either side of each threshold (ASan build: no overrun).
+ * The Cookie header's one parse keeps the first of repeated names. */
+static void test_buffer_thresholds(void)
+{
+    crumb_keyring *kr = make_ring(1, 0);
+    crumb_ctx_config c = base_cfg();
+    c.max_cookie_bytes = 16384;
+    crumb_ctx *ctx = make_ctx(kr, &c);
+    static char hdr[20000], two[40000];
+    static uint8_t val[9000];
+    for (size_t i = 0; i < sizeof val; i++)
+        val[i] = (uint8_t)(i * 7 + 1);
+    /* every length across each threshold (payload = data + ~75 bytes):
+     * save's block near 440, its token near 1410, load's plaintext near
+     * 3975; then a few up to 8 KiB */
+    static const size_t from[] = {380, 1370, 3930, 5000, 8180};
+    static const size_t upto[] = {500, 1450, 4020, 5002, 8192};
+    for (size_t i = 0; i < sizeof from / sizeof from[0]; i++) {
+        for (size_t vl = from[i]; vl <= upto[i]; vl++) {
+            crumb_session *s = NULL, *t = NULL;
+            const uint8_t *got = NULL;
+            size_t got_len = 0;
+            CHECK_OK(crumb_session_load(ctx, NULL, &s));
+            CHECK_OK(crumb_session_set(s, "v", val, vl));
+            if (!one_line_header(s, hdr, sizeof hdr)) {
+                crumb_session_free(s);
+                continue;
+            }
+            CHECK_OK(crumb_session_load(ctx, hdr, &t));
+            CHECK(t && !crumb_session_is_new(t));
+            CHECK(t && crumb_session_get(t, "v", &got, &got_len) == CRUMB_OK &&
+                  got_len == vl && memcmp(got, val, got_len) == 0);
+            crumb_session_free(t);
+            /* repeated names: the first occurrence is the cookie */
+            snprintf(two, sizeof two, "%s; __Host-sid=AAAA", hdr);
+            CHECK_OK(crumb_session_load(ctx, two, &t));
+            CHECK(t && !crumb_session_is_new(t));
+            crumb_session_free(t);
+            snprintf(two, sizeof two, "__Host-sid=AAAA; %s", hdr);
+            CHECK(crumb_session_load(ctx, two, &t) != CRUMB_OK);
+            CHECK(t && crumb_session_is_new(t));
+            crumb_session_free(t);
+            crumb_session_free(s);
+        }
+    }
+    crumb_ctx_free(ctx);
+    crumb_keyring_free(kr);
+}
+
 int main(void)
 {
     check_seed();
@@ -788,5 +861,6 @@ int main(void)
     test_modes_and_config();
     test_alloc_failures();
     test_cgi();
+    test_buffer_thresholds();
     return check_done("test_session");
 }

@@ -1,0 +1,27 @@
+#!/bin/sh
+# bench/callgrind_session.sh - instructions per operation of bench_session's
+# callgrind ops (suite 1, 205-byte payload): callgrind total Ir for N
+# iterations minus the total for 0, divided by N, as bench/callgrind.sh does
+# for the codec. Usage: bench/callgrind_session.sh [BUILD] [N] [op...]
+# Skipped with a message when valgrind is absent.
+BUILD=${1:-build}
+N=${2:-1000}
+[ $# -ge 2 ] && shift 2 || shift $#
+OPS=${*:-"open seal setcookie line load load-set-save save-new mem-load mem-load-set-save server-load server-load-set-save"}
+BIN=$BUILD/bench/bench_session
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "callgrind_session.sh: valgrind not installed, skipped"
+    exit 0
+fi
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+ir() { # total instructions of one run
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" "$BIN" --op "$1" --iters "$2" \
+        >/dev/null 2>"$tmp/err" || { cat "$tmp/err" >&2; exit 1; }
+    sed -n 's/^summary: *//p' "$tmp/cg"
+}
+printf '%-22s %14s   (callgrind, (Ir(N=%s) - Ir(N=0)) / %s)\n' op instructions/op "$N" "$N"
+for op in $OPS; do
+    a=$(ir "$op" 0) && b=$(ir "$op" "$N") || exit 1
+    printf '%-22s %14s\n' "$op" "$(( (b - a + N / 2) / N ))"
+done

@@ -956,7 +956,9 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  * when it could not be asked (CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO,
  * CRUMB_E_NOSPC, CRUMB_E_NOMEM, CRUMB_E_UNSUPPORTED): then the session is
  * fresh but save refuses with that same code, so a store outage never
- * overwrites a cookie that may be valid (answer 503 and try again).
+ * overwrites a cookie that may be valid (answer 503 and try again). The
+ * same holds in every mode for CRUMB_E_NOMEM with a session handed back:
+ * the cookie could not be judged, so save refuses with CRUMB_E_NOMEM.
  * @param[in]  ctx            the context
  * @param[in]  cookie_header  the request's Cookie header (NULL or "" = none)
  * @param[out] out            the session; free with crumb_session_free

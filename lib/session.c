@@ -287,6 +287,8 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
         if (is_outage(rc))
             s->g.store_down = rc; /* save refuses: never overwrite the cookie */
     }
+    if (rc == CRUMB_E_NOMEM && !store_mode)
+        s->g.store_down = rc; /* the cookie could not be judged: keep it too */
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);
         if (frc != CRUMB_OK) {

@@ -118,7 +118,8 @@ struct crumb_session {
         int dev_checked;           /* dev_id checked against the store for p.user */
         int new_family;            /* login: a new family, advanced from 0 on save */
         int login;                 /* the user changed in this request */
-        crumb_err store_down;      /* load could not reach the store: save refuses */
+        crumb_err store_down;      /* load could not judge the request's cookie (store
+                                      unreachable; out of memory): save refuses */
         char ua_label[64];
         char ip_prefix[48];
         char *dev_line;            /* Set-Cookie line of a new device cookie

@@ -696,7 +696,7 @@ static void test_alloc_failures(void)
     fill(s, 1000, 1);
     save(s, CRUMB_OK);
     crumb_session_free(s);
-    int nomem = 0;
+    int nomem = 0, kept = 0;
     for (long n = 1; n < 40; n++) {
         crumb__alloc_fail_at(n, 0);
         s = NULL;
@@ -714,12 +714,23 @@ static void test_alloc_failures(void)
         } else {
             CHECK_INT(rc, CRUMB_E_NOMEM);
             nomem++;
+            if (s != NULL) {
+                /* the request's valid cookie could not be judged: saving
+                 * the fresh session handed back must not replace it (it
+                 * would log the user out) */
+                const char *const *lines;
+                size_t cnt;
+                crumb__alloc_fail_at(0, 0);
+                CHECK_INT(crumb_session_save(s, &lines, &cnt), CRUMB_E_NOMEM);
+                kept++;
+            }
         }
         crumb__alloc_fail_at(0, 0);
         crumb_session_free(s);
     }
     crumb__alloc_fail_at(0, 0);
     CHECK(nomem > 3);
+    CHECK(kept > 0); /* the case above was reached */
     crumb_ctx_free(ctx);
     crumb_keyring_free(kr);
 }

@@ -1009,7 +1009,7 @@ CRUMB_EXPORT crumb_err crumb_session_save(crumb_session *s, const char *const **
  * Size in bytes of the single Set-Cookie value the last save needed (set
  * also when it failed with CRUMB_E_TOO_LARGE).
  * @param[in] s  the session
- * @return the size; 0 before any seal.
+ * @return the size; 0 before any seal (or for a NULL s).
  */
 CRUMB_EXPORT size_t crumb_session_cookie_size(const crumb_session *s);
 
@@ -1019,7 +1019,7 @@ CRUMB_EXPORT size_t crumb_session_cookie_size(const crumb_session *s);
  * with a different user) goes further: new session id and a new family.
  * Marks the session for re-issue.
  * @param[in] s  the session
- * @return CRUMB_OK, CRUMB_E_RANDOM
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s), CRUMB_E_RANDOM
  */
 CRUMB_EXPORT crumb_err crumb_session_rotate(crumb_session *s) CRUMB_WUR;
 
@@ -1046,7 +1046,7 @@ CRUMB_EXPORT void crumb_session_free(crumb_session *s);
 /**
  * Read-only view of every field (times, ids, auth, data).
  * @param[in] s  the session
- * @return the session's payload.
+ * @return the session's payload (NULL for a NULL s).
  * @note owned by the session: valid until the session is modified or
  *       freed.
  */
@@ -1055,7 +1055,7 @@ CRUMB_EXPORT const crumb_payload *crumb_session_payload(const crumb_session *s);
 /**
  * Whether this session was created by this load (no valid cookie).
  * @param[in] s  the session
- * @return 1 if new, else 0.
+ * @return 1 if new (or s is NULL), else 0.
  */
 CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
 
@@ -1075,8 +1075,8 @@ CRUMB_EXPORT int crumb_session_is_new(const crumb_session *s);
  * @param[in] s    the session
  * @param[in] id   the id bytes (NULL = clear)
  * @param[in] len  their length, 0..CRUMB_ID_MAX
- * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (a
- *         NUL byte inside the id), CRUMB_E_RANDOM (set_user only: the
+ * @return CRUMB_OK, CRUMB_E_LIMIT (len > CRUMB_ID_MAX), CRUMB_E_INVALID (NULL
+ *         s, a NUL byte inside the id), CRUMB_E_RANDOM (set_user only: the
  *         login's new ids)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len) CRUMB_WUR;
@@ -1091,8 +1091,8 @@ CRUMB_EXPORT crumb_err crumb_session_set_device(crumb_session *s, const char *id
  * bitmasks, and a workflow step outside PENDING, are dropped.
  * @param[in] s  the session
  * @param[in] a  the new state
- * @return CRUMB_OK, CRUMB_E_INVALID (unknown state; IDENTIFYING without a
- *         user)
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s or a, unknown state;
+ *         IDENTIFYING without a user)
  */
 CRUMB_EXPORT crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a) CRUMB_WUR;
 
@@ -1114,7 +1114,7 @@ CRUMB_EXPORT int crumb_session_auth_fresh(const crumb_session *s, int64_t max_ag
  * @param[in] key  the key
  * @param[in] val  the value (NULL allowed when len is 0)
  * @param[in] len  value length
- * @return CRUMB_OK, CRUMB_E_INVALID (empty or NULL key, NULL val with
+ * @return CRUMB_OK, CRUMB_E_INVALID (NULL s, empty or NULL key, NULL val with
  *         len > 0), CRUMB_E_LIMIT (key, value, entry count or total payload
  *         over its limit), CRUMB_E_NOMEM
  */
@@ -1127,7 +1127,8 @@ CRUMB_EXPORT crumb_err crumb_session_set(crumb_session *s, const char *key, cons
  * @param[in]  key  the key (NUL-terminated)
  * @param[out] val  the value (set only on CRUMB_OK)
  * @param[out] len  its length
- * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key)
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key),
+ *         CRUMB_E_INVALID (NULL s, val or len)
  * @note *val points into the session: valid until the next modification
  *       or free.
  */
@@ -1138,7 +1139,8 @@ CRUMB_EXPORT crumb_err crumb_session_get(const crumb_session *s, const char *key
  * Delete an entry (its bytes are wiped).
  * @param[in] s    the session
  * @param[in] key  the key (NUL-terminated)
- * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key)
+ * @return CRUMB_OK, CRUMB_E_NOTFOUND (also for an empty or NULL key),
+ *         CRUMB_E_INVALID (NULL s)
  */
 CRUMB_EXPORT crumb_err crumb_session_del(crumb_session *s, const char *key);
 
@@ -1150,7 +1152,7 @@ CRUMB_EXPORT crumb_err crumb_session_del(crumb_session *s, const char *key);
  * @param[out]    klen  key length
  * @param[out]    val   the value
  * @param[out]    vlen  value length
- * @return 1 with the next entry, 0 at the end.
+ * @return 1 with the next entry, 0 at the end (or for a NULL s or pos).
  * @note key and val point into the session: valid until the next
  *       modification or free.
  */

@@ -517,6 +517,8 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
 /* see crumb.h */
 size_t crumb_session_cookie_size(const crumb_session *s)
 {
+    if (!s)
+        return 0;
     return s->cookie_size;
 }
 
@@ -532,6 +534,8 @@ static void restart_times(crumb_session *s)
 /* see crumb.h */
 crumb_err crumb_session_rotate(crumb_session *s)
 {
+    if (!s)
+        return CRUMB_E_INVALID;
     crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
     if (rc != CRUMB_OK)
         return rc;
@@ -587,12 +591,14 @@ void crumb_session_free(crumb_session *s)
 /* see crumb.h */
 const crumb_payload *crumb_session_payload(const crumb_session *s)
 {
-    return &s->p;
+    return s ? &s->p : NULL;
 }
 
 /* see crumb.h */
 int crumb_session_is_new(const crumb_session *s)
 {
+    if (!s)
+        return 1;
     return s->fresh;
 }
 
@@ -619,6 +625,8 @@ static crumb_err set_id(crumb_session *s, char *dst, size_t *dst_len, const char
 /* see crumb.h */
 crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
 {
+    if (!s)
+        return CRUMB_E_INVALID;
     size_t n = id ? len : 0;
     int changes = n && (n != s->p.user_len || memcmp(id, s->p.user, n) != 0);
     crumb_err rc = set_id(s, s->p.user, &s->p.user_len, id, len);
@@ -630,18 +638,24 @@ crumb_err crumb_session_set_user(crumb_session *s, const char *id, size_t len)
 /* see crumb.h */
 crumb_err crumb_session_set_tenant(crumb_session *s, const char *id, size_t len)
 {
+    if (!s)
+        return CRUMB_E_INVALID;
     return set_id(s, s->p.tenant, &s->p.tenant_len, id, len);
 }
 
 /* see crumb.h */
 crumb_err crumb_session_set_device(crumb_session *s, const char *id, size_t len)
 {
+    if (!s)
+        return CRUMB_E_INVALID;
     return set_id(s, s->p.device, &s->p.device_len, id, len);
 }
 
 /* see crumb.h */
 crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
 {
+    if (!s || !a)
+        return CRUMB_E_INVALID;
     crumb_auth n = {0};
     n.state = a->state;
     switch (a->state) {
@@ -677,6 +691,8 @@ crumb_err crumb_session_set_auth(crumb_session *s, const crumb_auth *a)
 /* see crumb.h */
 int crumb_session_auth_fresh(const crumb_session *s, int64_t max_age)
 {
+    if (!s)
+        return 0;
     int64_t now = crumb_codec_now(s->ctx->codec);
     return s->p.auth.state == CRUMB_AUTH_AUTHENTICATED &&
            crumb__expiry_within(s->p.auth.time, now, max_age);
@@ -715,7 +731,7 @@ static int data_find(const crumb_session *s, const char *key, size_t klen, size_
 crumb_err crumb_session_set(crumb_session *s, const char *key, const void *val, size_t len)
 {
     size_t klen = key ? strlen(key) : 0, start, end;
-    if (klen == 0 || (len && !val))
+    if (!s || klen == 0 || (len && !val))
         return CRUMB_E_INVALID;
     if (klen > CRUMB_DATA_KEY_MAX || len > CRUMB_DATA_VALUE_MAX)
         return CRUMB_E_LIMIT;
@@ -757,6 +773,8 @@ crumb_err crumb_session_get(const crumb_session *s, const char *key, const uint8
 {
     size_t klen = key ? strlen(key) : 0, start, end, pos, kl;
     const char *k;
+    if (!s || !val || !len)
+        return CRUMB_E_INVALID;
     if (klen == 0 || !data_find(s, key, klen, &start, &end))
         return CRUMB_E_NOTFOUND;
     pos = start;
@@ -768,6 +786,8 @@ crumb_err crumb_session_get(const crumb_session *s, const char *key, const uint8
 crumb_err crumb_session_del(crumb_session *s, const char *key)
 {
     size_t klen = key ? strlen(key) : 0, start, end;
+    if (!s)
+        return CRUMB_E_INVALID;
     if (klen == 0 || !data_find(s, key, klen, &start, &end))
         return CRUMB_E_NOTFOUND;
     crumb_wipe(s->data + start, end - start);
@@ -782,6 +802,8 @@ crumb_err crumb_session_del(crumb_session *s, const char *key)
 int crumb_session_next(const crumb_session *s, size_t *pos, const char **key, size_t *klen,
                        const uint8_t **val, size_t *vlen)
 {
+    if (!s || !pos)
+        return 0;
     return crumb_payload_data_next(s->data, s->p.data_len, pos, key, klen, val, vlen);
 }
 

@@ -684,6 +684,33 @@ static void test_modes_and_config(void)
     crumb_keyring_free(kr);
 }
 
+/* Misuse: every session entry point given a NULL session answers
+ * CRUMB_E_INVALID (or its neutral value) instead of crashing. */
+static void test_null_session(void)
+{
+    crumb_auth a = {0};
+    const uint8_t *v = NULL;
+    size_t n = 0, pos = 0, kl = 0;
+    const char *k = NULL;
+    const char *const *lines;
+    CHECK_INT(crumb_session_rotate(NULL), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_set_user(NULL, "u", 1), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_set_tenant(NULL, "t", 1), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_set_device(NULL, "d", 1), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_set_auth(NULL, &a), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_set(NULL, "k", "v", 1), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_get(NULL, "k", &v, &n), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_del(NULL, "k"), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_save(NULL, &lines, &n), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_logout(NULL), CRUMB_E_INVALID);
+    CHECK_INT((long)crumb_session_cookie_size(NULL), 0);
+    CHECK_INT(crumb_session_auth_fresh(NULL, 60), 0);
+    CHECK_INT(crumb_session_is_new(NULL), 1);
+    CHECK_INT(crumb_session_next(NULL, &pos, &k, &kl, &v, &n), 0);
+    CHECK(crumb_session_payload(NULL) == NULL);
+    crumb_session_free(NULL);
+}
+
 /* Every allocation failure in load and save is a clean CRUMB_E_NOMEM. */
 static void test_alloc_failures(void)
 {
@@ -870,6 +897,7 @@ int main(void)
     test_size_policies();
     test_compression_and_padding();
     test_modes_and_config();
+    test_null_session();
     test_alloc_failures();
     test_cgi();
     test_buffer_thresholds();

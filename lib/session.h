@@ -123,7 +123,7 @@ struct crumb_session {
         char ua_label[64];
         char ip_prefix[48];
         char *dev_line;            /* Set-Cookie line of a new device cookie
-                                      (CRUMB__DEV_LINE_MAX bytes, allocated on
+                                      (CRUMB__DEV_LINE_MAX plus name, Path and Domain bytes, allocated on
                                       first use, freed with the session) */
     } g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
@@ -135,7 +135,8 @@ struct crumb_session {
 };
 
 #define CRUMB__DEVICE_SUFFIX ".d" /* the device cookie is <name>.d */
-#define CRUMB__DEV_LINE_MAX 512u  /* room of the device cookie's line */
+#define CRUMB__DEV_LINE_MAX 512u  /* room of the device cookie's line besides
+                                     the context's name, Path and Domain */
 
 /* ==== ctx.c ============================================================= */
 

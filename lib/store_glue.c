@@ -515,12 +515,15 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
     if (s->g.dev_new) { /* the long-lived device cookie */
         char tok[128];
         size_t tl = 0, got = 0;
+        /* room for the token, dates and flags, plus the context's own
+         * name, Path and Domain (which crumb_ctx_new does not bound) */
+        size_t cap = CRUMB__DEV_LINE_MAX + ctx->fmt.name_len + ctx->fmt.pre_len;
         rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            if (!s->g.dev_line && !(s->g.dev_line = crumb__malloc(CRUMB__DEV_LINE_MAX)))
+            if (!s->g.dev_line && !(s->g.dev_line = crumb__malloc(cap)))
                 rc = CRUMB_E_NOMEM;
         if (rc == CRUMB_OK)
-            rc = crumb__cookie_line(s->g.dev_line, CRUMB__DEV_LINE_MAX, &got, &ctx->fmt,
+            rc = crumb__cookie_line(s->g.dev_line, cap, &got, &ctx->fmt,
                                     CRUMB__DEVICE_SUFFIX, 2, tok, tl, DEVICE_MAX_AGE,
                                     crumb__sat_add(now, DEVICE_MAX_AGE));
         if (rc != CRUMB_OK)

@@ -305,6 +305,45 @@ static void test_no_device_cookie(crumb_keyring *kr, crumb_store *st)
     crumb_ctx_free(ctx);
 }
 
+/* A context whose Path (and Domain) are long: the save that issues the
+ * device cookie must fit them (a fixed 512-byte line failed every such
+ * save with CRUMB_E_BUFSIZE). */
+static void test_long_path(crumb_keyring *kr, crumb_store *st, int mode)
+{
+    static char path[402], domain[200];
+    crumb_ctx_config c = {0};
+    crumb_ctx *ctx = NULL;
+    path[0] = '/';
+    memset(path + 1, 'p', sizeof path - 2);
+    memset(domain, 'd', sizeof domain - 5);
+    memcpy(domain + sizeof domain - 5, ".org", 5);
+    c.store_secret = store_secret;
+    c.cookie_name = "sid";
+    c.path = path;
+    c.domain = domain;
+    c.clock = clock_cb;
+    c.log = log_cb;
+    c.mode = mode;
+    c.store = st;
+    CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
+    if (!ctx)
+        return;
+    crumb_session *s = NULL;
+    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_set_user(s, "longpath", 8));
+    const char *const *lines;
+    size_t n = 0, dev = 0;
+    CHECK_OK(crumb_session_save(s, &lines, &n));
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(lines[i], "sid.d=", 6) == 0) {
+            dev++;
+            CHECK(strstr(lines[i], path) != NULL && strstr(lines[i], domain) != NULL);
+        }
+    CHECK_INT(dev, 1);
+    crumb_session_free(s);
+    crumb_ctx_free(ctx);
+}
+
 static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
 {
     test_no_device_cookie(kr, st);
@@ -312,6 +351,7 @@ static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
     for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
         test_revocation(kr, st, mode);
         test_replay(kr, st, mode);
+        test_long_path(kr, st, mode);
     }
     test_server_records(kr, st, CRUMB_MODE_SERVER, CRUMB_SIZE_ERROR);
     test_server_records(kr, st, CRUMB_MODE_STATELESS_STORE, CRUMB_SIZE_STORE);

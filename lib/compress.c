@@ -4,7 +4,7 @@
  * only after authentication, and the 0x80-then-zeros bucket padding.
  * Nothing here runs unless the configuration turns compression/padding on.
  */
-#include "session.h"
+#include "internal.h"
 
 #include <limits.h>
 #include <string.h>

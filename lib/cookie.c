@@ -4,7 +4,7 @@
  * public builder, and the session layer's from attributes formatted once per
  * context); the IMF-fixdate formatter for Expires. No snprintf.
  */
-#include "session.h"
+#include "internal.h"
 
 #include <string.h>
 #include <strings.h>

@@ -232,4 +232,51 @@ crumb_err crumb__record_seal(uint8_t *out, size_t cap, size_t *out_len, const ui
 crumb_err crumb__record_open(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in,
                              size_t n, const uint8_t key[32], const uint8_t id[32]);
 
+/* ==== cookie.c: the session layer's Set-Cookie lines ===================== */
+
+/* The constant parts of a context's Set-Cookie lines, formatted once:
+ * name, "; Path=..; Domain=.." and "; Secure; HttpOnly; SameSite=..". */
+typedef struct crumb__cookie_fmt {
+    const char *name;          /* the attributes' name (not owned) */
+    size_t name_len;
+    char *pre;                 /* "; Path=/[; Domain=d]" (owned) */
+    size_t pre_len;
+    char post[40];             /* "[; Secure][; HttpOnly][; SameSite=X]" */
+    size_t post_len;
+} crumb__cookie_fmt;
+
+/* Check attributes a (crumb_cookie_check) and format them into f.
+ * @return CRUMB_OK, CRUMB_E_INVALID, CRUMB_E_NOMEM */
+crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs *a);
+void crumb__cookie_fmt_free(crumb__cookie_fmt *f);
+
+/* 1 if t is a time crumb_imf_fixdate formats (years 0000..9999). */
+int crumb__imf_in_range(int64_t t);
+
+/* Length of the line "name<sfx>=<value>; Path=..[; Max-Age=N; Expires=D]..."
+ * (the time attributes when max_age >= 0), without the NUL. */
+size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t vlen,
+                              int64_t max_age);
+
+/* Write that line and a NUL at out, the same bytes crumb_set_cookie writes
+ * (crumb_delete_cookie's: value "", max_age 0, expires 0), without
+ * re-checking what the caller vouches for: sfx is a token of at most 3
+ * characters and value cookie-octets (a base64url token).
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE (cap too small), CRUMB_E_INVALID
+ *         (expires outside years 0000..9999) */
+crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb__cookie_fmt *f,
+                             const char *sfx, size_t sfx_len, const char *value, size_t vlen,
+                             int64_t max_age, int64_t expires);
+
+/* ==== payload.c ========================================================== */
+
+/* Encoded size of a valid payload p (crumb_payload_encode's out_len when
+ * it succeeds), without checking p. */
+size_t crumb__payload_size(const crumb_payload *p);
+
+/* crumb_payload_encode for a payload whose data region the caller keeps
+ * canonical (the session API): every check but the walk over the data. */
+crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, size_t cap,
+                                          size_t *out_len);
+
 #endif /* CRUMB_INTERNAL_H */

@@ -4,7 +4,7 @@
  * integers, length-prefixed ids, typed auth state, sorted key/value entries.
  * Strict decoder: every length is bounds-checked, nothing is allocated.
  */
-#include "session.h"
+#include "internal.h"
 #include "ext.h" /* payload v2 extension (issue 16) */
 
 #include <string.h>

@@ -144,19 +144,29 @@ typedef struct crumb_store_session_info {
     char label[CRUMB_STORE_LABEL_MAX + 1];
 } crumb_store_session_info;
 
-/* Device retention ladder for sweep(); 0 fields take the defaults. A device
- * not seen for trusted_days drops TRUSTED -> SEEN; one not seen for
- * seen_days drops SEEN/UNKNOWN -> REVOKED (stamping the time); a REVOKED
- * device is purged revoked_days after it was revoked. */
+/* Device retention ladder for sweep() (seed 004's three stages); windows
+ * are durations in seconds, 0 (or < 0) = the default. All idle times are
+ * measured from the device's last_seen, and a stage applies only strictly
+ * AFTER its window (idle == window keeps the level):
+ *  - TRUSTED, now - last_seen > trusted_idle        -> SEEN
+ *  - SEEN,    now - last_seen > seen_idle           -> REVOKED (stamps
+ *    trust_changed_at = now: the device's revoked_at)
+ *  - REVOKED, now - trust_changed_at > revoked_grace -> purged, using the
+ *    revoked_at the device had BEFORE this sweep (a device revoked by this
+ *    sweep is purged by a later one).
+ * The stages cascade in one sweep: a TRUSTED device idle past both windows
+ * ends REVOKED. UNKNOWN devices are never demoted (only an explicit
+ * device_set_trust moves them); keeping stale UNKNOWN rows bounded is the
+ * per-user device limit's job (max_devices). */
 typedef struct crumb_store_retention {
-    int64_t trusted_days; /* default 90 */
-    int64_t seen_days;    /* default 30 */
-    int64_t revoked_days; /* default 7 */
+    int64_t trusted_idle;  /* seconds; default 90 days */
+    int64_t seen_idle;     /* seconds; default 30 days */
+    int64_t revoked_grace; /* seconds; default 7 days */
 } crumb_store_retention;
 
-#define CRUMB_STORE_TRUSTED_DAYS 90
-#define CRUMB_STORE_SEEN_DAYS 30
-#define CRUMB_STORE_REVOKED_DAYS 7
+#define CRUMB_STORE_TRUSTED_IDLE (90 * 86400LL)
+#define CRUMB_STORE_SEEN_IDLE (30 * 86400LL)
+#define CRUMB_STORE_REVOKED_GRACE (7 * 86400LL)
 
 /* Counts per sweep stage. */
 typedef struct crumb_store_sweep_counts {
@@ -165,7 +175,7 @@ typedef struct crumb_store_sweep_counts {
     uint64_t revocations;     /* revocations past their `until` removed */
     uint64_t families;        /* family records past their `until` removed */
     uint64_t devices_demoted; /* TRUSTED -> SEEN */
-    uint64_t devices_revoked; /* SEEN/UNKNOWN -> REVOKED */
+    uint64_t devices_revoked; /* SEEN -> REVOKED */
     uint64_t devices_purged;  /* REVOKED -> deleted */
     uint64_t corrupt;         /* records that failed verification (kept, reported) */
     uint64_t temp_files;      /* abandoned temp files removed (file store) */

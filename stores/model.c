@@ -34,19 +34,18 @@ void stm_strcpy(char *dst, size_t cap, const char *src)
 }
 
 /* see model.h */
+int stm_idle_past(int64_t t, int64_t now, int64_t window)
+{
+    return t < now && (uint64_t)now - (uint64_t)t > (uint64_t)window;
+}
+
+/* see model.h */
 void stm_retention(crumb_store_retention *r, const crumb_store_retention *ret)
 {
-    r->trusted_days = ret && ret->trusted_days > 0 ? ret->trusted_days : CRUMB_STORE_TRUSTED_DAYS;
-    r->seen_days = ret && ret->seen_days > 0 ? ret->seen_days : CRUMB_STORE_SEEN_DAYS;
-    r->revoked_days = ret && ret->revoked_days > 0 ? ret->revoked_days : CRUMB_STORE_REVOKED_DAYS;
-    /* days * STM_DAY must not overflow: a million years is "forever" */
-    const int64_t max_days = 365LL * 1000000;
-    if (r->trusted_days > max_days)
-        r->trusted_days = max_days;
-    if (r->seen_days > max_days)
-        r->seen_days = max_days;
-    if (r->revoked_days > max_days)
-        r->revoked_days = max_days;
+    r->trusted_idle = ret && ret->trusted_idle > 0 ? ret->trusted_idle : CRUMB_STORE_TRUSTED_IDLE;
+    r->seen_idle = ret && ret->seen_idle > 0 ? ret->seen_idle : CRUMB_STORE_SEEN_IDLE;
+    r->revoked_grace =
+        ret && ret->revoked_grace > 0 ? ret->revoked_grace : CRUMB_STORE_REVOKED_GRACE;
 }
 
 /* see model.h */
@@ -330,6 +329,31 @@ crumb_err stm_set_trust(stm_user *u, const crumb_store_id *device, int trust,
 }
 
 /* see model.h */
+int stm_dev_ladder(crumb_store_device *d, int64_t now, const crumb_store_retention *r,
+                   crumb_store_sweep_counts *c)
+{
+    int was_revoked = d->trust == CRUMB_TRUST_REVOKED; /* revoked_at before this sweep */
+    int changed = 0;
+    if (d->trust == CRUMB_TRUST_TRUSTED && stm_idle_past(d->last_seen, now, r->trusted_idle)) {
+        d->trust = CRUMB_TRUST_SEEN; /* last_seen stays: a demotion is no sighting */
+        d->trust_changed_at = now;
+        c->devices_demoted++;
+        changed = 1;
+    }
+    if (d->trust == CRUMB_TRUST_SEEN && stm_idle_past(d->last_seen, now, r->seen_idle)) {
+        d->trust = CRUMB_TRUST_REVOKED;
+        d->trust_changed_at = now;
+        c->devices_revoked++;
+        changed = 1;
+    }
+    if (was_revoked && stm_idle_past(d->trust_changed_at, now, r->revoked_grace)) {
+        c->devices_purged++;
+        return 2;
+    }
+    return changed;
+}
+
+/* see model.h */
 int stm_user_sweep(stm_user *u, int64_t now, const crumb_store_retention *r,
                    crumb_store_sweep_counts *c)
 {
@@ -360,29 +384,12 @@ int stm_user_sweep(stm_user *u, int64_t now, const crumb_store_retention *r,
         dirty = 1;
     }
     for (size_t i = 0; i < u->ndev;) {
-        crumb_store_device *d = &u->dev[i].d;
-        if (d->trust == CRUMB_TRUST_TRUSTED &&
-            stm_aged(d->last_seen, now, r->trusted_days * STM_DAY)) {
-            d->trust = CRUMB_TRUST_SEEN;
-            d->trust_changed_at = now;
-            c->devices_demoted++;
-            dirty = 1;
-        }
-        if ((d->trust == CRUMB_TRUST_SEEN || d->trust == CRUMB_TRUST_UNKNOWN) &&
-            stm_aged(d->last_seen, now, r->seen_days * STM_DAY)) {
-            d->trust = CRUMB_TRUST_REVOKED;
-            d->trust_changed_at = now;
-            c->devices_revoked++;
-            dirty = 1;
-        }
-        if (d->trust == CRUMB_TRUST_REVOKED &&
-            stm_aged(d->trust_changed_at, now, r->revoked_days * STM_DAY)) {
+        int r2 = stm_dev_ladder(&u->dev[i].d, now, r, c);
+        dirty |= r2 != 0;
+        if (r2 == 2)
             stm_dev_remove(u, i);
-            c->devices_purged++;
-            dirty = 1;
-            continue;
-        }
-        i++;
+        else
+            i++;
     }
     return dirty;
 }

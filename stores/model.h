@@ -19,6 +19,8 @@
 #define stm_aged crumb__stm_aged
 #define stm_strcpy crumb__stm_strcpy
 #define stm_retention crumb__stm_retention
+#define stm_idle_past crumb__stm_idle_past
+#define stm_dev_ladder crumb__stm_dev_ladder
 #define stm_reserve crumb__stm_reserve
 #define stm_user_free crumb__stm_user_free
 #define stm_user_empty crumb__stm_user_empty
@@ -114,6 +116,10 @@ int stm_aged(int64_t t, int64_t now, int64_t span);
 /* Copy a NUL-terminated string into a fixed field, truncating to cap-1. */
 void stm_strcpy(char *dst, size_t cap, const char *src);
 
+/* 1 if more than window (>= 0) seconds passed from t to now (strictly
+ * after the window; a t in the future never counts as idle). */
+int stm_idle_past(int64_t t, int64_t now, int64_t window);
+
 /* Fill retention defaults into r from ret (NULL or 0 fields = default). */
 void stm_retention(crumb_store_retention *r, const crumb_store_retention *ret);
 
@@ -186,6 +192,12 @@ long stm_device_find_fp(const stm_user *u, const uint8_t fp[CRUMB_STORE_FPBYTES]
 /* device_set_trust on the model. */
 crumb_err stm_set_trust(stm_user *u, const crumb_store_id *device, int trust,
                         int64_t now);
+
+/* The retention ladder for one device (crumb_store_retention in
+ * crumb_store.h is the rule): 0 = unchanged, 1 = demoted, 2 = purge it
+ * (counts updated). The one copy every store uses. */
+int stm_dev_ladder(crumb_store_device *d, int64_t now, const crumb_store_retention *r,
+                   crumb_store_sweep_counts *c);
 
 /* Sweep one user: expired index entries and revocations, device ladder.
  * Returns 1 if u changed. */

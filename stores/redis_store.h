@@ -62,8 +62,8 @@
 #define RD_KEY_MAX (RD_PREFIX_MAX + 80u)
 #define RD_TXN_TRIES 64
 #define RD_EXP_BATCH 32 /* expired index entries dropped per index_put */
-#define RD_DEV_KEEP_DAYS                                                                   \
-    (CRUMB_STORE_TRUSTED_DAYS + CRUMB_STORE_SEEN_DAYS + CRUMB_STORE_REVOKED_DAYS)
+#define RD_DEV_KEEP_SECS                                                                   \
+    (CRUMB_STORE_TRUSTED_IDLE + CRUMB_STORE_SEEN_IDLE + CRUMB_STORE_REVOKED_GRACE)
 
 /* Lua scripts, loaded per connection (EVALSHA, falling back to EVAL). */
 enum { RS_PUT, RS_TOUCH, RS_MAXSET, RS_FREVOKE, RS_FADVANCE, RS_UREVOKE, RS_EXTEND, RS_DELIF,

@@ -231,7 +231,7 @@ static int uop_queue(rd_conn *c, const char *key, rd_uargs *a, rd_ustate *st)
     case UOP_SEEN:
     case UOP_TRUST:
         rd_q_dev(c, key, &st->u.dev[st->i]);
-        rd_q_extend(c, key, (long long)RD_DEV_KEEP_DAYS * STM_DAY);
+        rd_q_extend(c, key, (long long)RD_DEV_KEEP_SECS);
         a->written = 1;
         return 4;
     case UOP_DELETE:

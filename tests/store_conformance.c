@@ -431,14 +431,17 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
     SC_INT(d.trust, CRUMB_TRUST_TRUSTED);
 
-    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY, NULL, &c)); /* revoked -> purged after 7 d */
+    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY, NULL, &c)); /* 7 d exactly: kept */
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY + 1, NULL, &c)); /* revoked -> purged after 7 d */
     SC_INT(c.devices_purged, 1);
     SC_INT(crumb_store_device_find(s, "t", "alice", sn.fingerprint, &d), CRUMB_E_NOTFOUND);
 
     SC_OK(crumb_store_sweep(s, T0 + 91 * DAY, NULL, &c)); /* trusted -> seen (-> revoked) */
     SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 1); /* 91 d idle is past the 30 d seen window too */
     SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
-    SC(d.trust == CRUMB_TRUST_SEEN || d.trust == CRUMB_TRUST_REVOKED);
+    SC_INT(d.trust, CRUMB_TRUST_REVOKED);
 
     /* huge windows (a configuration value, not a stored one) keep the
      * device and must not overflow days * 86400 (UBSan in make check) */
@@ -456,6 +459,77 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_stats_get(s, &st));
     SC_INT(st.sessions, 0);
     SC_INT(st.devices, 0);
+}
+
+/* ---- the retention ladder at its exact boundaries (seed 004) ----------- */
+
+/* Trust level of a device found by fingerprint byte fp0 (-1 = gone). */
+static int sc_trust_of(crumb_store *s, const char *user, uint8_t fp0)
+{
+    uint8_t fp[CRUMB_STORE_FPBYTES] = {0};
+    fp[0] = fp0;
+    crumb_store_device d;
+    return crumb_store_device_find(s, "t", user, fp, &d) == CRUMB_OK ? d.trust : -1;
+}
+
+static void group_ladder(crumb_store *s)
+{
+    const crumb_store_retention ret = {100, 50, 20}; /* seconds */
+    crumb_store_sweep_counts c;
+    int w;
+    crumb_store_sighting a = {sc_id(71), {71}, "trusted", NULL};
+    crumb_store_sighting b = {sc_id(72), {72}, "seen", NULL};
+    crumb_store_sighting u = {sc_id(73), {73}, "unknown", NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &a, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &b, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &u, T0, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad", &a.device, CRUMB_TRUST_TRUSTED, T0));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad", &b.device, CRUMB_TRUST_SEEN, T0));
+    /* idle == seen window: not past it */
+    SC_OK(crumb_store_sweep(s, T0 + 50, &ret, &c));
+    SC_INT(c.devices_demoted + c.devices_revoked + c.devices_purged, 0);
+    SC_INT(sc_trust_of(s, "lad", 72), CRUMB_TRUST_SEEN);
+    SC_OK(crumb_store_sweep(s, T0 + 51, &ret, &c)); /* one second past */
+    SC_INT(c.devices_revoked, 1);
+    SC_INT(sc_trust_of(s, "lad", 72), CRUMB_TRUST_REVOKED);
+    SC_INT(sc_trust_of(s, "lad", 73), CRUMB_TRUST_UNKNOWN); /* never demoted */
+    SC_OK(crumb_store_sweep(s, T0 + 71, &ret, &c)); /* revoked 20 s ago == grace */
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 100, &ret, &c)); /* idle == trusted window */
+    SC_INT(c.devices_demoted, 0);
+    SC_INT(c.devices_purged, 1); /* b: 49 s past its revocation */
+    SC_INT(sc_trust_of(s, "lad", 71), CRUMB_TRUST_TRUSTED);
+    SC_INT(sc_trust_of(s, "lad", 72), -1);
+    /* one second past: TRUSTED -> SEEN -> REVOKED in one sweep, not purged */
+    SC_OK(crumb_store_sweep(s, T0 + 101, &ret, &c));
+    SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 1);
+    SC_INT(c.devices_purged, 0);
+    SC_INT(sc_trust_of(s, "lad", 71), CRUMB_TRUST_REVOKED);
+    SC_OK(crumb_store_sweep(s, T0 + 121, &ret, &c));
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 122, &ret, &c));
+    SC_INT(c.devices_purged, 1);
+    SC_INT(sc_trust_of(s, "lad", 71), -1);
+    /* UNKNOWN is kept however long it idles */
+    SC_OK(crumb_store_sweep(s, T0 + 1000 * DAY, NULL, &c));
+    SC_INT(sc_trust_of(s, "lad", 73), CRUMB_TRUST_UNKNOWN);
+    /* TRUSTED -> SEEN alone when the seen window is longer */
+    const crumb_store_retention ret2 = {100, 1000, 20};
+    crumb_store_sighting e = {sc_id(74), {74}, "e", NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "lad2", &e, T0, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad2", &e.device, CRUMB_TRUST_TRUSTED, T0));
+    SC_OK(crumb_store_sweep(s, T0 + 101, &ret2, &c));
+    SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 0);
+    crumb_store_device d;
+    SC_OK(crumb_store_device_find(s, "t", "lad2", e.fingerprint, &d));
+    SC_INT(d.trust, CRUMB_TRUST_SEEN);
+    SC_INT(d.last_seen, T0); /* a demotion is not a sighting */
+    SC_OK(crumb_store_sweep(s, T0 + 1000, &ret2, &c));
+    SC_INT(c.devices_revoked, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 1001, &ret2, &c));
+    SC_INT(c.devices_revoked, 1);
 }
 
 /* ---- the interface: version gating and argument validation ----------- */
@@ -569,6 +643,7 @@ int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx)
         {"records", group_records, 1},   {"revocation", group_revocation, 0},
         {"families", group_families, 0}, {"devices", group_devices, 2},
         {"index", group_index, 3},       {"sweep", group_sweep, 4},
+        {"ladder", group_ladder, 4},
         {"interface", group_iface, 0},
     };
     int total = 0;

@@ -520,10 +520,13 @@ int cmd_store(int argc, char **argv)
     if (npos > want_pos)
         return cli_fail(EX_USAGE, x.cmd, "unexpected argument '%s'", pos[want_pos]);
     crumb_store_retention ret = {0};
-    int64_t *rd[3] = {&ret.trusted_days, &ret.seen_days, &ret.revoked_days};
-    for (int d = 0; d < 3; d++)
-        if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0))
+    int64_t *rd[3] = {&ret.trusted_idle, &ret.seen_idle, &ret.revoked_grace};
+    for (int d = 0; d < 3; d++) {
+        if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0 ||
+                        *rd[d] > INT64_MAX / 86400))
             return cli_fail(EX_USAGE, x.cmd, "--*-days want whole days > 0");
+        *rd[d] *= 86400; /* the store takes seconds */
+    }
 
     crumb_err e = open_store(&x, file, redis, prefix);
     if (e != CRUMB_OK) {

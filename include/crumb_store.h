@@ -133,6 +133,14 @@ typedef struct crumb_store_device {
     char ip_prefix[CRUMB_STORE_IP_MAX + 1];
 } crumb_store_device;
 
+/* Which of a user's devices device_select() copies (version-2 slot). */
+typedef struct crumb_store_device_filter {
+    const crumb_store_id *device; /* NULL = any; else only the device with this id */
+    int active;                   /* 1 = only devices that are not REVOKED */
+} crumb_store_device_filter;
+
+#define CRUMB_STORE_ERRMSG_MAX 127u /* longest last_error() message (bytes) */
+
 /* A per-user session index entry ("list my sessions"). */
 typedef struct crumb_store_session_info {
     crumb_store_key session;  /* keyed hash of the session id */
@@ -254,7 +262,8 @@ struct crumb_store_methods {
     crumb_err (*touch)(crumb_store *s, const crumb_store_key *key, int64_t expires_at,
                        int64_t now);
 
-    /* Delete a record. CRUMB_E_NOTFOUND if absent. */
+    /* Delete a record. Absent: CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper
+     * reports CRUMB_OK either way: deletes are idempotent, as seed 000's). */
     crumb_err (*del)(crumb_store *s, const crumb_store_key *key);
 
     /* -- revocation; required -- */
@@ -300,7 +309,8 @@ struct crumb_store_methods {
     /* -- families; required -- */
 
     /* Current generation (0 = unknown family) and when it last advanced.
-     * Never CRUMB_E_NOTFOUND. */
+     * Never CRUMB_E_NOTFOUND (crumb_store_family_lookup tells an unknown
+     * family apart: every advanced family has generation >= 1). */
     crumb_err (*family_get)(crumb_store *s, const crumb_store_id *family, uint64_t *gen,
                             int64_t *advanced_at, int64_t now);
 
@@ -344,8 +354,8 @@ struct crumb_store_methods {
     crumb_err (*device_set_trust)(crumb_store *s, const char *tenant, const char *user,
                                   const crumb_store_id *device, int trust, int64_t now);
 
-    /* Delete a device record (its revocation, if any, stays).
-     * CRUMB_E_NOTFOUND. */
+    /* Delete a device record (its revocation, if any, stays). Absent:
+     * CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper reports CRUMB_OK). */
     crumb_err (*device_delete)(crumb_store *s, const char *tenant, const char *user,
                                const crumb_store_id *device);
 
@@ -363,7 +373,8 @@ struct crumb_store_methods {
                             crumb_store_session_info *out, size_t cap, size_t *n,
                             int64_t now);
 
-    /* Remove an entry. CRUMB_E_NOTFOUND. */
+    /* Remove an entry. Absent: CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper
+     * reports CRUMB_OK). */
     crumb_err (*index_del)(crumb_store *s, const char *tenant, const char *user,
                            const crumb_store_key *session);
 
@@ -385,6 +396,24 @@ struct crumb_store_methods {
      * by the wrapper) receives the counts. CRUMB_OK when nothing damaged is
      * left, CRUMB_E_CORRUPT when damage remains (repair = 0: any damage). */
     crumb_err (*verify)(crumb_store *s, int repair, crumb_store_verify_report *out, int64_t now);
+
+    /* Optional (needs the device group). Copy up to cap of the user's devices
+     * that pass filter f into out, newest last_seen first; *n = how many pass
+     * (may exceed cap). The store does the filtering (no full list crosses
+     * the wire for one device). Backs crumb_store_device_get (f->device set:
+     * seed 004's load-by-id, scoped by (tenant, user)) and
+     * crumb_store_device_list_active (f->active = 1). */
+    crumb_err (*device_select)(crumb_store *s, const char *tenant, const char *user,
+                               const crumb_store_device_filter *f, crumb_store_device *out,
+                               size_t cap, size_t *n);
+
+    /* Optional. Copy a short, safe description of the last error this
+     * thread got from this store (NUL-terminated, truncated to cap - 1; ""
+     * if none) into buf and return its length. Never contains secrets,
+     * passwords, key names, tenant/user/session/device ids or data: only
+     * what failed and how (e.g. "redis: connection refused", "file: write
+     * failed: No space left on device"). */
+    size_t (*last_error)(crumb_store *s, char *buf, size_t cap);
 };
 
 /* ==== Call wrappers (use these, not the slots) ========================= */
@@ -525,7 +554,8 @@ static inline crumb_err crumb_store_delete(crumb_store *s, const crumb_store_key
 {
     if (key == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, del, key);
+    crumb_err rc = CRUMB_STORE__CALL(s, del, key);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_revoke_session(crumb_store *s, const crumb_store_key *key,
@@ -588,6 +618,17 @@ static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store
     return CRUMB_STORE__CALL(s, family_get, family, gen, advanced_at, now);
 }
 
+/* family_get that tells an unknown family apart from a generation:
+ * CRUMB_E_NOTFOUND (*gen = 0) if the store knows no generation for it (never
+ * advanced, or its record expired), else CRUMB_OK with *gen >= 1. */
+static inline crumb_err crumb_store_family_lookup(crumb_store *s, const crumb_store_id *family,
+                                                  uint64_t *gen, int64_t *advanced_at,
+                                                  int64_t now)
+{
+    crumb_err rc = crumb_store_family_get(s, family, gen, advanced_at, now);
+    return rc == CRUMB_OK && *gen == 0 ? CRUMB_E_NOTFOUND : rc;
+}
+
 static inline crumb_err crumb_store_family_advance(crumb_store *s, const crumb_store_id *family,
                                                    uint64_t expected_gen, uint64_t new_gen,
                                                    int64_t until, int64_t now,
@@ -648,7 +689,8 @@ static inline crumb_err crumb_store_device_delete(crumb_store *s, const char *te
 {
     if (!crumb_store__user_ok(tenant, user) || device == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
+    crumb_err rc = CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_index_put(crumb_store *s, const char *tenant,
@@ -675,7 +717,8 @@ static inline crumb_err crumb_store_index_delete(crumb_store *s, const char *ten
 {
     if (!crumb_store__user_ok(tenant, user) || session == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, index_del, tenant, user, session);
+    crumb_err rc = CRUMB_STORE__CALL(s, index_del, tenant, user, session);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
@@ -697,6 +740,71 @@ static inline crumb_err crumb_store_verify(crumb_store *s, int repair,
         return CRUMB_E_INVALID;
     memset(out, 0, sizeof *out);
     return CRUMB_STORE__CALL(s, verify, repair, out, now);
+}
+
+/* Copy the user's devices passing f (NULL = all) into out: see the
+ * device_select slot. CRUMB_E_UNSUPPORTED if the table predates it. */
+static inline crumb_err crumb_store_device_select(crumb_store *s, const char *tenant,
+                                                  const char *user,
+                                                  const crumb_store_device_filter *f,
+                                                  crumb_store_device *out, size_t cap,
+                                                  size_t *n)
+{
+    crumb_store_device_filter all;
+    if (!crumb_store__user_ok(tenant, user) || n == NULL || (out == NULL && cap > 0) ||
+        (f != NULL && f->active != 0 && f->active != 1))
+        return CRUMB_E_INVALID;
+    *n = 0;
+    if (f == NULL) {
+        memset(&all, 0, sizeof all);
+        f = &all;
+    }
+    return CRUMB_STORE__CALL(s, device_select, tenant, user, f, out, cap, n);
+}
+
+/* Load one device by id, scoped by (tenant, user) (seed 004's load:
+ * libcrumb keys devices by (tenant, user, device), so the user is part of
+ * the scope). CRUMB_E_NOTFOUND if the user has no such device. */
+static inline crumb_err crumb_store_device_get(crumb_store *s, const char *tenant,
+                                               const char *user, const crumb_store_id *device,
+                                               crumb_store_device *out)
+{
+    crumb_store_device_filter f;
+    size_t n = 0;
+    if (device == NULL || out == NULL)
+        return CRUMB_E_INVALID;
+    memset(&f, 0, sizeof f);
+    f.device = device;
+    crumb_err rc = crumb_store_device_select(s, tenant, user, &f, out, 1, &n);
+    return rc == CRUMB_OK && n == 0 ? CRUMB_E_NOTFOUND : rc;
+}
+
+/* The user's devices that are not REVOKED, newest first, filtered by the
+ * store (beside crumb_store_device_list, which lists all). */
+static inline crumb_err crumb_store_device_list_active(crumb_store *s, const char *tenant,
+                                                       const char *user,
+                                                       crumb_store_device *out, size_t cap,
+                                                       size_t *n)
+{
+    crumb_store_device_filter f;
+    memset(&f, 0, sizeof f);
+    f.active = 1;
+    return crumb_store_device_select(s, tenant, user, &f, out, cap, n);
+}
+
+/* The store's last error message on this thread (see the last_error slot):
+ * safe to log. Returns its length; buf gets "" (0) if the store has none or
+ * its table predates the slot. cap 0 writes nothing. */
+static inline size_t crumb_store_last_error(crumb_store *s, char *buf, size_t cap)
+{
+    if (buf == NULL || cap == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!crumb_store__valid(s) || CRUMB_STORE__SLOT(s, last_error) == 0)
+        return 0;
+    size_t n = s->methods->last_error(s, buf, cap);
+    buf[cap - 1] = '\0';
+    return n < cap ? n : cap - 1;
 }
 
 /* ==== Built-in stores =================================================== */

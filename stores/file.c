@@ -559,6 +559,22 @@ static crumb_err fs_device_list(crumb_store *s, const char *tenant, const char *
     return CRUMB_OK;
 }
 
+/* see crumb_store.h (device_select slot) */
+static crumb_err fs_device_select(crumb_store *s, const char *tenant, const char *user,
+                                  const crumb_store_device_filter *f, crumb_store_device *out,
+                                  size_t cap, size_t *n)
+{
+    if (f == NULL || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
+    stm_user u;
+    crumb_err rc = user_read((file_store *)s, tenant, user, &u);
+    if (rc != CRUMB_OK)
+        return rc;
+    stm_device_select(&u, f, out, cap, n);
+    stm_user_free(&u);
+    return CRUMB_OK;
+}
+
 /* see crumb_store.h (device_find slot) */
 static crumb_err fs_device_find(crumb_store *s, const char *tenant, const char *user,
                                 const uint8_t fp[CRUMB_STORE_FPBYTES], crumb_store_device *out)
@@ -661,6 +677,8 @@ static const crumb_store_methods file_methods = {
     .index_del = fs_index_del,
     .sweep = crumb__fs_sweep,
     .verify = crumb__fs_verify,
+    .device_select = fs_device_select,
+    .last_error = stm_last_error,
 };
 
 /* see file_store.h */

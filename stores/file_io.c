@@ -16,6 +16,12 @@
 /* see file_store.h */
 crumb_err crumb__fs_werr(int e)
 {
+    stm_set_error("file: write failed", e == ENOSPC ? "no space left on device"
+                                        : e == EDQUOT ? "disk quota exceeded"
+                                        : e == EFBIG  ? "file too large"
+                                        : e == EACCES || e == EPERM ? "permission denied"
+                                        : e == EROFS  ? "read-only file system"
+                                                      : "I/O error");
     return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? CRUMB_E_NOSPC : CRUMB_E_IO;
 }
 

@@ -659,6 +659,23 @@ static crumb_err mem_device_list(crumb_store *s, const char *tenant, const char 
     return CRUMB_OK;
 }
 
+static crumb_err mem_device_select(crumb_store *s, const char *tenant, const char *user,
+                                   const crumb_store_device_filter *f, crumb_store_device *out,
+                                   size_t cap, size_t *n)
+{
+    mem_store *m = (mem_store *)s;
+    if (!user_args(&tenant, user) || f == NULL || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
+    shard *sh;
+    unsigned st = crumb__mem_stripe();
+    muser *u = user_rlock(m, tenant, user, &sh, st);
+    *n = 0;
+    if (u)
+        stm_device_select(&u->u, f, out, cap, n);
+    crumb__mem_runlock(m, sh, st);
+    return CRUMB_OK;
+}
+
 static crumb_err mem_device_find(crumb_store *s, const char *tenant, const char *user,
                                  const uint8_t fp[CRUMB_STORE_FPBYTES], crumb_store_device *out)
 {
@@ -871,4 +888,6 @@ static const crumb_store_methods mem_methods = {
     .index_list = mem_index_list,
     .index_del = mem_index_del,
     .sweep = mem_sweep,
+    .device_select = mem_device_select,
+    .last_error = stm_last_error,
 };

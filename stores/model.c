@@ -307,6 +307,52 @@ void stm_device_list(const stm_user *u, crumb_store_device *out, size_t cap,
 }
 
 /* see model.h */
+void stm_device_select(const stm_user *u, const crumb_store_device_filter *f,
+                       crumb_store_device *out, size_t cap, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < u->ndev; i++) {
+        const crumb_store_device *d = &u->dev[i].d;
+        if (f->device != NULL && memcmp(d->device.b, f->device->b, CRUMB_STORE_IDBYTES) != 0)
+            continue;
+        if (f->active && d->trust == CRUMB_TRUST_REVOKED)
+            continue;
+        if (k < cap)
+            out[k] = *d;
+        k++;
+    }
+    *n = k;
+}
+
+static _Thread_local char stm_errmsg[CRUMB_STORE_ERRMSG_MAX + 1];
+
+/* see model.h */
+void stm_set_error(const char *what, const char *detail)
+{
+    size_t n = strnlen(what, CRUMB_STORE_ERRMSG_MAX);
+    memcpy(stm_errmsg, what, n);
+    if (detail != NULL && n + 2 < CRUMB_STORE_ERRMSG_MAX) {
+        memcpy(stm_errmsg + n, ": ", 2);
+        n += 2;
+        size_t d = strnlen(detail, CRUMB_STORE_ERRMSG_MAX - n);
+        memcpy(stm_errmsg + n, detail, d);
+        n += d;
+    }
+    stm_errmsg[n] = '\0';
+}
+
+/* see model.h */
+size_t stm_last_error(crumb_store *s, char *buf, size_t cap)
+{
+    (void)s;
+    size_t n = strnlen(stm_errmsg, CRUMB_STORE_ERRMSG_MAX);
+    size_t c = n < cap ? n : cap - 1;
+    memcpy(buf, stm_errmsg, c);
+    buf[c] = '\0';
+    return c;
+}
+
+/* see model.h */
 long stm_device_find_fp(const stm_user *u, const uint8_t fp[CRUMB_STORE_FPBYTES])
 {
     for (size_t i = 0; i < u->ndev; i++)

@@ -42,6 +42,9 @@
 #define stm_device_find_fp crumb__stm_device_find_fp
 #define stm_set_trust crumb__stm_set_trust
 #define stm_user_sweep crumb__stm_user_sweep
+#define stm_device_select crumb__stm_device_select
+#define stm_set_error crumb__stm_set_error
+#define stm_last_error crumb__stm_last_error
 
 #define STM_DEFAULT_THROTTLE 60
 #define STM_DEFAULT_MAX_DEVICES 64u
@@ -185,6 +188,16 @@ void stm_index_list(const stm_user *u, crumb_store_session_info *out, size_t cap
 /* device_list on the model. */
 void stm_device_list(const stm_user *u, crumb_store_device *out, size_t cap,
                      size_t *n);
+
+/* device_select on the model: the devices passing f, newest first. */
+void stm_device_select(const stm_user *u, const crumb_store_device_filter *f,
+                       crumb_store_device *out, size_t cap, size_t *n);
+
+/* Record this thread's last store error: what (a fixed string) and an
+ * optional detail (a fixed string or a reply word; never ids, keys, paths,
+ * URLs or data). last_error slot: copy it into buf, return its length. */
+void stm_set_error(const char *what, const char *detail);
+size_t stm_last_error(crumb_store *s, char *buf, size_t cap);
 
 /* device_find on the model: newest device with this fingerprint, or -1. */
 long stm_device_find_fp(const stm_user *u, const uint8_t fp[CRUMB_STORE_FPBYTES]);

@@ -729,6 +729,8 @@ const crumb_store_methods rd_methods = {
     .index_list = rd_index_list,
     .index_del = rd_index_del,
     .sweep = rd_sweep,
+    .device_select = rd_device_select,
+    .last_error = stm_last_error,
 };
 
 /* Milliseconds to a timeval. */

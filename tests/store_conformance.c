@@ -104,7 +104,7 @@ static void group_records(crumb_store *s)
     SC_INT(crumb_store_touch(s, &k2, T0 + 500, T0), CRUMB_E_NOTFOUND);
     /* delete */
     SC_OK(crumb_store_delete(s, &k));
-    SC_INT(crumb_store_delete(s, &k), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_delete(s, &k)); /* idempotent (seed 000) */
     SC_INT(crumb_store_get(s, &k, buf, sizeof buf, &len, NULL, NULL, T0 + 60), CRUMB_E_NOTFOUND);
     /* limits and arguments */
     memset(big, 0xa5, sizeof big);
@@ -345,7 +345,7 @@ static void group_devices(crumb_store *s)
     SC_INT(out[0].trust, CRUMB_TRUST_REVOKED);
     /* delete */
     SC_OK(crumb_store_device_delete(s, "t", "alice", &b.device));
-    SC_INT(crumb_store_device_delete(s, "t", "alice", &b.device), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_device_delete(s, "t", "alice", &b.device)); /* idempotent */
     SC_OK(crumb_store_device_list(s, "t", "alice", out, 4, &n));
     SC_INT(n, 1);
     SC_INT(crumb_store_device_seen(s, "t", NULL, &a, T0, &w), CRUMB_E_INVALID);
@@ -386,7 +386,8 @@ static void group_index(crumb_store *s)
     SC_OK(crumb_store_index_list(s, "u", "alice", out, 3, &n, T0));
     SC_INT(n, 0);
     SC_OK(crumb_store_index_delete(s, "t", "alice", &in[1].session));
-    SC_INT(crumb_store_index_delete(s, "t", "alice", &in[1].session), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_index_delete(s, "t", "alice", &in[1].session)); /* idempotent */
+    SC_OK(crumb_store_index_delete(s, "t", "nobody", &in[1].session));
     SC_OK(crumb_store_index_list(s, "t", "alice", out, 3, &n, T0 + 50));
     SC_INT(n, 2);
     in[1].expires_at = T0;
@@ -459,6 +460,63 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_stats_get(s, &st));
     SC_INT(st.sessions, 0);
     SC_INT(st.devices, 0);
+}
+
+/* ---- device queries (version-2 device_select) and anonymous rows ----- */
+
+static void group_device_select(crumb_store *s)
+{
+    crumb_store_device out[4];
+    size_t n = 99;
+    int w;
+    crumb_store_sighting a = {sc_id(81), {81}, "a", NULL};
+    crumb_store_sighting b = {sc_id(82), {82}, "b", NULL};
+    crumb_store_sighting c = {sc_id(83), {83}, "c", NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &a, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &b, T0 + 1, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 2, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "sel", &b.device, CRUMB_TRUST_REVOKED, T0 + 3));
+    /* load one device by id, scoped by (tenant, user) */
+    SC_OK(crumb_store_device_get(s, "t", "sel", &b.device, out));
+    SC(memcmp(out[0].device.b, b.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_INT(out[0].trust, CRUMB_TRUST_REVOKED);
+    SC_INT(out[0].trust_changed_at, T0 + 3);
+    SC_INT(crumb_store_device_get(s, "u", "sel", &b.device, out), CRUMB_E_NOTFOUND);
+    SC_INT(crumb_store_device_get(s, "t", "other", &b.device, out), CRUMB_E_NOTFOUND);
+    crumb_store_id none = sc_id(89);
+    SC_INT(crumb_store_device_get(s, "t", "sel", &none, out), CRUMB_E_NOTFOUND);
+    /* only the active ones, newest first; *n counts them all */
+    SC_OK(crumb_store_device_list_active(s, "t", "sel", out, 4, &n));
+    SC_INT(n, 2);
+    SC(memcmp(out[0].device.b, c.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC(memcmp(out[1].device.b, a.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_OK(crumb_store_device_list_active(s, "t", "sel", out, 1, &n));
+    SC_INT(n, 2);
+    SC_OK(crumb_store_device_list(s, "t", "sel", out, 4, &n));
+    SC_INT(n, 3); /* the full list still has the revoked one */
+    crumb_store_device_filter bad = {NULL, 2};
+    SC_INT(crumb_store_device_select(s, "t", "sel", &bad, out, 4, &n), CRUMB_E_INVALID);
+    /* anonymous device rows: user "" within a tenant, apart from named users */
+    crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "", &an, T0, &w));
+    SC_OK(crumb_store_device_get(s, "t", "", &an.device, out));
+    SC_OK(crumb_store_device_find(s, "t", "", an.fingerprint, out));
+    SC_INT(crumb_store_device_find(s, "u", "", an.fingerprint, out), CRUMB_E_NOTFOUND);
+    SC_INT(crumb_store_device_get(s, "t", "sel", &an.device, out), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_device_list_active(s, "t", "", out, 4, &n));
+    SC_INT(n, 1);
+    /* idempotent device delete; unknown family is NOTFOUND, not generation 0 */
+    SC_OK(crumb_store_device_delete(s, "t", "", &an.device));
+    SC_OK(crumb_store_device_delete(s, "t", "", &an.device));
+    uint64_t gen = 9;
+    crumb_store_id fam = sc_id(85);
+    SC_INT(crumb_store_family_lookup(s, &fam, &gen, NULL, T0), CRUMB_E_NOTFOUND);
+    SC_INT(gen, 0);
+    SC_OK(crumb_store_family_advance(s, &fam, 0, 1, T0 + 100, T0, NULL));
+    SC_OK(crumb_store_family_lookup(s, &fam, &gen, NULL, T0));
+    SC_INT(gen, 1);
+    char msg[CRUMB_STORE_ERRMSG_MAX + 1];
+    SC(crumb_store_last_error(s, msg, sizeof msg) == strlen(msg));
 }
 
 /* ---- the retention ladder at its exact boundaries (seed 004) ----------- */
@@ -632,6 +690,7 @@ static int sc_has(const crumb_store *s, int g)
                    m->device_delete;
     case 3: return m->index_put && m->index_list && m->index_del;
     case 4: return m->sweep && m->stats && m->put && m->device_seen;
+    case 5: return sc_has(s, 2) && CRUMB_STORE__SLOT(s, device_select) != 0;
     default: return 1;
     }
 }
@@ -644,6 +703,7 @@ int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx)
         {"families", group_families, 0}, {"devices", group_devices, 2},
         {"index", group_index, 3},       {"sweep", group_sweep, 4},
         {"ladder", group_ladder, 4},
+        {"device_select", group_device_select, 5},
         {"interface", group_iface, 0},
     };
     int total = 0;

@@ -931,6 +931,15 @@ static void test_failure(void)
     CHECK(e == CRUMB_E_BACKEND || e == CRUMB_E_TIMEOUT);
     printf("stopped server: check -> %s\n", crumb_strerror(e));
     CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_BACKEND); /* fails fast */
+    /* the error carries a short, safe message (issue 16): no host or port */
+    char msg[CRUMB_STORE_ERRMSG_MAX + 1], portstr[16];
+    size_t ml = crumb_store_last_error(s, msg, sizeof msg);
+    printf("stopped server: last_error \"%s\"\n", msg);
+    snprintf(portstr, sizeof portstr, "%d", port);
+    CHECK(ml > 0 && ml == strlen(msg) && strncmp(msg, "redis", 5) == 0);
+    CHECK(strstr(msg, "127.0.0.1") == NULL && strstr(msg, portstr) == NULL);
+    CHECK_INT(crumb_store_last_error(s, msg, 4), 3); /* truncated, terminated */
+    CHECK_INT(strlen(msg), 3);
     size_t len;
     uint8_t b[4];
     e = crumb_store_get(s, &k, b, sizeof b, &len, NULL, NULL, now);

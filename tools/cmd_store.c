@@ -576,7 +576,11 @@ int cmd_store(int argc, char **argv)
         else
             printf("device %s %s\n", a2, trust_name(trust));
     } else if (!strcmp(sub, "forget-device")) {
-        e = crumb_store_device_delete(x.s, x.tenant, a1, &dev);
+        crumb_store_device cur;
+        /* deletes are idempotent; tell the operator about a typo all the same */
+        e = crumb_store_device_get(x.s, x.tenant, a1, &dev, &cur);
+        if (e == CRUMB_OK || e == CRUMB_E_UNSUPPORTED)
+            e = crumb_store_device_delete(x.s, x.tenant, a1, &dev);
         if (e == CRUMB_E_NOTFOUND)
             rc = cli_fail(EX_STORE, x.cmd, "no such device for %s", a1);
         else if (e != CRUMB_OK)

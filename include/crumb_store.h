@@ -119,6 +119,8 @@ typedef struct crumb_store_sighting {
     uint8_t fingerprint[CRUMB_STORE_FPBYTES]; /* keyed hash; all zero = none */
     const char *label;                        /* NULL = keep/none */
     const char *ip_prefix;                    /* NULL = keep/none */
+    const crumb_store_id *family;             /* session family that sighted it;
+                                                 NULL = keep/none (version 2) */
 } crumb_store_sighting;
 
 /* A stored device (output of device_list / device_find). */
@@ -131,12 +133,14 @@ typedef struct crumb_store_device {
     int64_t trust_changed_at; /* revoked: the time it was revoked */
     char label[CRUMB_STORE_LABEL_MAX + 1];
     char ip_prefix[CRUMB_STORE_IP_MAX + 1];
+    crumb_store_id family;    /* last family that sighted it; all zero = none */
 } crumb_store_device;
 
 /* Which of a user's devices device_select() copies (version-2 slot). */
 typedef struct crumb_store_device_filter {
     const crumb_store_id *device; /* NULL = any; else only the device with this id */
     int active;                   /* 1 = only devices that are not REVOKED */
+    const crumb_store_id *family; /* NULL = any; else only devices bound to it */
 } crumb_store_device_filter;
 
 #define CRUMB_STORE_ERRMSG_MAX 127u /* longest last_error() message (bytes) */
@@ -789,6 +793,23 @@ static inline crumb_err crumb_store_device_list_active(crumb_store *s, const cha
     crumb_store_device_filter f;
     memset(&f, 0, sizeof f);
     f.active = 1;
+    return crumb_store_device_select(s, tenant, user, &f, out, cap, n);
+}
+
+/* The user's devices bound to session family `family` (the last family
+ * that sighted them), newest first, filtered by the store. Scoped by
+ * (tenant, user) like every device call: a family belongs to one user. */
+static inline crumb_err crumb_store_device_find_family(crumb_store *s, const char *tenant,
+                                                       const char *user,
+                                                       const crumb_store_id *family,
+                                                       crumb_store_device *out, size_t cap,
+                                                       size_t *n)
+{
+    crumb_store_device_filter f;
+    if (family == NULL)
+        return CRUMB_E_INVALID;
+    memset(&f, 0, sizeof f);
+    f.family = family;
     return crumb_store_device_select(s, tenant, user, &f, out, cap, n);
 }
 

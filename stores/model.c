@@ -192,6 +192,8 @@ crumb_err stm_device_seen(stm_user *u, const crumb_store_sighting *s, int64_t no
             stm_strcpy(nd->d.label, sizeof nd->d.label, s->label);
         if (s->ip_prefix)
             stm_strcpy(nd->d.ip_prefix, sizeof nd->d.ip_prefix, s->ip_prefix);
+        if (s->family)
+            nd->d.family = *s->family;
         nd->written_at = now;
         stm_dev_resort(u, u->ndev - 1);
         *dirty = 1;
@@ -204,6 +206,8 @@ crumb_err stm_device_seen(stm_user *u, const crumb_store_sighting *s, int64_t no
         stm_strcpy(nd.label, sizeof nd.label, s->label);
     if (s->ip_prefix)
         stm_strcpy(nd.ip_prefix, sizeof nd.ip_prefix, s->ip_prefix);
+    if (s->family)
+        nd.family = *s->family; /* a new family is a change: written at once */
     int changed = memcmp(&nd, &d->d, sizeof nd) != 0;
     if (!changed && lim->throttle >= 0 && !stm_aged(d->written_at, now, lim->throttle))
         return CRUMB_OK; /* throttled */
@@ -316,6 +320,9 @@ void stm_device_select(const stm_user *u, const crumb_store_device_filter *f,
         if (f->device != NULL && memcmp(d->device.b, f->device->b, CRUMB_STORE_IDBYTES) != 0)
             continue;
         if (f->active && d->trust == CRUMB_TRUST_REVOKED)
+            continue;
+        if (f->family != NULL &&
+            memcmp(d->family.b, f->family->b, CRUMB_STORE_IDBYTES) != 0)
             continue;
         if (k < cap)
             out[k] = *d;

@@ -271,8 +271,8 @@ static void group_families(crumb_store *s)
 
 static void group_devices(crumb_store *s)
 {
-    crumb_store_sighting a = {sc_id(21), {0}, "Firefox on Linux", "192.0.2.0/24"};
-    crumb_store_sighting b = {sc_id(22), {0}, "Phone", NULL};
+    crumb_store_sighting a = {sc_id(21), {0}, "Firefox on Linux", "192.0.2.0/24", NULL};
+    crumb_store_sighting b = {sc_id(22), {0}, "Phone", NULL, NULL};
     crumb_store_device out[4];
     size_t n = 99;
     int w = -1;
@@ -408,8 +408,8 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_put(s, &k2, buf, 0, T0 + 10 * DAY, CRUMB_STORE_VERSION_NEW, NULL, T0));
     SC_OK(crumb_store_revoke_session(s, &k, T0 + 20, T0));
     SC_OK(crumb_store_revoke_family(s, &f, T0 + 20, T0));
-    crumb_store_sighting tr = {sc_id(61), {1}, "trusted", NULL};
-    crumb_store_sighting sn = {sc_id(62), {2}, "seen", NULL};
+    crumb_store_sighting tr = {sc_id(61), {1}, "trusted", NULL, NULL};
+    crumb_store_sighting sn = {sc_id(62), {2}, "seen", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "alice", &tr, T0, &w));
     SC_OK(crumb_store_device_seen(s, "t", "alice", &sn, T0, &w));
     SC_OK(crumb_store_device_set_trust(s, "t", "alice", &tr.device, CRUMB_TRUST_TRUSTED, T0));
@@ -469,9 +469,9 @@ static void group_device_select(crumb_store *s)
     crumb_store_device out[4];
     size_t n = 99;
     int w;
-    crumb_store_sighting a = {sc_id(81), {81}, "a", NULL};
-    crumb_store_sighting b = {sc_id(82), {82}, "b", NULL};
-    crumb_store_sighting c = {sc_id(83), {83}, "c", NULL};
+    crumb_store_sighting a = {sc_id(81), {81}, "a", NULL, NULL};
+    crumb_store_sighting b = {sc_id(82), {82}, "b", NULL, NULL};
+    crumb_store_sighting c = {sc_id(83), {83}, "c", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "sel", &a, T0, &w));
     SC_OK(crumb_store_device_seen(s, "t", "sel", &b, T0 + 1, &w));
     SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 2, &w));
@@ -494,10 +494,34 @@ static void group_device_select(crumb_store *s)
     SC_INT(n, 2);
     SC_OK(crumb_store_device_list(s, "t", "sel", out, 4, &n));
     SC_INT(n, 3); /* the full list still has the revoked one */
-    crumb_store_device_filter bad = {NULL, 2};
+    crumb_store_device_filter bad = {NULL, 2, NULL};
     SC_INT(crumb_store_device_select(s, "t", "sel", &bad, out, 4, &n), CRUMB_E_INVALID);
+    /* devices bound to a session family: the sighting records it */
+    crumb_store_id f1 = sc_id(86), f2 = sc_id(87);
+    a.family = &f1;
+    c.family = &f1;
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &a, T0 + 4, &w));
+    SC_INT(w, 1); /* a new family is written at once, throttle or not */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 5, &w));
+    SC_OK(crumb_store_device_find_family(s, "t", "sel", &f1, out, 4, &n));
+    SC_INT(n, 2);
+    SC(memcmp(out[0].device.b, c.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC(memcmp(out[0].family.b, f1.b, CRUMB_STORE_IDBYTES) == 0);
+    c.family = &f2; /* c moves on to another family (a login) */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 6, &w));
+    SC_OK(crumb_store_device_find_family(s, "t", "sel", &f1, out, 4, &n));
+    SC_INT(n, 1);
+    SC(memcmp(out[0].device.b, a.device.b, CRUMB_STORE_IDBYTES) == 0);
+    c.family = NULL; /* NULL keeps the family */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 100, &w));
+    SC_OK(crumb_store_device_get(s, "t", "sel", &c.device, out));
+    SC(memcmp(out[0].family.b, f2.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_OK(crumb_store_device_find_family(s, "u", "sel", &f2, out, 4, &n));
+    SC_INT(n, 0);
+    SC_OK(crumb_store_device_get(s, "t", "sel", &b.device, out));
+    SC(memcmp(out[0].family.b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
     /* anonymous device rows: user "" within a tenant, apart from named users */
-    crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL};
+    crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "", &an, T0, &w));
     SC_OK(crumb_store_device_get(s, "t", "", &an.device, out));
     SC_OK(crumb_store_device_find(s, "t", "", an.fingerprint, out));
@@ -535,9 +559,9 @@ static void group_ladder(crumb_store *s)
     const crumb_store_retention ret = {100, 50, 20}; /* seconds */
     crumb_store_sweep_counts c;
     int w;
-    crumb_store_sighting a = {sc_id(71), {71}, "trusted", NULL};
-    crumb_store_sighting b = {sc_id(72), {72}, "seen", NULL};
-    crumb_store_sighting u = {sc_id(73), {73}, "unknown", NULL};
+    crumb_store_sighting a = {sc_id(71), {71}, "trusted", NULL, NULL};
+    crumb_store_sighting b = {sc_id(72), {72}, "seen", NULL, NULL};
+    crumb_store_sighting u = {sc_id(73), {73}, "unknown", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "lad", &a, T0, &w));
     SC_OK(crumb_store_device_seen(s, "t", "lad", &b, T0, &w));
     SC_OK(crumb_store_device_seen(s, "t", "lad", &u, T0, &w));
@@ -574,7 +598,7 @@ static void group_ladder(crumb_store *s)
     SC_INT(sc_trust_of(s, "lad", 73), CRUMB_TRUST_UNKNOWN);
     /* TRUSTED -> SEEN alone when the seen window is longer */
     const crumb_store_retention ret2 = {100, 1000, 20};
-    crumb_store_sighting e = {sc_id(74), {74}, "e", NULL};
+    crumb_store_sighting e = {sc_id(74), {74}, "e", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "lad2", &e, T0, &w));
     SC_OK(crumb_store_device_set_trust(s, "t", "lad2", &e.device, CRUMB_TRUST_TRUSTED, T0));
     SC_OK(crumb_store_sweep(s, T0 + 101, &ret2, &c));

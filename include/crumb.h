@@ -665,6 +665,14 @@ typedef struct crumb_ctx_config {
                                  rotation never changes it; keep it as long as
                                  the store's data (crumb_store_secret_load_file,
                                  `crumb keygen --store-secret FILE`). */
+    int replay_keeps_devices; /* [0] a detected replay revokes the family AND the
+                                 devices bound to it (seed 004); 1 = the family only */
+    int device_reidentify;    /* [0] 1 = when a signed-in request has no device
+                                 cookie, reuse the user's device row whose keyed
+                                 fingerprint (crumb_session_set_client's User-Agent
+                                 and IP prefix) matches, unless that device is
+                                 REVOKED, instead of a new row. A convenience, not
+                                 authentication: docs/STORE.md */
 } crumb_ctx_config;
 
 /**
@@ -883,6 +891,10 @@ CRUMB_EXPORT crumb_err crumb_session_list(crumb_session *s, crumb_session_entry 
                                           size_t *n) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out,
                                              size_t cap, size_t *n) CRUMB_WUR;
+/* As crumb_session_devices, but only the devices that are not revoked (the
+ * store filters them; CRUMB_E_UNSUPPORTED if the store predates that). */
+CRUMB_EXPORT crumb_err crumb_session_devices_active(crumb_session *s, crumb_device_entry *out,
+                                                    size_t cap, size_t *n) CRUMB_WUR;
 
 /**
  * End one of the user's sessions or devices (a device's sessions all end).

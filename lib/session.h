@@ -64,6 +64,9 @@ struct crumb_session {
         char ua_label[64];
         char ip_prefix[48];
         char dev_line[512];        /* Set-Cookie line of a new device cookie */
+        uint8_t dev_fp[32];        /* keyed fingerprint of set_client's User-Agent
+                                      and IP prefix (store_glue.c) */
+        int has_dev_fp;            /* dev_fp is set */
     } g;
 };
 

@@ -111,6 +111,12 @@ typedef struct crumb_store_check_res {
     int rule;                   /* crumb_store_rule that matched, or NONE */
     uint64_t family_gen;        /* family's current generation; 0 = unknown */
     int64_t family_advanced_at; /* when it last advanced; 0 = unknown */
+    /* version 2 (seed 003's lookup answer), filled by crumb_store_check on
+     * CRUMB_E_REVOKED: */
+    int64_t revoked_at;                   /* when the matched revocation took
+                                             effect; 0 = not recorded */
+    char owner[CRUMB_STORE_NAME_MAX + 1]; /* user whose record matched, as the
+                                             store keys it; "" = not recorded */
 } crumb_store_check_res;
 
 /* A device sighting (input of device_seen). */
@@ -602,6 +608,28 @@ static inline crumb_err crumb_store_revoke_all(crumb_store *s, int64_t before, i
     return CRUMB_STORE__CALL(s, revoke_all, before, now);
 }
 
+static inline crumb_err crumb_store_device_get(crumb_store *s, const char *tenant,
+                                               const char *user, const crumb_store_id *device,
+                                               crumb_store_device *out);
+
+/* The lookup answer's owner and revoked_at for a CRUMB_E_REVOKED verdict:
+ * the user and device rules matched a record the store keys by req->user
+ * (its owner); a revoked device's record holds when it was revoked. The
+ * session, family and global rules record neither (docs/STORE.md). */
+static inline void crumb_store__check_detail(crumb_store *s, const crumb_store_check_req *req,
+                                             crumb_store_check_res *res)
+{
+    crumb_store_device d;
+    if ((res->rule != CRUMB_STORE_RULE_USER && res->rule != CRUMB_STORE_RULE_DEVICE) ||
+        req->user == NULL)
+        return;
+    memcpy(res->owner, req->user, strlen(req->user) + 1); /* checked <= NAME_MAX */
+    if (res->rule == CRUMB_STORE_RULE_DEVICE && res->revoked_at == 0 && req->device != NULL &&
+        crumb_store_device_get(s, req->tenant, req->user, req->device, &d) == CRUMB_OK &&
+        d.trust == CRUMB_TRUST_REVOKED)
+        res->revoked_at = d.trust_changed_at;
+}
+
 static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_check_req *req,
                                           crumb_store_check_res *res)
 {
@@ -611,7 +639,10 @@ static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_chec
     if ((req->user != NULL && !crumb_store__user_ok(req->tenant, req->user)) ||
         (req->device != NULL && req->user == NULL))
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, check, req, res);
+    crumb_err rc = CRUMB_STORE__CALL(s, check, req, res);
+    if (rc == CRUMB_E_REVOKED)
+        crumb_store__check_detail(s, req, res);
+    return rc;
 }
 
 static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store_id *family,

@@ -520,6 +520,26 @@ static void group_device_select(crumb_store *s)
     SC_INT(n, 0);
     SC_OK(crumb_store_device_get(s, "t", "sel", &b.device, out));
     SC(memcmp(out[0].family.b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
+    /* the lookup answer (seed 003): whose record matched, and since when */
+    crumb_store_check_req q = {NULL, NULL, 0, "t", "sel", &b.device, T0, T0 + 200};
+    crumb_store_check_res r;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_DEVICE);
+    SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 3);
+    SC_OK(crumb_store_revoke_device(s, "t", "sel", &a.device, T0 + 1000, T0 + 201));
+    q.device = &a.device;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 201); /* revoke_device stamps the record */
+    SC_OK(crumb_store_revoke_user(s, "t", "sel", T0 + 50, NULL, T0 + 1000, T0 + 202));
+    q.device = NULL;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_USER);
+    SC(strcmp(r.owner, "sel") == 0);
+    q.user = NULL;
+    SC_OK(crumb_store_check(s, &q, &r));
+    SC(strcmp(r.owner, "") == 0 && r.revoked_at == 0);
     /* anonymous device rows: user "" within a tenant, apart from named users */
     crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "", &an, T0, &w));

@@ -202,6 +202,57 @@ static void t_replay_revokes_devices(const env *e)
     }
 }
 
+/* Seed 000's "lease lost": a request that raced a rotation (previous
+ * generation, inside the grace window) is served, but a change or rotation
+ * of that family it makes is refused with CRUMB_E_CONFLICT and no cookie;
+ * a login starts a new family, so it takes effect and its cookie is sent.
+ * Never CRUMB_OK with the change silently dropped. */
+static void t_lease_lost(const env *e)
+{
+    char u[64], v[64];
+    new_user(u, sizeof u, "lease");
+    new_user(v, sizeof v, "lease2");
+    crumb_ctx *ctx = make_ctx(e, 0, 0);
+    jar a = {0}, old;
+    login_ua(ctx, &a, u, UA);
+    old = a;
+    fake_now += 2;
+    crumb_session *s = begin_ua(ctx, &a, CRUMB_OK, UA);
+    CHECK_OK(crumb_session_rotate(s));
+    end(s, &a, CRUMB_OK);
+    for (int what = 0; what < 3; what++) {
+        s = begin_ua(ctx, &old, CRUMB_OK, UA); /* in the grace window: served */
+        if (what == 0) { /* a login on the stale cookie */
+            CHECK_OK(crumb_session_rotate(s));
+            CHECK_OK(crumb_session_set_user(s, v, strlen(v)));
+        } else if (what == 1) {
+            CHECK_OK(crumb_session_set(s, "k", "v", 1));
+        } else {
+            CHECK_OK(crumb_session_rotate(s));
+        }
+        const char *const *lines;
+        size_t n = 9;
+        if (what == 0) {
+            jar l = old;
+            CHECK_OK(crumb_session_save(s, &lines, &n));
+            CHECK(n >= 1);
+            jar_apply(&l, lines, n);
+            crumb_session_free(s);
+            s = begin_ua(ctx, &l, CRUMB_OK, UA); /* the login is not lost */
+            CHECK(crumb_session_payload(s)->user_len == strlen(v));
+            crumb_session_free(s);
+            continue;
+        }
+        CHECK_INT(crumb_session_save(s, &lines, &n), CRUMB_E_CONFLICT);
+        CHECK_INT(n, 0);
+        crumb_session_free(s);
+    }
+    s = begin_ua(ctx, &a, CRUMB_OK, UA); /* the winner is intact */
+    CHECK(crumb_session_payload(s)->user_len == strlen(u));
+    crumb_session_free(s);
+    crumb_ctx_free(ctx);
+}
+
 /* The current device among the session's devices (-1 if none). */
 static int current_of(crumb_ctx *ctx, const jar *j, int active, crumb_device_entry *de,
                       size_t *n)
@@ -287,6 +338,7 @@ static void run_env(env *e)
             e->mode = mode;
             t_replay_revokes_devices(e);
             t_reidentify(e);
+            t_lease_lost(e);
             printf("  %s store, suite %d, %s: %s\n", e->store_name, suites[i],
                    mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
                    check_failures == before ? "ok" : "FAILED");

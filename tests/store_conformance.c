@@ -661,6 +661,20 @@ static void group_iface(crumb_store *s)
     crumb_store_sweep_counts c;
     crumb_err rc = crumb_store_sweep(s, T0, NULL, &c);
     SC(rc == CRUMB_OK || rc == CRUMB_E_UNSUPPORTED);
+    /* the version-2 slots are never read from a version-1 table (its tail
+     * is poisoned garbage): unsupported, or empty */
+    crumb_store_device dv;
+    size_t nd = 7;
+    char msg[8] = "x";
+    SC_INT(crumb_store_device_get(s, "t", "ifc", &f, &dv), CRUMB_E_UNSUPPORTED);
+    SC_INT(crumb_store_device_list_active(s, "t", "ifc", &dv, 1, &nd), CRUMB_E_UNSUPPORTED);
+    SC_INT(nd, 0);
+    SC_INT(crumb_store_device_find_family(s, "t", "ifc", &f, &dv, 1, &nd), CRUMB_E_UNSUPPORTED);
+    SC_INT(crumb_store_last_error(s, msg, sizeof msg), 0);
+    SC_INT(msg[0], 0);
+    /* the lookup answer still names the owner (the wrapper fills it) */
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC(strcmp(r.owner, "ifc") == 0);
     /* version 0 (no valid table): the wrappers never call it */
     t->version = 0;
     SC_INT(crumb_store_health(s, T0), CRUMB_E_INVALID);

@@ -114,7 +114,9 @@ typedef struct crumb_store_check_res {
     /* version 2 (seed 003's lookup answer), filled by crumb_store_check on
      * CRUMB_E_REVOKED: */
     int64_t revoked_at;                   /* when the matched revocation took
-                                             effect; 0 = not recorded */
+                                             effect (device: when it was revoked;
+                                             user, global: the not-before);
+                                             0 = not recorded (session, family) */
     char owner[CRUMB_STORE_NAME_MAX + 1]; /* user whose record matched, as the
                                              store keys it; "" = not recorded */
 } crumb_store_check_res;

@@ -537,9 +537,15 @@ static void group_device_select(crumb_store *s)
     SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
     SC_INT(r.rule, CRUMB_STORE_RULE_USER);
     SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 50); /* the user rule's not-before */
     q.user = NULL;
     SC_OK(crumb_store_check(s, &q, &r));
     SC(strcmp(r.owner, "") == 0 && r.revoked_at == 0);
+    SC_OK(crumb_store_revoke_all(s, T0 + 60, T0 + 203));
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_GLOBAL);
+    SC_INT(r.revoked_at, T0 + 60);
+    SC(strcmp(r.owner, "") == 0);
     /* anonymous device rows: user "" within a tenant, apart from named users */
     crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "", &an, T0, &w));

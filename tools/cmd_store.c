@@ -637,15 +637,22 @@ int cmd_store(int argc, char **argv)
         q.now = x.now;
         e = crumb_store_check(x.s, &q, &res);
         if (e == CRUMB_OK || e == CRUMB_E_REVOKED) {
-            if (x.json)
+            if (x.json) {
                 printf("{\"allowed\":%s,\"rule\":\"%s\",\"family_gen\":%llu,"
-                       "\"family_advanced_at\":%lld}\n",
+                       "\"family_advanced_at\":%lld,\"revoked_at\":%lld,\"owner\":",
                        e == CRUMB_OK ? "true" : "false", rule_name(res.rule),
-                       (unsigned long long)res.family_gen, (long long)res.family_advanced_at);
-            else if (e == CRUMB_OK)
+                       (unsigned long long)res.family_gen, (long long)res.family_advanced_at,
+                       (long long)res.revoked_at);
+                cli_json_str(stdout, res.owner, strlen(res.owner));
+                printf("}\n");
+            } else if (e == CRUMB_OK) {
                 printf("allowed\n");
-            else
+            } else {
                 printf("revoked (rule: %s)\n", rule_name(res.rule));
+                if (res.owner[0] || res.revoked_at) /* seed 003's lookup answer */
+                    printf("owner %s, revoked at %lld\n", res.owner[0] ? res.owner : "-",
+                           (long long)res.revoked_at);
+            }
             if (!x.json && family)
                 printf("family generation %llu\n", (unsigned long long)res.family_gen);
             rc = e == CRUMB_OK ? EX_OK : EX_REJECT;

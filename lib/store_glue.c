@@ -470,9 +470,10 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     return CRUMB_OK;
 }
 
-/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN,
- * so the retention ladder does not revoke it after 30 idle days as if it
- * were a drive-by. The device was just sighted: it is the newest. */
+/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN:
+ * the retention ladder leaves UNKNOWN rows alone (seed 004), so promotion is
+ * what puts a signed-in device on it. The device was just sighted: it is
+ * the newest. */
 static crumb_err promote_device(crumb_session *s, int64_t now)
 {
     crumb_store *st = s->ctx->cfg.store;

@@ -181,7 +181,7 @@ int main(void)
         one_op('p', i);
     crumb_store_id d;
     memset(&d, 0x33, sizeof d);
-    crumb_store_sighting sg = {d, {1}, "bench", NULL};
+    crumb_store_sighting sg = {d, {1}, "bench", NULL, NULL};
     (void)crumb_store_device_seen(store, "t", "user@example.com", &sg, T, NULL);
 
     printf("Redis store, 200-byte records, %s\n", url);

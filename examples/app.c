@@ -903,7 +903,11 @@ static void do_devices(req_state *r)
     crumb_device_entry dev[LIST_MAX];
     crumb_session_entry ses[LIST_MAX];
     size_t nd = 0, ns = 0;
-    crumb_err rc = crumb_session_devices(r->s, dev, LIST_MAX, &nd);
+    /* active devices only (revoked ones are filtered by the store);
+     * "(this device)" marks the one this request comes from */
+    crumb_err rc = crumb_session_devices_active(r->s, dev, LIST_MAX, &nd);
+    if (rc == CRUMB_E_UNSUPPORTED) /* a store without the version-2 query */
+        rc = crumb_session_devices(r->s, dev, LIST_MAX, &nd);
     if (rc == CRUMB_OK)
         rc = crumb_session_list(r->s, ses, LIST_MAX, &ns);
     if (rc != CRUMB_OK) {
@@ -915,7 +919,7 @@ static void do_devices(req_state *r)
     page_start(r, "Your devices");
     sb_puts(&r->body, "<p id=\"who\">Signed in as <b>");
     sb_esc(&r->body, user);
-    sb_puts(&r->body, "</b>.</p>\n<h2>Devices</h2>\n<ul id=\"devices\">\n");
+    sb_puts(&r->body, "</b>.</p>\n<h2>Active devices</h2>\n<ul id=\"devices\">\n");
     for (size_t i = 0; i < nd && i < LIST_MAX; i++) {
         /* one device per line (the e2e tests read these lines) */
         sb_puts(&r->body, "<li class=\"device\">");

@@ -893,6 +893,14 @@ typedef struct crumb_ctx_config {
     int64_t session_lifetime; /* [absolute_lifetime] lifetime of a new session;
                                  crumb_session_set_lifetime overrides it per
                                  session, never beyond absolute_lifetime */
+    int replay_keeps_devices; /* [0] a detected replay revokes the family AND the
+                                 devices bound to it (seed 004); 1 = the family only */
+    int device_reidentify;    /* [0] 1 = when a signed-in request has no device
+                                 cookie, reuse the user's device row whose keyed
+                                 fingerprint (crumb_session_set_client's User-Agent
+                                 and IP prefix) matches, unless that device is
+                                 REVOKED, instead of a new row. A convenience, not
+                                 authentication: docs/STORE.md */
 } crumb_ctx_config;
 
 /**
@@ -1225,6 +1233,9 @@ typedef struct crumb_session_entry {
     int current; /* 1 = the session of this request */
 } crumb_session_entry;
 
+/* Most devices crumb_session_devices(_active) report (the newest). */
+#define CRUMB_DEVICE_LIST_MAX 64
+
 /* One of the user's devices. */
 typedef struct crumb_device_entry {
     char handle[CRUMB_HANDLE_LEN + 1]; /* for crumb_session_revoke_device */
@@ -1243,7 +1254,8 @@ typedef struct crumb_device_entry {
  * @param[in]  cap  capacity of out
  * @param[out] n    entries available (may exceed cap: only cap are
  *                  written). crumb_session_list looks at the 16 newest
- *                  index entries only, so its n is at most 16.
+ *                  index entries only, so its n is at most 16; the device
+ *                  lists at the CRUMB_DEVICE_LIST_MAX newest devices.
  * @return CRUMB_OK, CRUMB_E_INVALID (NULL s), CRUMB_E_UNSUPPORTED (no
  *         store, or the store lacks the method), CRUMB_E_NOSESSION
  *         (anonymous session), and the store's CRUMB_E_NOMEM, CRUMB_E_IO,
@@ -1254,6 +1266,18 @@ CRUMB_EXPORT crumb_err crumb_session_list(crumb_session *s, crumb_session_entry 
                                           size_t *n) CRUMB_WUR;
 CRUMB_EXPORT crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out,
                                              size_t cap, size_t *n) CRUMB_WUR;
+/**
+ * As crumb_session_devices, but only the devices that are not revoked (the
+ * store filters them).
+ * @param[in]  s    the session
+ * @param[out] out  up to cap entries
+ * @param[in]  cap  capacity of out
+ * @param[out] n    entries available (at most CRUMB_DEVICE_LIST_MAX)
+ * @return as crumb_session_devices; CRUMB_E_UNSUPPORTED also when the
+ *         store's method table predates active-device listing
+ */
+CRUMB_EXPORT crumb_err crumb_session_devices_active(crumb_session *s, crumb_device_entry *out,
+                                                    size_t cap, size_t *n) CRUMB_WUR;
 
 /**
  * End one of the user's sessions or devices (a device's sessions all end).

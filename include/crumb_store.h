@@ -111,6 +111,14 @@ typedef struct crumb_store_check_res {
     int rule;                   /* crumb_store_rule that matched, or NONE */
     uint64_t family_gen;        /* family's current generation; 0 = unknown */
     int64_t family_advanced_at; /* when it last advanced; 0 = unknown */
+    /* version 2 (seed 003's lookup answer), filled by crumb_store_check on
+     * CRUMB_E_REVOKED: */
+    int64_t revoked_at;                   /* when the matched revocation took
+                                             effect (device: when it was revoked;
+                                             user, global: the not-before);
+                                             0 = not recorded (session, family) */
+    char owner[CRUMB_STORE_NAME_MAX + 1]; /* user whose record matched, as the
+                                             store keys it; "" = not recorded */
 } crumb_store_check_res;
 
 /* A device sighting (input of device_seen). */
@@ -119,6 +127,8 @@ typedef struct crumb_store_sighting {
     uint8_t fingerprint[CRUMB_STORE_FPBYTES]; /* keyed hash; all zero = none */
     const char *label;                        /* NULL = keep/none */
     const char *ip_prefix;                    /* NULL = keep/none */
+    const crumb_store_id *family;             /* session family that sighted it;
+                                                 NULL = keep/none (version 2) */
 } crumb_store_sighting;
 
 /* A stored device (output of device_list / device_find). */
@@ -131,7 +141,17 @@ typedef struct crumb_store_device {
     int64_t trust_changed_at; /* revoked: the time it was revoked */
     char label[CRUMB_STORE_LABEL_MAX + 1];
     char ip_prefix[CRUMB_STORE_IP_MAX + 1];
+    crumb_store_id family;    /* last family that sighted it; all zero = none */
 } crumb_store_device;
+
+/* Which of a user's devices device_select() copies (version-2 slot). */
+typedef struct crumb_store_device_filter {
+    const crumb_store_id *device; /* NULL = any; else only the device with this id */
+    int active;                   /* 1 = only devices that are not REVOKED */
+    const crumb_store_id *family; /* NULL = any; else only devices bound to it */
+} crumb_store_device_filter;
+
+#define CRUMB_STORE_ERRMSG_MAX 127u /* longest last_error() message (bytes) */
 
 /* A per-user session index entry ("list my sessions"). */
 typedef struct crumb_store_session_info {
@@ -144,19 +164,29 @@ typedef struct crumb_store_session_info {
     char label[CRUMB_STORE_LABEL_MAX + 1];
 } crumb_store_session_info;
 
-/* Device retention ladder for sweep(); 0 fields take the defaults. A device
- * not seen for trusted_days drops TRUSTED -> SEEN; one not seen for
- * seen_days drops SEEN/UNKNOWN -> REVOKED (stamping the time); a REVOKED
- * device is purged revoked_days after it was revoked. */
+/* Device retention ladder for sweep() (seed 004's three stages); windows
+ * are durations in seconds, 0 (or < 0) = the default. All idle times are
+ * measured from the device's last_seen, and a stage applies only strictly
+ * AFTER its window (idle == window keeps the level):
+ *  - TRUSTED, now - last_seen > trusted_idle        -> SEEN
+ *  - SEEN,    now - last_seen > seen_idle           -> REVOKED (stamps
+ *    trust_changed_at = now: the device's revoked_at)
+ *  - REVOKED, now - trust_changed_at > revoked_grace -> purged, using the
+ *    revoked_at the device had BEFORE this sweep (a device revoked by this
+ *    sweep is purged by a later one).
+ * The stages cascade in one sweep: a TRUSTED device idle past both windows
+ * ends REVOKED. UNKNOWN devices are never demoted (only an explicit
+ * device_set_trust moves them); keeping stale UNKNOWN rows bounded is the
+ * per-user device limit's job (max_devices). */
 typedef struct crumb_store_retention {
-    int64_t trusted_days; /* default 90 */
-    int64_t seen_days;    /* default 30 */
-    int64_t revoked_days; /* default 7 */
+    int64_t trusted_idle;  /* seconds; default 90 days */
+    int64_t seen_idle;     /* seconds; default 30 days */
+    int64_t revoked_grace; /* seconds; default 7 days */
 } crumb_store_retention;
 
-#define CRUMB_STORE_TRUSTED_DAYS 90
-#define CRUMB_STORE_SEEN_DAYS 30
-#define CRUMB_STORE_REVOKED_DAYS 7
+#define CRUMB_STORE_TRUSTED_IDLE (90 * 86400LL)
+#define CRUMB_STORE_SEEN_IDLE (30 * 86400LL)
+#define CRUMB_STORE_REVOKED_GRACE (7 * 86400LL)
 
 /* Counts per sweep stage. */
 typedef struct crumb_store_sweep_counts {
@@ -165,7 +195,7 @@ typedef struct crumb_store_sweep_counts {
     uint64_t revocations;     /* revocations past their `until` removed */
     uint64_t families;        /* family records past their `until` removed */
     uint64_t devices_demoted; /* TRUSTED -> SEEN */
-    uint64_t devices_revoked; /* SEEN/UNKNOWN -> REVOKED */
+    uint64_t devices_revoked; /* SEEN -> REVOKED */
     uint64_t devices_purged;  /* REVOKED -> deleted */
     uint64_t corrupt;         /* records that failed verification (kept, reported) */
     uint64_t temp_files;      /* abandoned temp files removed (file store) */
@@ -244,7 +274,8 @@ struct crumb_store_methods {
     crumb_err (*touch)(crumb_store *s, const crumb_store_key *key, int64_t expires_at,
                        int64_t now);
 
-    /* Delete a record. CRUMB_E_NOTFOUND if absent. */
+    /* Delete a record. Absent: CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper
+     * reports CRUMB_OK either way: deletes are idempotent, as seed 000's). */
     crumb_err (*del)(crumb_store *s, const crumb_store_key *key);
 
     /* -- revocation; required -- */
@@ -290,7 +321,8 @@ struct crumb_store_methods {
     /* -- families; required -- */
 
     /* Current generation (0 = unknown family) and when it last advanced.
-     * Never CRUMB_E_NOTFOUND. */
+     * Never CRUMB_E_NOTFOUND (crumb_store_family_lookup tells an unknown
+     * family apart: every advanced family has generation >= 1). */
     crumb_err (*family_get)(crumb_store *s, const crumb_store_id *family, uint64_t *gen,
                             int64_t *advanced_at, int64_t now);
 
@@ -334,8 +366,8 @@ struct crumb_store_methods {
     crumb_err (*device_set_trust)(crumb_store *s, const char *tenant, const char *user,
                                   const crumb_store_id *device, int trust, int64_t now);
 
-    /* Delete a device record (its revocation, if any, stays).
-     * CRUMB_E_NOTFOUND. */
+    /* Delete a device record (its revocation, if any, stays). Absent:
+     * CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper reports CRUMB_OK). */
     crumb_err (*device_delete)(crumb_store *s, const char *tenant, const char *user,
                                const crumb_store_id *device);
 
@@ -353,7 +385,8 @@ struct crumb_store_methods {
                             crumb_store_session_info *out, size_t cap, size_t *n,
                             int64_t now);
 
-    /* Remove an entry. CRUMB_E_NOTFOUND. */
+    /* Remove an entry. Absent: CRUMB_OK or CRUMB_E_NOTFOUND (the wrapper
+     * reports CRUMB_OK). */
     crumb_err (*index_del)(crumb_store *s, const char *tenant, const char *user,
                            const crumb_store_key *session);
 
@@ -375,6 +408,24 @@ struct crumb_store_methods {
      * by the wrapper) receives the counts. CRUMB_OK when nothing damaged is
      * left, CRUMB_E_CORRUPT when damage remains (repair = 0: any damage). */
     crumb_err (*verify)(crumb_store *s, int repair, crumb_store_verify_report *out, int64_t now);
+
+    /* Optional (needs the device group). Copy up to cap of the user's devices
+     * that pass filter f into out, newest last_seen first; *n = how many pass
+     * (may exceed cap). The store does the filtering (no full list crosses
+     * the wire for one device). Backs crumb_store_device_get (f->device set:
+     * seed 004's load-by-id, scoped by (tenant, user)) and
+     * crumb_store_device_list_active (f->active = 1). */
+    crumb_err (*device_select)(crumb_store *s, const char *tenant, const char *user,
+                               const crumb_store_device_filter *f, crumb_store_device *out,
+                               size_t cap, size_t *n);
+
+    /* Optional. Copy a short, safe description of the last error this
+     * thread got from this store (NUL-terminated, truncated to cap - 1; ""
+     * if none) into buf and return its length. Never contains secrets,
+     * passwords, key names, tenant/user/session/device ids or data: only
+     * what failed and how (e.g. "redis: connection refused", "file: write
+     * failed: No space left on device"). */
+    size_t (*last_error)(crumb_store *s, char *buf, size_t cap);
 };
 
 /* ==== Call wrappers (use these, not the slots) ========================= */
@@ -515,7 +566,8 @@ static inline crumb_err crumb_store_delete(crumb_store *s, const crumb_store_key
 {
     if (key == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, del, key);
+    crumb_err rc = CRUMB_STORE__CALL(s, del, key);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_revoke_session(crumb_store *s, const crumb_store_key *key,
@@ -558,6 +610,28 @@ static inline crumb_err crumb_store_revoke_all(crumb_store *s, int64_t before, i
     return CRUMB_STORE__CALL(s, revoke_all, before, now);
 }
 
+static inline crumb_err crumb_store_device_get(crumb_store *s, const char *tenant,
+                                               const char *user, const crumb_store_id *device,
+                                               crumb_store_device *out);
+
+/* The lookup answer's owner and revoked_at for a CRUMB_E_REVOKED verdict:
+ * the user and device rules matched a record the store keys by req->user
+ * (its owner); a revoked device's record holds when it was revoked. The
+ * session, family and global rules record neither (docs/STORE.md). */
+static inline void crumb_store__check_detail(crumb_store *s, const crumb_store_check_req *req,
+                                             crumb_store_check_res *res)
+{
+    crumb_store_device d;
+    if ((res->rule != CRUMB_STORE_RULE_USER && res->rule != CRUMB_STORE_RULE_DEVICE) ||
+        req->user == NULL)
+        return;
+    memcpy(res->owner, req->user, strlen(req->user) + 1); /* checked <= NAME_MAX */
+    if (res->rule == CRUMB_STORE_RULE_DEVICE && res->revoked_at == 0 && req->device != NULL &&
+        crumb_store_device_get(s, req->tenant, req->user, req->device, &d) == CRUMB_OK &&
+        d.trust == CRUMB_TRUST_REVOKED)
+        res->revoked_at = d.trust_changed_at;
+}
+
 static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_check_req *req,
                                           crumb_store_check_res *res)
 {
@@ -567,7 +641,10 @@ static inline crumb_err crumb_store_check(crumb_store *s, const crumb_store_chec
     if ((req->user != NULL && !crumb_store__user_ok(req->tenant, req->user)) ||
         (req->device != NULL && req->user == NULL))
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, check, req, res);
+    crumb_err rc = CRUMB_STORE__CALL(s, check, req, res);
+    if (rc == CRUMB_E_REVOKED)
+        crumb_store__check_detail(s, req, res);
+    return rc;
 }
 
 static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store_id *family,
@@ -576,6 +653,17 @@ static inline crumb_err crumb_store_family_get(crumb_store *s, const crumb_store
     if (family == NULL || gen == NULL)
         return CRUMB_E_INVALID;
     return CRUMB_STORE__CALL(s, family_get, family, gen, advanced_at, now);
+}
+
+/* family_get that tells an unknown family apart from a generation:
+ * CRUMB_E_NOTFOUND (*gen = 0) if the store knows no generation for it (never
+ * advanced, or its record expired), else CRUMB_OK with *gen >= 1. */
+static inline crumb_err crumb_store_family_lookup(crumb_store *s, const crumb_store_id *family,
+                                                  uint64_t *gen, int64_t *advanced_at,
+                                                  int64_t now)
+{
+    crumb_err rc = crumb_store_family_get(s, family, gen, advanced_at, now);
+    return rc == CRUMB_OK && *gen == 0 ? CRUMB_E_NOTFOUND : rc;
 }
 
 static inline crumb_err crumb_store_family_advance(crumb_store *s, const crumb_store_id *family,
@@ -638,7 +726,8 @@ static inline crumb_err crumb_store_device_delete(crumb_store *s, const char *te
 {
     if (!crumb_store__user_ok(tenant, user) || device == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
+    crumb_err rc = CRUMB_STORE__CALL(s, device_delete, tenant, user, device);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_index_put(crumb_store *s, const char *tenant,
@@ -665,7 +754,8 @@ static inline crumb_err crumb_store_index_delete(crumb_store *s, const char *ten
 {
     if (!crumb_store__user_ok(tenant, user) || session == NULL)
         return CRUMB_E_INVALID;
-    return CRUMB_STORE__CALL(s, index_del, tenant, user, session);
+    crumb_err rc = CRUMB_STORE__CALL(s, index_del, tenant, user, session);
+    return rc == CRUMB_E_NOTFOUND ? CRUMB_OK : rc; /* idempotent */
 }
 
 static inline crumb_err crumb_store_sweep(crumb_store *s, int64_t now,
@@ -687,6 +777,88 @@ static inline crumb_err crumb_store_verify(crumb_store *s, int repair,
         return CRUMB_E_INVALID;
     memset(out, 0, sizeof *out);
     return CRUMB_STORE__CALL(s, verify, repair, out, now);
+}
+
+/* Copy the user's devices passing f (NULL = all) into out: see the
+ * device_select slot. CRUMB_E_UNSUPPORTED if the table predates it. */
+static inline crumb_err crumb_store_device_select(crumb_store *s, const char *tenant,
+                                                  const char *user,
+                                                  const crumb_store_device_filter *f,
+                                                  crumb_store_device *out, size_t cap,
+                                                  size_t *n)
+{
+    crumb_store_device_filter all;
+    if (!crumb_store__user_ok(tenant, user) || n == NULL || (out == NULL && cap > 0) ||
+        (f != NULL && f->active != 0 && f->active != 1))
+        return CRUMB_E_INVALID;
+    *n = 0;
+    if (f == NULL) {
+        memset(&all, 0, sizeof all);
+        f = &all;
+    }
+    return CRUMB_STORE__CALL(s, device_select, tenant, user, f, out, cap, n);
+}
+
+/* Load one device by id, scoped by (tenant, user) (seed 004's load:
+ * libcrumb keys devices by (tenant, user, device), so the user is part of
+ * the scope). CRUMB_E_NOTFOUND if the user has no such device. */
+static inline crumb_err crumb_store_device_get(crumb_store *s, const char *tenant,
+                                               const char *user, const crumb_store_id *device,
+                                               crumb_store_device *out)
+{
+    crumb_store_device_filter f;
+    size_t n = 0;
+    if (device == NULL || out == NULL)
+        return CRUMB_E_INVALID;
+    memset(&f, 0, sizeof f);
+    f.device = device;
+    crumb_err rc = crumb_store_device_select(s, tenant, user, &f, out, 1, &n);
+    return rc == CRUMB_OK && n == 0 ? CRUMB_E_NOTFOUND : rc;
+}
+
+/* The user's devices that are not REVOKED, newest first, filtered by the
+ * store (beside crumb_store_device_list, which lists all). */
+static inline crumb_err crumb_store_device_list_active(crumb_store *s, const char *tenant,
+                                                       const char *user,
+                                                       crumb_store_device *out, size_t cap,
+                                                       size_t *n)
+{
+    crumb_store_device_filter f;
+    memset(&f, 0, sizeof f);
+    f.active = 1;
+    return crumb_store_device_select(s, tenant, user, &f, out, cap, n);
+}
+
+/* The user's devices bound to session family `family` (the last family
+ * that sighted them), newest first, filtered by the store. Scoped by
+ * (tenant, user) like every device call: a family belongs to one user. */
+static inline crumb_err crumb_store_device_find_family(crumb_store *s, const char *tenant,
+                                                       const char *user,
+                                                       const crumb_store_id *family,
+                                                       crumb_store_device *out, size_t cap,
+                                                       size_t *n)
+{
+    crumb_store_device_filter f;
+    if (family == NULL)
+        return CRUMB_E_INVALID;
+    memset(&f, 0, sizeof f);
+    f.family = family;
+    return crumb_store_device_select(s, tenant, user, &f, out, cap, n);
+}
+
+/* The store's last error message on this thread (see the last_error slot):
+ * safe to log. Returns its length; buf gets "" (0) if the store has none or
+ * its table predates the slot. cap 0 writes nothing. */
+static inline size_t crumb_store_last_error(crumb_store *s, char *buf, size_t cap)
+{
+    if (buf == NULL || cap == 0)
+        return 0;
+    buf[0] = '\0';
+    if (!crumb_store__valid(s) || CRUMB_STORE__SLOT(s, last_error) == 0)
+        return 0;
+    size_t n = s->methods->last_error(s, buf, cap);
+    buf[cap - 1] = '\0';
+    return n < cap ? n : cap - 1;
 }
 
 /* ==== Built-in stores =================================================== */

@@ -88,21 +88,28 @@ crumb_err crumb_session_list(crumb_session *s, crumb_session_entry *out, size_t 
     return CRUMB_OK;
 }
 
-/* see crumb.h */
-crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_t cap, size_t *n)
+/* The user's devices (active = 1: not revoked, filtered by the store). */
+static crumb_err list_devices(crumb_session *s, int active, crumb_device_entry *out, size_t cap,
+                              size_t *n)
 {
     crumb_err rc = need_user(s);
-    crumb_store_device dev[16];
+    crumb_store_device dev[CRUMB_DEVICE_LIST_MAX];
     size_t got = 0;
+    if (!n || (cap && !out))
+        return CRUMB_E_INVALID;
     *n = 0;
     if (rc != CRUMB_OK)
         return rc;
-    rc = crumb_store_device_list(s->ctx->cfg.store, tenant_of(s), s->p.user, dev,
-                                 sizeof dev / sizeof dev[0], &got);
+    crumb_store *st = s->ctx->cfg.store;
+    size_t dc = sizeof dev / sizeof dev[0];
+    rc = active ? crumb_store_device_list_active(st, tenant_of(s), s->p.user, dev, dc, &got)
+                : crumb_store_device_list(st, tenant_of(s), s->p.user, dev, dc, &got);
+    if (rc == CRUMB_E_UNSUPPORTED && active)
+        return rc;
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
-    *n = got;
-    for (size_t i = 0; i < got && i < cap && i < sizeof dev / sizeof dev[0]; i++) {
+    *n = got < dc ? got : dc; /* never more than were read: out[i < *n] is real */
+    for (size_t i = 0; i < *n && i < cap; i++) {
         crumb__hex(out[i].handle, dev[i].device.b, CRUMB_STORE_IDBYTES);
         snprintf(out[i].label, sizeof out[i].label, "%s", dev[i].label);
         snprintf(out[i].ip_prefix, sizeof out[i].ip_prefix, "%s", dev[i].ip_prefix);
@@ -113,6 +120,19 @@ crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_
                                                       CRUMB_STORE_IDBYTES);
     }
     return CRUMB_OK;
+}
+
+/* see crumb.h */
+crumb_err crumb_session_devices(crumb_session *s, crumb_device_entry *out, size_t cap, size_t *n)
+{
+    return list_devices(s, 0, out, cap, n);
+}
+
+/* see crumb.h */
+crumb_err crumb_session_devices_active(crumb_session *s, crumb_device_entry *out, size_t cap,
+                                       size_t *n)
+{
+    return list_devices(s, 1, out, cap, n);
 }
 
 /* see crumb.h */

@@ -78,6 +78,9 @@ struct crumb_session {
         char *dev_line;            /* Set-Cookie line of a new device cookie
                                       (CRUMB__DEV_LINE_MAX plus name, Path and Domain bytes, allocated on
                                       first use, freed with the session) */
+        uint8_t dev_fp[32];        /* keyed fingerprint of set_client's User-Agent
+                                      and IP prefix (store_glue.c) */
+        int has_dev_fp;            /* dev_fp is set */
     } g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
     struct crumb__fpstate {

@@ -241,6 +241,27 @@ void crumb__glue_reset_device(crumb_session *s)
     s->g.dev_checked = 0;
 }
 
+/* A replay: revoke every device bound to the family (the sightings record
+ * it), so the thief's copy of the device cookie is refused too. Best effort
+ * after the family itself is revoked: errors are logged, the replay stands. */
+static void revoke_family_devices(crumb_session *s, const crumb_store_id *fam)
+{
+    crumb_store *st = s->ctx->cfg.store;
+    crumb_store_device dev[16];
+    size_t n = 0;
+    if (!s->p.user_len)
+        return; /* anonymous sessions have no device rows */
+    crumb_err rc = crumb_store_device_find_family(st, s->p.tenant, s->p.user, fam, dev,
+                                                  sizeof dev / sizeof dev[0], &n);
+    if (rc == CRUMB_E_UNSUPPORTED)
+        return; /* a store without family-bound devices: the family alone */
+    for (size_t i = 0; rc == CRUMB_OK && i < n && i < sizeof dev / sizeof dev[0]; i++)
+        rc = crumb_store_revoke_device(st, s->p.tenant, s->p.user, &dev[i].device,
+                                       crumb__live_until(s->ctx, s->now), s->now);
+    if (rc != CRUMB_OK)
+        crumb__glue_fail(s, rc);
+}
+
 /* see session.h: revocation and replay checks after the cookie opened. */
 crumb_err crumb__glue_check(crumb_session *s)
 {
@@ -288,6 +309,8 @@ crumb_err crumb__glue_check(crumb_session *s)
     rc = crumb_store_revoke_family(st, &fam, crumb__live_until(ctx, s->now), s->now);
     if (rc != CRUMB_OK)
         crumb__glue_fail(s, rc);
+    if (!ctx->cfg.replay_keeps_devices)
+        revoke_family_devices(s, &fam);
     return CRUMB_E_REPLAY;
 }
 
@@ -396,6 +419,35 @@ static crumb_err device_refused(crumb_session *s)
     return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
 }
 
+/* No device cookie (a browser that cleared its cookies): with
+ * cfg.device_reidentify, adopt the user's device row whose keyed
+ * fingerprint matches, so the same browser keeps one row. Never a REVOKED
+ * row, nor one check() refuses: re-identification is a convenience and
+ * must not bring a revoked device back. CRUMB_OK also when none matched. */
+static crumb_err reidentify(crumb_session *s)
+{
+    crumb_store_device d;
+    if (!s->ctx->cfg.device_reidentify || !s->p.user_len || !s->g.has_dev_fp ||
+        s->g.has_cookie_dev)
+        return CRUMB_OK;
+    crumb_err rc = crumb_store_device_find(s->ctx->cfg.store, tenant_of(s), s->p.user,
+                                           s->g.dev_fp, &d);
+    if (rc == CRUMB_E_NOTFOUND || rc == CRUMB_E_UNSUPPORTED)
+        return CRUMB_OK;
+    if (rc != CRUMB_OK)
+        return crumb__glue_fail(s, rc);
+    if (d.trust == CRUMB_TRUST_REVOKED)
+        return CRUMB_OK;
+    memcpy(s->g.dev_id, d.device.b, CRUMB_STORE_IDBYTES);
+    rc = device_refused(s); /* a revocation that outlives the row's state */
+    if (rc == CRUMB_E_REVOKED)
+        return CRUMB_OK;
+    if (rc != CRUMB_OK)
+        return rc;
+    s->g.has_dev = 1;
+    return CRUMB_OK;
+}
+
 /* The device side of a save: a signed-in session never takes a device the
  * store refuses for its user (a revoked device's browser signs in again as
  * a new device); no device yet draws a new id; the payload records it. */
@@ -408,6 +460,11 @@ static crumb_err settle_device(crumb_session *s)
         if (rc == CRUMB_E_REVOKED)
             s->g.has_dev = 0;
         else if (rc != CRUMB_OK)
+            return rc;
+    }
+    if (!s->g.has_dev) {
+        crumb_err rc = reidentify(s);
+        if (rc != CRUMB_OK)
             return rc;
     }
     if (!s->g.has_dev) {
@@ -460,9 +517,10 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     return CRUMB_OK;
 }
 
-/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN,
- * so the retention ladder does not revoke it after 30 idle days as if it
- * were a drive-by. The device was just sighted: it is the newest. */
+/* At login, a device the store has never confirmed (UNKNOWN) becomes SEEN:
+ * the retention ladder leaves UNKNOWN rows alone (seed 004), so promotion is
+ * what puts a signed-in device on it. The device was just sighted: it is
+ * the newest. */
 static crumb_err promote_device(crumb_session *s, int64_t now)
 {
     crumb_store *st = s->ctx->cfg.store;
@@ -489,7 +547,12 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
     if (s->p.user_len) {
         crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
                                     .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
+        crumb_store_id fam;
+        memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
         memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+        sig.family = &fam; /* a replay of this family revokes this device */
+        if (s->g.has_dev_fp)
+            memcpy(sig.fingerprint, s->g.dev_fp, CRUMB_STORE_FPBYTES);
         int written = 0;
         rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
         if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
@@ -558,6 +621,28 @@ crumb_err crumb__glue_logout(crumb_session *s)
 
 /* ==== Client description ============================================== */
 
+/* The device's keyed fingerprint: HMAC-SHA-256 under the store secret of
+ * the whole User-Agent (first 512 bytes) and the IP prefix. Only from a
+ * User-Agent the application passed; none in the stateless mode. */
+static void device_fingerprint(crumb_session *s, const char *ua)
+{
+    uint8_t buf[8 + 512 + 1 + sizeof s->g.ip_prefix];
+    size_t n = 0, ul = ua ? strnlen(ua, 512) : 0;
+    s->g.has_dev_fp = 0;
+    if (ul == 0 || s->ctx->cfg.mode == CRUMB_MODE_STATELESS)
+        return;
+    memcpy(buf, "devfp\0", 6);
+    n = 6;
+    memcpy(buf + n, ua, ul);
+    n += ul;
+    buf[n++] = 0;
+    size_t il = strnlen(s->g.ip_prefix, sizeof s->g.ip_prefix - 1);
+    memcpy(buf + n, s->g.ip_prefix, il);
+    n += il;
+    s->g.has_dev_fp = crumb__hmac_sha256(s->g.dev_fp, s->ctx->store_secret, 32, buf, n, NULL,
+                                         0) == 0;
+}
+
 /* see crumb.h */
 crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char *ip)
 {
@@ -565,5 +650,6 @@ crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char 
         return CRUMB_E_INVALID;
     device_label(s->g.ua_label, sizeof s->g.ua_label, ua);
     ip_prefix(s->g.ip_prefix, sizeof s->g.ip_prefix, ip);
+    device_fingerprint(s, ua);
     return CRUMB_OK;
 }

@@ -311,6 +311,18 @@ static crumb_err c_device_list(crumb_store *s, const char *tenant, const char *u
     return crumb_store_device_list(INNER(s), tenant, user, out, cap, n);
 }
 
+static crumb_err c_device_select(crumb_store *s, const char *tenant, const char *user,
+                                 const crumb_store_device_filter *f, crumb_store_device *out,
+                                 size_t cap, size_t *n)
+{
+    return crumb_store_device_select(INNER(s), tenant, user, f, out, cap, n);
+}
+
+static size_t c_last_error(crumb_store *s, char *buf, size_t cap)
+{
+    return crumb_store_last_error(INNER(s), buf, cap);
+}
+
 static crumb_err c_device_find(crumb_store *s, const char *tenant, const char *user,
                                const uint8_t fp[CRUMB_STORE_FPBYTES], crumb_store_device *out)
 {
@@ -411,6 +423,8 @@ static void cache_mirror(cache_store *c, crumb_store *inner)
         .index_del = MIRROR(index_del, c_index_del),
         .sweep = MIRROR(sweep, c_sweep),
         .verify = MIRROR(verify, c_verify),
+        .device_select = MIRROR(device_select, c_device_select),
+        .last_error = MIRROR(last_error, c_last_error),
     };
 #undef MIRROR
 }

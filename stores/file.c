@@ -470,8 +470,10 @@ static crumb_err check_records(file_store *fs, const crumb_store_check_req *q,
 {
     uint8_t h[32], b[8];
     crumb_err rc = crumb__fs_small_read(fs, T_GLOBAL, fs->global_h, b, 8);
-    if (rc == CRUMB_OK && q->issued_at < (int64_t)stm_get64(b))
+    if (rc == CRUMB_OK && q->issued_at < (int64_t)stm_get64(b)) {
         *rule = CRUMB_STORE_RULE_GLOBAL;
+        res->revoked_at = (int64_t)stm_get64(b); /* the not-before */
+    }
     if (rc == CRUMB_E_NOTFOUND)
         rc = CRUMB_OK;
     if (rc == CRUMB_OK && q->session) {
@@ -514,8 +516,10 @@ static crumb_err fs_check(crumb_store *s, const crumb_store_check_req *q,
         stm_user u;
         rc = user_read(fs, tenant, q->user, &u);
         if (rc == CRUMB_OK) {
-            if (stm_user_revoked(&u, q->session, q->issued_at, q->now))
+            if (stm_user_revoked(&u, q->session, q->issued_at, q->now)) {
                 rule = CRUMB_STORE_RULE_USER;
+                res->revoked_at = u.not_before;
+            }
             else if (q->device && stm_device_revoked(&u, q->device, q->now))
                 rule = CRUMB_STORE_RULE_DEVICE;
             stm_user_free(&u);
@@ -555,6 +559,22 @@ static crumb_err fs_device_list(crumb_store *s, const char *tenant, const char *
     if (rc != CRUMB_OK)
         return rc;
     stm_device_list(&u, out, cap, n);
+    stm_user_free(&u);
+    return CRUMB_OK;
+}
+
+/* see crumb_store.h (device_select slot) */
+static crumb_err fs_device_select(crumb_store *s, const char *tenant, const char *user,
+                                  const crumb_store_device_filter *f, crumb_store_device *out,
+                                  size_t cap, size_t *n)
+{
+    if (f == NULL || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
+    stm_user u;
+    crumb_err rc = user_read((file_store *)s, tenant, user, &u);
+    if (rc != CRUMB_OK)
+        return rc;
+    stm_device_select(&u, f, out, cap, n);
     stm_user_free(&u);
     return CRUMB_OK;
 }
@@ -661,6 +681,8 @@ static const crumb_store_methods file_methods = {
     .index_del = fs_index_del,
     .sweep = crumb__fs_sweep,
     .verify = crumb__fs_verify,
+    .device_select = fs_device_select,
+    .last_error = stm_last_error,
 };
 
 /* see file_store.h */

@@ -16,6 +16,12 @@
 /* see file_store.h */
 crumb_err crumb__fs_werr(int e)
 {
+    stm_set_error("file: write failed", e == ENOSPC ? "no space left on device"
+                                        : e == EDQUOT ? "disk quota exceeded"
+                                        : e == EFBIG  ? "file too large"
+                                        : e == EACCES || e == EPERM ? "permission denied"
+                                        : e == EROFS  ? "read-only file system"
+                                                      : "I/O error");
     return (e == ENOSPC || e == EDQUOT || e == EFBIG) ? CRUMB_E_NOSPC : CRUMB_E_IO;
 }
 
@@ -77,8 +83,10 @@ static crumb_err read_verify(int fd, uint8_t *buf, size_t n, int type, const uin
                              const uint8_t **body, size_t *blen)
 {
     ssize_t got = crumb__fs_read_full(fd, buf, n);
-    if (got < 0)
+    if (got < 0) {
+        stm_set_error("file: read failed", "I/O error");
         return CRUMB_E_IO;
+    }
     if ((size_t)got != n)
         return CRUMB_E_CORRUPT;
     return crumb__fs_verify_image(buf, n, type, h, body, blen);
@@ -93,6 +101,12 @@ crumb_err crumb__fs_rec_read(file_store *fs, int type, const uint8_t h[32], uint
     *owned = NULL;
     crumb__fs_relpath(rel, type, h);
     int fd = openat(fs->dfd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0 && errno != ENOENT)
+        stm_set_error("file: open failed", errno == ELOOP    ? "symbolic link refused"
+                                           : errno == EACCES ? "permission denied"
+                                           : errno == EMFILE || errno == ENFILE
+                                               ? "too many open files"
+                                               : "I/O error");
     if (fd < 0)
         return errno == ENOENT ? CRUMB_E_NOTFOUND : errno == ELOOP ? CRUMB_E_CORRUPT : CRUMB_E_IO;
     struct stat st;

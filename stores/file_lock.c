@@ -226,6 +226,8 @@ static crumb_err flock_until(int fd, int64_t deadline)
         wait_release(in, left, &delay);
     }
     wait_done(fd, in);
+    if (rc == CRUMB_E_TIMEOUT)
+        stm_set_error("file: record lock wait timed out", NULL);
     return rc;
 }
 

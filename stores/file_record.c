@@ -5,6 +5,7 @@
  * fuzz/fuzz_filestore.c run the very same checks.
  */
 #include "file_store.h"
+#include "record.h"
 
 #include <string.h>
 #include <zlib.h>
@@ -13,7 +14,7 @@
 #define FS_FORMAT 1u
 #define FS_HDR CRUMB__FS_HDR
 #define FS_TRAILER CRUMB__FS_TRAILER
-#define FS_DEV_BYTES (16u + 32u + 1u + 32u + 2u + CRUMB_STORE_LABEL_MAX + CRUMB_STORE_IP_MAX)
+#define FS_DEV_BYTES ((size_t)CRUMB__REC_DEV_MAX) /* the codec shared with Redis */
 #define FS_IDX_BYTES (32u + 16u + 16u + 24u + 1u + CRUMB_STORE_LABEL_MAX)
 #define FS_USER_MAX                                                                  \
     (8u + 8u + 1u + 32u + 12u + STM_HARD_MAX_DREV * 24u + STM_HARD_MAX_DEVICES * FS_DEV_BYTES + \
@@ -171,18 +172,10 @@ static const uint8_t *get_str(const uint8_t *p, const uint8_t *end, char *dst, s
     return p + n;
 }
 
-/* Encode one device at p; returns the end. */
+/* Encode one device at p (the shared codec, record.c); returns the end. */
 static uint8_t *dev_put(uint8_t *p, const stm_dev *d)
 {
-    memcpy(p, d->d.device.b, 16);
-    memcpy(p + 16, d->d.fingerprint, 32);
-    p[48] = (uint8_t)d->d.trust;
-    stm_put64(p + 49, (uint64_t)d->d.first_seen);
-    stm_put64(p + 57, (uint64_t)d->d.last_seen);
-    stm_put64(p + 65, (uint64_t)d->d.trust_changed_at);
-    stm_put64(p + 73, (uint64_t)d->written_at);
-    p = put_str(p + 81, d->d.label);
-    return put_str(p, d->d.ip_prefix);
+    return crumb__rec_dev_put(p, d);
 }
 
 /* Encode one index entry at p; returns the end. */
@@ -232,18 +225,7 @@ crumb_err crumb__fs_user_encode(const stm_user *u, uint8_t **out, size_t *n)
 /* Decode one device from p (end bounds it) into d; the end, or NULL. */
 static const uint8_t *dev_get(stm_dev *d, const uint8_t *p, const uint8_t *end)
 {
-    memset(d, 0, sizeof *d);
-    if ((size_t)(end - p) < 81 || p[48] > CRUMB_TRUST_REVOKED)
-        return NULL;
-    memcpy(d->d.device.b, p, 16);
-    memcpy(d->d.fingerprint, p + 16, 32);
-    d->d.trust = p[48];
-    d->d.first_seen = (int64_t)stm_get64(p + 49);
-    d->d.last_seen = (int64_t)stm_get64(p + 57);
-    d->d.trust_changed_at = (int64_t)stm_get64(p + 65);
-    d->written_at = (int64_t)stm_get64(p + 73);
-    p = get_str(p + 81, end, d->d.label, sizeof d->d.label);
-    return p ? get_str(p, end, d->d.ip_prefix, sizeof d->d.ip_prefix) : NULL;
+    return crumb__rec_dev_get(d, p, end);
 }
 
 /* Decode one index entry from p into x; the end, or NULL. */

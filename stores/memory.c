@@ -507,14 +507,16 @@ static crumb_err mem_revoke_all(crumb_store *s, int64_t before, int64_t now)
 
 /* The user and device rules of check() (rlock of the user's shard). */
 static int check_user(mem_store *m, const crumb_store_check_req *q, const char *tenant,
-                      unsigned st)
+                      unsigned st, crumb_store_check_res *res)
 {
     shard *sh;
     int rule = CRUMB_STORE_RULE_NONE;
     muser *u = user_rlock(m, tenant, q->user, &sh, st);
     if (u != NULL) {
-        if (stm_user_revoked(&u->u, q->session, q->issued_at, q->now))
+        if (stm_user_revoked(&u->u, q->session, q->issued_at, q->now)) {
             rule = CRUMB_STORE_RULE_USER;
+            res->revoked_at = u->u.not_before;
+        }
         else if (q->device && stm_device_revoked(&u->u, q->device, q->now))
             rule = CRUMB_STORE_RULE_DEVICE;
     }
@@ -533,8 +535,11 @@ static crumb_err mem_check(crumb_store *s, const crumb_store_check_req *q,
     unsigned st = crumb__mem_stripe();
     crumb__mem_count_check(m, st);
     int rule = CRUMB_STORE_RULE_NONE;
-    if (q->issued_at < atomic_load_explicit(&m->global_nb, memory_order_acquire))
+    int64_t gnb = atomic_load_explicit(&m->global_nb, memory_order_acquire);
+    if (q->issued_at < gnb) {
         rule = CRUMB_STORE_RULE_GLOBAL;
+        res->revoked_at = gnb; /* the not-before */
+    }
     if (q->session) {
         uint64_t h = key_hash(m, q->session);
         shard *sh = shard_of(m, h);
@@ -558,7 +563,7 @@ static crumb_err mem_check(crumb_store *s, const crumb_store_check_req *q,
         crumb__mem_runlock(m, sh, st);
     }
     if (q->user && rule == CRUMB_STORE_RULE_NONE)
-        rule = check_user(m, q, tenant, st);
+        rule = check_user(m, q, tenant, st, res);
     res->rule = rule;
     return rule == CRUMB_STORE_RULE_NONE ? CRUMB_OK : CRUMB_E_REVOKED;
 }
@@ -655,6 +660,23 @@ static crumb_err mem_device_list(crumb_store *s, const char *tenant, const char 
     *n = 0;
     if (u)
         stm_device_list(&u->u, out, cap, n);
+    crumb__mem_runlock(m, sh, st);
+    return CRUMB_OK;
+}
+
+static crumb_err mem_device_select(crumb_store *s, const char *tenant, const char *user,
+                                   const crumb_store_device_filter *f, crumb_store_device *out,
+                                   size_t cap, size_t *n)
+{
+    mem_store *m = (mem_store *)s;
+    if (!user_args(&tenant, user) || f == NULL || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
+    shard *sh;
+    unsigned st = crumb__mem_stripe();
+    muser *u = user_rlock(m, tenant, user, &sh, st);
+    *n = 0;
+    if (u)
+        stm_device_select(&u->u, f, out, cap, n);
     crumb__mem_runlock(m, sh, st);
     return CRUMB_OK;
 }
@@ -871,4 +893,6 @@ static const crumb_store_methods mem_methods = {
     .index_list = mem_index_list,
     .index_del = mem_index_del,
     .sweep = mem_sweep,
+    .device_select = mem_device_select,
+    .last_error = stm_last_error,
 };

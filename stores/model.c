@@ -34,19 +34,18 @@ void stm_strcpy(char *dst, size_t cap, const char *src)
 }
 
 /* see model.h */
+int stm_idle_past(int64_t t, int64_t now, int64_t window)
+{
+    return t < now && (uint64_t)now - (uint64_t)t > (uint64_t)window;
+}
+
+/* see model.h */
 void stm_retention(crumb_store_retention *r, const crumb_store_retention *ret)
 {
-    r->trusted_days = ret && ret->trusted_days > 0 ? ret->trusted_days : CRUMB_STORE_TRUSTED_DAYS;
-    r->seen_days = ret && ret->seen_days > 0 ? ret->seen_days : CRUMB_STORE_SEEN_DAYS;
-    r->revoked_days = ret && ret->revoked_days > 0 ? ret->revoked_days : CRUMB_STORE_REVOKED_DAYS;
-    /* days * STM_DAY must not overflow: a million years is "forever" */
-    const int64_t max_days = 365LL * 1000000;
-    if (r->trusted_days > max_days)
-        r->trusted_days = max_days;
-    if (r->seen_days > max_days)
-        r->seen_days = max_days;
-    if (r->revoked_days > max_days)
-        r->revoked_days = max_days;
+    r->trusted_idle = ret && ret->trusted_idle > 0 ? ret->trusted_idle : CRUMB_STORE_TRUSTED_IDLE;
+    r->seen_idle = ret && ret->seen_idle > 0 ? ret->seen_idle : CRUMB_STORE_SEEN_IDLE;
+    r->revoked_grace =
+        ret && ret->revoked_grace > 0 ? ret->revoked_grace : CRUMB_STORE_REVOKED_GRACE;
 }
 
 /* see model.h */
@@ -193,6 +192,8 @@ crumb_err stm_device_seen(stm_user *u, const crumb_store_sighting *s, int64_t no
             stm_strcpy(nd->d.label, sizeof nd->d.label, s->label);
         if (s->ip_prefix)
             stm_strcpy(nd->d.ip_prefix, sizeof nd->d.ip_prefix, s->ip_prefix);
+        if (s->family)
+            nd->d.family = *s->family;
         nd->written_at = now;
         stm_dev_resort(u, u->ndev - 1);
         *dirty = 1;
@@ -205,6 +206,8 @@ crumb_err stm_device_seen(stm_user *u, const crumb_store_sighting *s, int64_t no
         stm_strcpy(nd.label, sizeof nd.label, s->label);
     if (s->ip_prefix)
         stm_strcpy(nd.ip_prefix, sizeof nd.ip_prefix, s->ip_prefix);
+    if (s->family)
+        nd.family = *s->family; /* a new family is a change: written at once */
     int changed = memcmp(&nd, &d->d, sizeof nd) != 0;
     if (!changed && lim->throttle >= 0 && !stm_aged(d->written_at, now, lim->throttle))
         return CRUMB_OK; /* throttled */
@@ -308,6 +311,55 @@ void stm_device_list(const stm_user *u, crumb_store_device *out, size_t cap,
 }
 
 /* see model.h */
+void stm_device_select(const stm_user *u, const crumb_store_device_filter *f,
+                       crumb_store_device *out, size_t cap, size_t *n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < u->ndev; i++) {
+        const crumb_store_device *d = &u->dev[i].d;
+        if (f->device != NULL && memcmp(d->device.b, f->device->b, CRUMB_STORE_IDBYTES) != 0)
+            continue;
+        if (f->active && d->trust == CRUMB_TRUST_REVOKED)
+            continue;
+        if (f->family != NULL &&
+            memcmp(d->family.b, f->family->b, CRUMB_STORE_IDBYTES) != 0)
+            continue;
+        if (k < cap)
+            out[k] = *d;
+        k++;
+    }
+    *n = k;
+}
+
+static _Thread_local char stm_errmsg[CRUMB_STORE_ERRMSG_MAX + 1];
+
+/* see model.h */
+void stm_set_error(const char *what, const char *detail)
+{
+    size_t n = strnlen(what, CRUMB_STORE_ERRMSG_MAX);
+    memcpy(stm_errmsg, what, n);
+    if (detail != NULL && n + 2 < CRUMB_STORE_ERRMSG_MAX) {
+        memcpy(stm_errmsg + n, ": ", 2);
+        n += 2;
+        size_t d = strnlen(detail, CRUMB_STORE_ERRMSG_MAX - n);
+        memcpy(stm_errmsg + n, detail, d);
+        n += d;
+    }
+    stm_errmsg[n] = '\0';
+}
+
+/* see model.h */
+size_t stm_last_error(crumb_store *s, char *buf, size_t cap)
+{
+    (void)s;
+    size_t n = strnlen(stm_errmsg, CRUMB_STORE_ERRMSG_MAX);
+    size_t c = n < cap ? n : cap - 1;
+    memcpy(buf, stm_errmsg, c);
+    buf[c] = '\0';
+    return c;
+}
+
+/* see model.h */
 long stm_device_find_fp(const stm_user *u, const uint8_t fp[CRUMB_STORE_FPBYTES])
 {
     for (size_t i = 0; i < u->ndev; i++)
@@ -327,6 +379,31 @@ crumb_err stm_set_trust(stm_user *u, const crumb_store_id *device, int trust,
     u->dev[i].d.trust_changed_at = now;
     u->dev[i].written_at = now;
     return CRUMB_OK;
+}
+
+/* see model.h */
+int stm_dev_ladder(crumb_store_device *d, int64_t now, const crumb_store_retention *r,
+                   crumb_store_sweep_counts *c)
+{
+    int was_revoked = d->trust == CRUMB_TRUST_REVOKED; /* revoked_at before this sweep */
+    int changed = 0;
+    if (d->trust == CRUMB_TRUST_TRUSTED && stm_idle_past(d->last_seen, now, r->trusted_idle)) {
+        d->trust = CRUMB_TRUST_SEEN; /* last_seen stays: a demotion is no sighting */
+        d->trust_changed_at = now;
+        c->devices_demoted++;
+        changed = 1;
+    }
+    if (d->trust == CRUMB_TRUST_SEEN && stm_idle_past(d->last_seen, now, r->seen_idle)) {
+        d->trust = CRUMB_TRUST_REVOKED;
+        d->trust_changed_at = now;
+        c->devices_revoked++;
+        changed = 1;
+    }
+    if (was_revoked && stm_idle_past(d->trust_changed_at, now, r->revoked_grace)) {
+        c->devices_purged++;
+        return 2;
+    }
+    return changed;
 }
 
 /* see model.h */
@@ -360,29 +437,12 @@ int stm_user_sweep(stm_user *u, int64_t now, const crumb_store_retention *r,
         dirty = 1;
     }
     for (size_t i = 0; i < u->ndev;) {
-        crumb_store_device *d = &u->dev[i].d;
-        if (d->trust == CRUMB_TRUST_TRUSTED &&
-            stm_aged(d->last_seen, now, r->trusted_days * STM_DAY)) {
-            d->trust = CRUMB_TRUST_SEEN;
-            d->trust_changed_at = now;
-            c->devices_demoted++;
-            dirty = 1;
-        }
-        if ((d->trust == CRUMB_TRUST_SEEN || d->trust == CRUMB_TRUST_UNKNOWN) &&
-            stm_aged(d->last_seen, now, r->seen_days * STM_DAY)) {
-            d->trust = CRUMB_TRUST_REVOKED;
-            d->trust_changed_at = now;
-            c->devices_revoked++;
-            dirty = 1;
-        }
-        if (d->trust == CRUMB_TRUST_REVOKED &&
-            stm_aged(d->trust_changed_at, now, r->revoked_days * STM_DAY)) {
+        int r2 = stm_dev_ladder(&u->dev[i].d, now, r, c);
+        dirty |= r2 != 0;
+        if (r2 == 2)
             stm_dev_remove(u, i);
-            c->devices_purged++;
-            dirty = 1;
-            continue;
-        }
-        i++;
+        else
+            i++;
     }
     return dirty;
 }

@@ -19,6 +19,8 @@
 #define stm_aged crumb__stm_aged
 #define stm_strcpy crumb__stm_strcpy
 #define stm_retention crumb__stm_retention
+#define stm_idle_past crumb__stm_idle_past
+#define stm_dev_ladder crumb__stm_dev_ladder
 #define stm_reserve crumb__stm_reserve
 #define stm_user_free crumb__stm_user_free
 #define stm_user_empty crumb__stm_user_empty
@@ -40,6 +42,9 @@
 #define stm_device_find_fp crumb__stm_device_find_fp
 #define stm_set_trust crumb__stm_set_trust
 #define stm_user_sweep crumb__stm_user_sweep
+#define stm_device_select crumb__stm_device_select
+#define stm_set_error crumb__stm_set_error
+#define stm_last_error crumb__stm_last_error
 
 #define STM_DEFAULT_THROTTLE 60
 #define STM_DEFAULT_MAX_DEVICES 64u
@@ -114,6 +119,10 @@ int stm_aged(int64_t t, int64_t now, int64_t span);
 /* Copy a NUL-terminated string into a fixed field, truncating to cap-1. */
 void stm_strcpy(char *dst, size_t cap, const char *src);
 
+/* 1 if more than window (>= 0) seconds passed from t to now (strictly
+ * after the window; a t in the future never counts as idle). */
+int stm_idle_past(int64_t t, int64_t now, int64_t window);
+
 /* Fill retention defaults into r from ret (NULL or 0 fields = default). */
 void stm_retention(crumb_store_retention *r, const crumb_store_retention *ret);
 
@@ -180,12 +189,28 @@ void stm_index_list(const stm_user *u, crumb_store_session_info *out, size_t cap
 void stm_device_list(const stm_user *u, crumb_store_device *out, size_t cap,
                      size_t *n);
 
+/* device_select on the model: the devices passing f, newest first. */
+void stm_device_select(const stm_user *u, const crumb_store_device_filter *f,
+                       crumb_store_device *out, size_t cap, size_t *n);
+
+/* Record this thread's last store error: what (a fixed string) and an
+ * optional detail (a fixed string or a reply word; never ids, keys, paths,
+ * URLs or data). last_error slot: copy it into buf, return its length. */
+void stm_set_error(const char *what, const char *detail);
+size_t stm_last_error(crumb_store *s, char *buf, size_t cap);
+
 /* device_find on the model: newest device with this fingerprint, or -1. */
 long stm_device_find_fp(const stm_user *u, const uint8_t fp[CRUMB_STORE_FPBYTES]);
 
 /* device_set_trust on the model. */
 crumb_err stm_set_trust(stm_user *u, const crumb_store_id *device, int trust,
                         int64_t now);
+
+/* The retention ladder for one device (crumb_store_retention in
+ * crumb_store.h is the rule): 0 = unchanged, 1 = demoted, 2 = purge it
+ * (counts updated). The one copy every store uses. */
+int stm_dev_ladder(crumb_store_device *d, int64_t now, const crumb_store_retention *r,
+                   crumb_store_sweep_counts *c);
 
 /* Sweep one user: expired index entries and revocations, device ladder.
  * Returns 1 if u changed. */

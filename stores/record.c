@@ -36,30 +36,46 @@ uint8_t *crumb__rec_dev_put(uint8_t *p, const stm_dev *d)
 {
     memcpy(p, d->d.device.b, 16);
     memcpy(p + 16, d->d.fingerprint, 32);
-    p[48] = (uint8_t)d->d.trust;
+    int fam = memcmp(d->d.family.b, stm_zero_id, CRUMB_STORE_IDBYTES) != 0;
+    p[48] = (uint8_t)((unsigned)d->d.trust | (fam ? CRUMB__REC_DEV_FAMILY : 0u));
     stm_put64(p + 49, (uint64_t)d->d.first_seen);
     stm_put64(p + 57, (uint64_t)d->d.last_seen);
     stm_put64(p + 65, (uint64_t)d->d.trust_changed_at);
     stm_put64(p + 73, (uint64_t)d->written_at);
     p = put_str(p + CRUMB__REC_DEV_FIXED, d->d.label, CRUMB_STORE_LABEL_MAX);
-    return put_str(p, d->d.ip_prefix, CRUMB_STORE_IP_MAX);
+    p = put_str(p, d->d.ip_prefix, CRUMB_STORE_IP_MAX);
+    if (fam) {
+        memcpy(p, d->d.family.b, CRUMB_STORE_IDBYTES);
+        p += CRUMB_STORE_IDBYTES;
+    }
+    return p;
 }
 
 /* see record.h */
 const uint8_t *crumb__rec_dev_get(stm_dev *d, const uint8_t *p, const uint8_t *end)
 {
     memset(d, 0, sizeof *d);
-    if (p > end || (size_t)(end - p) < CRUMB__REC_DEV_FIXED || p[48] > CRUMB_TRUST_REVOKED)
+    if (p > end || (size_t)(end - p) < CRUMB__REC_DEV_FIXED ||
+        (p[48] & ~CRUMB__REC_DEV_FAMILY) > CRUMB_TRUST_REVOKED)
         return NULL;
+    int fam = (p[48] & CRUMB__REC_DEV_FAMILY) != 0;
     memcpy(d->d.device.b, p, 16);
     memcpy(d->d.fingerprint, p + 16, 32);
-    d->d.trust = p[48];
+    d->d.trust = (int)(p[48] & 0x7fu);
     d->d.first_seen = (int64_t)stm_get64(p + 49);
     d->d.last_seen = (int64_t)stm_get64(p + 57);
     d->d.trust_changed_at = (int64_t)stm_get64(p + 65);
     d->written_at = (int64_t)stm_get64(p + 73);
     p = get_str(p + CRUMB__REC_DEV_FIXED, end, d->d.label, CRUMB_STORE_LABEL_MAX);
-    return p ? get_str(p, end, d->d.ip_prefix, CRUMB_STORE_IP_MAX) : NULL;
+    p = p ? get_str(p, end, d->d.ip_prefix, CRUMB_STORE_IP_MAX) : NULL;
+    if (p == NULL || !fam)
+        return p;
+    if ((size_t)(end - p) < CRUMB_STORE_IDBYTES)
+        return NULL;
+    memcpy(d->d.family.b, p, CRUMB_STORE_IDBYTES);
+    /* an all-zero family is never written with the flag: malformed */
+    return memcmp(d->d.family.b, stm_zero_id, CRUMB_STORE_IDBYTES) != 0 ? p + CRUMB_STORE_IDBYTES
+                                                                        : NULL;
 }
 
 /* see record.h */

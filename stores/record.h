@@ -10,9 +10,13 @@
 #include "model.h"
 
 /* Device body: id 16, fingerprint 32, trust 1, first_seen, last_seen,
- * trust_changed_at, written_at (4 x int64), label, IP prefix. */
+ * trust_changed_at, written_at (4 x int64), label, IP prefix, then, if the
+ * trust byte has bit 7 (CRUMB__REC_DEV_FAMILY) set, the 16-byte family that
+ * last sighted it (records written before families were bound lack both). */
 #define CRUMB__REC_DEV_FIXED (16 + 32 + 1 + 32)
-#define CRUMB__REC_DEV_MAX (CRUMB__REC_DEV_FIXED + 2 + CRUMB_STORE_LABEL_MAX + CRUMB_STORE_IP_MAX)
+#define CRUMB__REC_DEV_FAMILY 0x80u
+#define CRUMB__REC_DEV_MAX                                                           \
+    (CRUMB__REC_DEV_FIXED + 2 + CRUMB_STORE_LABEL_MAX + CRUMB_STORE_IP_MAX + CRUMB_STORE_IDBYTES)
 
 /* Index entry body: session 32, family 16, device 16, created, last_seen,
  * expires_at (3 x int64), label. */

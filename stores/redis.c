@@ -525,7 +525,7 @@ static int rd_check_send(rd_store *r, rd_conn *c, const crumb_store_check_req *q
  * written once; the device revocation is one `until` field. Sets *rule;
  * CRUMB_E_CORRUPT for a damaged device blob. */
 static crumb_err rd_check_user(const crumb_store_check_req *q, const redisReply *u,
-                               const redisReply *d, int *rule)
+                               const redisReply *d, int *rule, crumb_store_check_res *res)
 {
     if (u->type != REDIS_REPLY_ARRAY || u->elements != 4)
         return CRUMB_OK;
@@ -538,6 +538,7 @@ static crumb_err rd_check_user(const crumb_store_check_req *q, const redisReply 
                    crumb__unhex(m.except.b, CRUMB_STORE_KEYBYTES, ex->str) == 0;
     if (stm_user_revoked(&m, q->session, q->issued_at, q->now)) {
         *rule = CRUMB_STORE_RULE_USER;
+        res->revoked_at = m.not_before;
         return CRUMB_OK;
     }
     if (q->device && rd_i64(u->element[3]) > q->now) {
@@ -559,8 +560,10 @@ static crumb_err rd_check_eval(const crumb_store_check_req *q, redisReply **rep,
                                crumb_store_check_res *res, int *rule)
 {
     int i = 0;
-    if (rep[i] && rep[i]->type == REDIS_REPLY_STRING && q->issued_at < rd_i64(rep[i]))
+    if (rep[i] && rep[i]->type == REDIS_REPLY_STRING && q->issued_at < rd_i64(rep[i])) {
         *rule = CRUMB_STORE_RULE_GLOBAL;
+        res->revoked_at = rd_i64(rep[i]); /* the not-before */
+    }
     i++;
     if (q->session) {
         if (*rule == CRUMB_STORE_RULE_NONE && rd_i64(rep[i]) > q->now)
@@ -577,7 +580,7 @@ static crumb_err rd_check_eval(const crumb_store_check_req *q, redisReply **rep,
         }
     }
     if (q->user && *rule == CRUMB_STORE_RULE_NONE)
-        return rd_check_user(q, rep[i], q->device ? rep[i + 1] : NULL, rule);
+        return rd_check_user(q, rep[i], q->device ? rep[i + 1] : NULL, rule, res);
     return CRUMB_OK;
 }
 
@@ -729,6 +732,8 @@ const crumb_store_methods rd_methods = {
     .index_list = rd_index_list,
     .index_del = rd_index_del,
     .sweep = rd_sweep,
+    .device_select = rd_device_select,
+    .last_error = stm_last_error,
 };
 
 /* Milliseconds to a timeval. */

@@ -56,13 +56,27 @@ crumb_err rd_conn_fail(rd_conn *c)
         e = CRUMB_E_TIMEOUT;
     if (c->ctx != NULL && c->ctx->err == REDIS_ERR_OOM)
         e = CRUMB_E_NOMEM;
+    /* fixed strings only: hiredis' errstr may name the host or socket path */
+    stm_set_error("redis", e == CRUMB_E_TIMEOUT ? "timed out"
+                           : e == CRUMB_E_NOMEM ? "client out of memory"
+                           : c->ctx == NULL     ? "not connected"
+                                                : "connection refused or lost");
     rd_drop(c);
     return e;
 }
 
-/* Map an error reply to a crumb_err. */
+/* Map an error reply to a crumb_err; the last error names the reply's
+ * code word only (e.g. "LOADING"), never its text (which may quote keys). */
 crumb_err rd_reply_err(const redisReply *x)
 {
+    char word[17];
+    size_t n = 0;
+    while (x->str != NULL && n < sizeof word - 1 && x->str[n] >= 'A' && x->str[n] <= 'Z') {
+        word[n] = x->str[n];
+        n++;
+    }
+    word[n] = '\0';
+    stm_set_error("redis: server error reply", n ? word : NULL);
     if (strncmp(x->str, "WRONGTYPE", 9) == 0)
         return CRUMB_E_CORRUPT;
     if (strncmp(x->str, "OOM", 3) == 0)
@@ -139,8 +153,10 @@ redisReply *rd_eval(rd_conn *c, crumb_err *e, int idx, int nk, const char **keys
  * fast with CRUMB_E_BACKEND. */
 crumb_err rd_connect(rd_store *r, rd_conn *c)
 {
-    if (rd_mono_ms() < atomic_load(&r->down_until))
+    if (rd_mono_ms() < atomic_load(&r->down_until)) {
+        stm_set_error("redis", "unreachable (waiting before reconnecting)");
         return CRUMB_E_BACKEND;
+    }
     redisContext *ctx = r->url.path[0]
                             ? redisConnectUnixWithTimeout(r->url.path, r->conn_tv)
                             : redisConnectWithTimeout(r->url.host, r->url.port, r->conn_tv);
@@ -179,6 +195,8 @@ crumb_err rd_connect(rd_store *r, rd_conn *c)
         redisReply *x = v;
         if (x->type == REDIS_REPLY_ERROR) {
             e = CRUMB_E_BACKEND; /* bad password, bad db, scripting disabled */
+            stm_set_error("redis: connect refused by server",
+                          i < n ? "AUTH or SELECT failed" : "SCRIPT LOAD failed");
         } else if (i >= n) {
             if (x->type != REDIS_REPLY_STRING || x->len != 40)
                 e = CRUMB_E_BACKEND;

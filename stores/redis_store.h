@@ -45,6 +45,7 @@
 #define rd_device_seen crumb__rd_device_seen
 #define rd_device_list crumb__rd_device_list
 #define rd_device_find crumb__rd_device_find
+#define rd_device_select crumb__rd_device_select
 #define rd_device_set_trust crumb__rd_device_set_trust
 #define rd_device_delete crumb__rd_device_delete
 #define rd_index_put crumb__rd_index_put
@@ -62,8 +63,8 @@
 #define RD_KEY_MAX (RD_PREFIX_MAX + 80u)
 #define RD_TXN_TRIES 64
 #define RD_EXP_BATCH 32 /* expired index entries dropped per index_put */
-#define RD_DEV_KEEP_DAYS                                                                   \
-    (CRUMB_STORE_TRUSTED_DAYS + CRUMB_STORE_SEEN_DAYS + CRUMB_STORE_REVOKED_DAYS)
+#define RD_DEV_KEEP_SECS                                                                   \
+    (CRUMB_STORE_TRUSTED_IDLE + CRUMB_STORE_SEEN_IDLE + CRUMB_STORE_REVOKED_GRACE)
 
 /* Lua scripts, loaded per connection (EVALSHA, falling back to EVAL). */
 enum { RS_PUT, RS_TOUCH, RS_MAXSET, RS_FREVOKE, RS_FADVANCE, RS_UREVOKE, RS_EXTEND, RS_DELIF,
@@ -167,6 +168,9 @@ crumb_err rd_device_seen(crumb_store *s, const char *tenant, const char *user,
                          const crumb_store_sighting *sg, int64_t now, int *written);
 crumb_err rd_device_list(crumb_store *s, const char *tenant, const char *user,
                          crumb_store_device *out, size_t cap, size_t *n);
+crumb_err rd_device_select(crumb_store *s, const char *tenant, const char *user,
+                           const crumb_store_device_filter *f, crumb_store_device *out,
+                           size_t cap, size_t *n);
 crumb_err rd_device_find(crumb_store *s, const char *tenant, const char *user,
                          const uint8_t fp[CRUMB_STORE_FPBYTES], crumb_store_device *out);
 crumb_err rd_device_set_trust(crumb_store *s, const char *tenant, const char *user,

@@ -131,7 +131,7 @@ void rd_q_extend(rd_conn *c, const char *k, long long ttl)
 
 /* What a user-record transaction does (see rd_user_txn). */
 typedef enum rd_uop {
-    UOP_SEEN, UOP_LIST, UOP_FIND, UOP_TRUST, UOP_DELETE, /* devices */
+    UOP_SEEN, UOP_LIST, UOP_SELECT, UOP_FIND, UOP_TRUST, UOP_DELETE, /* devices */
     UOP_IPUT, UOP_ILIST, UOP_IDEL                         /* index */
 } rd_uop;
 
@@ -142,6 +142,7 @@ typedef struct rd_uargs {
     const crumb_store_id *device;
     const crumb_store_key *session;
     const uint8_t *fp;
+    const crumb_store_device_filter *filt;
     int trust;
     int64_t now;
     crumb_store_device *dout;
@@ -189,6 +190,9 @@ static crumb_err uop_apply(rd_store *r, rd_uargs *a, rd_ustate *st)
     case UOP_LIST:
         stm_device_list(u, a->dout, a->cap, a->n);
         break;
+    case UOP_SELECT:
+        stm_device_select(u, a->filt, a->dout, a->cap, a->n);
+        break;
     case UOP_FIND:
         st->i = stm_device_find_fp(u, a->fp);
         if (st->i >= 0)
@@ -231,7 +235,7 @@ static int uop_queue(rd_conn *c, const char *key, rd_uargs *a, rd_ustate *st)
     case UOP_SEEN:
     case UOP_TRUST:
         rd_q_dev(c, key, &st->u.dev[st->i]);
-        rd_q_extend(c, key, (long long)RD_DEV_KEEP_DAYS * STM_DAY);
+        rd_q_extend(c, key, (long long)RD_DEV_KEEP_SECS);
         a->written = 1;
         return 4;
     case UOP_DELETE:
@@ -268,7 +272,7 @@ static int uop_queue(rd_conn *c, const char *key, rd_uargs *a, rd_ustate *st)
 static crumb_err rd_user_txn(rd_store *r, rd_conn *c, const char *key, rd_uargs *a)
 {
     int devices = a->op <= UOP_DELETE;
-    int ro = a->op == UOP_LIST || a->op == UOP_FIND || a->op == UOP_ILIST;
+    int ro = a->op == UOP_LIST || a->op == UOP_SELECT || a->op == UOP_FIND || a->op == UOP_ILIST;
     for (int t = 0; t < RD_TXN_TRIES; t++) {
         crumb_err e = ro ? CRUMB_OK : rd_watch(c, key, NULL);
         if (e != CRUMB_OK)
@@ -335,6 +339,17 @@ crumb_err rd_device_list(crumb_store *s, const char *tenant, const char *user,
         return CRUMB_E_INVALID;
     *n = 0;
     rd_uargs a = {.op = UOP_LIST, .dout = out, .cap = cap, .n = n};
+    return rd_user_run((rd_store *)s, tenant, user, 1, &a);
+}
+
+crumb_err rd_device_select(crumb_store *s, const char *tenant, const char *user,
+                           const crumb_store_device_filter *f, crumb_store_device *out,
+                           size_t cap, size_t *n)
+{
+    if (!rd_user_args(&tenant, user) || f == NULL || n == NULL || (out == NULL && cap > 0))
+        return CRUMB_E_INVALID;
+    *n = 0;
+    rd_uargs a = {.op = UOP_SELECT, .filt = f, .dout = out, .cap = cap, .n = n};
     return rd_user_run((rd_store *)s, tenant, user, 1, &a);
 }
 

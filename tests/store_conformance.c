@@ -104,7 +104,7 @@ static void group_records(crumb_store *s)
     SC_INT(crumb_store_touch(s, &k2, T0 + 500, T0), CRUMB_E_NOTFOUND);
     /* delete */
     SC_OK(crumb_store_delete(s, &k));
-    SC_INT(crumb_store_delete(s, &k), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_delete(s, &k)); /* idempotent (seed 000) */
     SC_INT(crumb_store_get(s, &k, buf, sizeof buf, &len, NULL, NULL, T0 + 60), CRUMB_E_NOTFOUND);
     /* limits and arguments */
     memset(big, 0xa5, sizeof big);
@@ -271,8 +271,8 @@ static void group_families(crumb_store *s)
 
 static void group_devices(crumb_store *s)
 {
-    crumb_store_sighting a = {sc_id(21), {0}, "Firefox on Linux", "192.0.2.0/24"};
-    crumb_store_sighting b = {sc_id(22), {0}, "Phone", NULL};
+    crumb_store_sighting a = {sc_id(21), {0}, "Firefox on Linux", "192.0.2.0/24", NULL};
+    crumb_store_sighting b = {sc_id(22), {0}, "Phone", NULL, NULL};
     crumb_store_device out[4];
     size_t n = 99;
     int w = -1;
@@ -345,7 +345,7 @@ static void group_devices(crumb_store *s)
     SC_INT(out[0].trust, CRUMB_TRUST_REVOKED);
     /* delete */
     SC_OK(crumb_store_device_delete(s, "t", "alice", &b.device));
-    SC_INT(crumb_store_device_delete(s, "t", "alice", &b.device), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_device_delete(s, "t", "alice", &b.device)); /* idempotent */
     SC_OK(crumb_store_device_list(s, "t", "alice", out, 4, &n));
     SC_INT(n, 1);
     SC_INT(crumb_store_device_seen(s, "t", NULL, &a, T0, &w), CRUMB_E_INVALID);
@@ -386,7 +386,8 @@ static void group_index(crumb_store *s)
     SC_OK(crumb_store_index_list(s, "u", "alice", out, 3, &n, T0));
     SC_INT(n, 0);
     SC_OK(crumb_store_index_delete(s, "t", "alice", &in[1].session));
-    SC_INT(crumb_store_index_delete(s, "t", "alice", &in[1].session), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_index_delete(s, "t", "alice", &in[1].session)); /* idempotent */
+    SC_OK(crumb_store_index_delete(s, "t", "nobody", &in[1].session));
     SC_OK(crumb_store_index_list(s, "t", "alice", out, 3, &n, T0 + 50));
     SC_INT(n, 2);
     in[1].expires_at = T0;
@@ -407,8 +408,8 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_put(s, &k2, buf, 0, T0 + 10 * DAY, CRUMB_STORE_VERSION_NEW, NULL, T0));
     SC_OK(crumb_store_revoke_session(s, &k, T0 + 20, T0));
     SC_OK(crumb_store_revoke_family(s, &f, T0 + 20, T0));
-    crumb_store_sighting tr = {sc_id(61), {1}, "trusted", NULL};
-    crumb_store_sighting sn = {sc_id(62), {2}, "seen", NULL};
+    crumb_store_sighting tr = {sc_id(61), {1}, "trusted", NULL, NULL};
+    crumb_store_sighting sn = {sc_id(62), {2}, "seen", NULL, NULL};
     SC_OK(crumb_store_device_seen(s, "t", "alice", &tr, T0, &w));
     SC_OK(crumb_store_device_seen(s, "t", "alice", &sn, T0, &w));
     SC_OK(crumb_store_device_set_trust(s, "t", "alice", &tr.device, CRUMB_TRUST_TRUSTED, T0));
@@ -431,14 +432,17 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
     SC_INT(d.trust, CRUMB_TRUST_TRUSTED);
 
-    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY, NULL, &c)); /* revoked -> purged after 7 d */
+    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY, NULL, &c)); /* 7 d exactly: kept */
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 38 * DAY + 1, NULL, &c)); /* revoked -> purged after 7 d */
     SC_INT(c.devices_purged, 1);
     SC_INT(crumb_store_device_find(s, "t", "alice", sn.fingerprint, &d), CRUMB_E_NOTFOUND);
 
     SC_OK(crumb_store_sweep(s, T0 + 91 * DAY, NULL, &c)); /* trusted -> seen (-> revoked) */
     SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 1); /* 91 d idle is past the 30 d seen window too */
     SC_OK(crumb_store_device_find(s, "t", "alice", tr.fingerprint, &d));
-    SC(d.trust == CRUMB_TRUST_SEEN || d.trust == CRUMB_TRUST_REVOKED);
+    SC_INT(d.trust, CRUMB_TRUST_REVOKED);
 
     /* huge windows (a configuration value, not a stored one) keep the
      * device and must not overflow days * 86400 (UBSan in make check) */
@@ -456,6 +460,184 @@ static void group_sweep(crumb_store *s)
     SC_OK(crumb_store_stats_get(s, &st));
     SC_INT(st.sessions, 0);
     SC_INT(st.devices, 0);
+}
+
+/* ---- device queries (version-2 device_select) and anonymous rows ----- */
+
+static void group_device_select(crumb_store *s)
+{
+    crumb_store_device out[4];
+    size_t n = 99;
+    int w;
+    crumb_store_sighting a = {sc_id(81), {81}, "a", NULL, NULL};
+    crumb_store_sighting b = {sc_id(82), {82}, "b", NULL, NULL};
+    crumb_store_sighting c = {sc_id(83), {83}, "c", NULL, NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &a, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &b, T0 + 1, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 2, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "sel", &b.device, CRUMB_TRUST_REVOKED, T0 + 3));
+    /* load one device by id, scoped by (tenant, user) */
+    SC_OK(crumb_store_device_get(s, "t", "sel", &b.device, out));
+    SC(memcmp(out[0].device.b, b.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_INT(out[0].trust, CRUMB_TRUST_REVOKED);
+    SC_INT(out[0].trust_changed_at, T0 + 3);
+    SC_INT(crumb_store_device_get(s, "u", "sel", &b.device, out), CRUMB_E_NOTFOUND);
+    SC_INT(crumb_store_device_get(s, "t", "other", &b.device, out), CRUMB_E_NOTFOUND);
+    crumb_store_id none = sc_id(89);
+    SC_INT(crumb_store_device_get(s, "t", "sel", &none, out), CRUMB_E_NOTFOUND);
+    /* only the active ones, newest first; *n counts them all */
+    SC_OK(crumb_store_device_list_active(s, "t", "sel", out, 4, &n));
+    SC_INT(n, 2);
+    SC(memcmp(out[0].device.b, c.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC(memcmp(out[1].device.b, a.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_OK(crumb_store_device_list_active(s, "t", "sel", out, 1, &n));
+    SC_INT(n, 2);
+    SC_OK(crumb_store_device_list(s, "t", "sel", out, 4, &n));
+    SC_INT(n, 3); /* the full list still has the revoked one */
+    crumb_store_device_filter bad = {NULL, 2, NULL};
+    SC_INT(crumb_store_device_select(s, "t", "sel", &bad, out, 4, &n), CRUMB_E_INVALID);
+    /* devices bound to a session family: the sighting records it */
+    crumb_store_id f1 = sc_id(86), f2 = sc_id(87);
+    a.family = &f1;
+    c.family = &f1;
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &a, T0 + 4, &w));
+    SC_INT(w, 1); /* a new family is written at once, throttle or not */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 5, &w));
+    SC_OK(crumb_store_device_find_family(s, "t", "sel", &f1, out, 4, &n));
+    SC_INT(n, 2);
+    SC(memcmp(out[0].device.b, c.device.b, CRUMB_STORE_IDBYTES) == 0);
+    SC(memcmp(out[0].family.b, f1.b, CRUMB_STORE_IDBYTES) == 0);
+    c.family = &f2; /* c moves on to another family (a login) */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 6, &w));
+    SC_OK(crumb_store_device_find_family(s, "t", "sel", &f1, out, 4, &n));
+    SC_INT(n, 1);
+    SC(memcmp(out[0].device.b, a.device.b, CRUMB_STORE_IDBYTES) == 0);
+    c.family = NULL; /* NULL keeps the family */
+    SC_OK(crumb_store_device_seen(s, "t", "sel", &c, T0 + 100, &w));
+    SC_OK(crumb_store_device_get(s, "t", "sel", &c.device, out));
+    SC(memcmp(out[0].family.b, f2.b, CRUMB_STORE_IDBYTES) == 0);
+    SC_OK(crumb_store_device_find_family(s, "u", "sel", &f2, out, 4, &n));
+    SC_INT(n, 0);
+    SC_OK(crumb_store_device_get(s, "t", "sel", &b.device, out));
+    SC(memcmp(out[0].family.b, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 16) == 0);
+    /* the lookup answer (seed 003): whose record matched, and since when */
+    crumb_store_check_req q = {NULL, NULL, 0, "t", "sel", &b.device, T0, T0 + 200};
+    crumb_store_check_res r;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_DEVICE);
+    SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 3);
+    SC_OK(crumb_store_revoke_device(s, "t", "sel", &a.device, T0 + 1000, T0 + 201));
+    q.device = &a.device;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 201); /* revoke_device stamps the record */
+    SC_OK(crumb_store_revoke_user(s, "t", "sel", T0 + 50, NULL, T0 + 1000, T0 + 202));
+    q.device = NULL;
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_USER);
+    SC(strcmp(r.owner, "sel") == 0);
+    SC_INT(r.revoked_at, T0 + 50); /* the user rule's not-before */
+    q.user = NULL;
+    SC_OK(crumb_store_check(s, &q, &r));
+    SC(strcmp(r.owner, "") == 0 && r.revoked_at == 0);
+    SC_OK(crumb_store_revoke_all(s, T0 + 60, T0 + 203));
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC_INT(r.rule, CRUMB_STORE_RULE_GLOBAL);
+    SC_INT(r.revoked_at, T0 + 60);
+    SC(strcmp(r.owner, "") == 0);
+    /* anonymous device rows: user "" within a tenant, apart from named users */
+    crumb_store_sighting an = {sc_id(84), {84}, "anon", NULL, NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "", &an, T0, &w));
+    SC_OK(crumb_store_device_get(s, "t", "", &an.device, out));
+    SC_OK(crumb_store_device_find(s, "t", "", an.fingerprint, out));
+    SC_INT(crumb_store_device_find(s, "u", "", an.fingerprint, out), CRUMB_E_NOTFOUND);
+    SC_INT(crumb_store_device_get(s, "t", "sel", &an.device, out), CRUMB_E_NOTFOUND);
+    SC_OK(crumb_store_device_list_active(s, "t", "", out, 4, &n));
+    SC_INT(n, 1);
+    /* idempotent device delete; unknown family is NOTFOUND, not generation 0 */
+    SC_OK(crumb_store_device_delete(s, "t", "", &an.device));
+    SC_OK(crumb_store_device_delete(s, "t", "", &an.device));
+    uint64_t gen = 9;
+    crumb_store_id fam = sc_id(85);
+    SC_INT(crumb_store_family_lookup(s, &fam, &gen, NULL, T0), CRUMB_E_NOTFOUND);
+    SC_INT(gen, 0);
+    SC_OK(crumb_store_family_advance(s, &fam, 0, 1, T0 + 100, T0, NULL));
+    SC_OK(crumb_store_family_lookup(s, &fam, &gen, NULL, T0));
+    SC_INT(gen, 1);
+    char msg[CRUMB_STORE_ERRMSG_MAX + 1];
+    SC(crumb_store_last_error(s, msg, sizeof msg) == strlen(msg));
+}
+
+/* ---- the retention ladder at its exact boundaries (seed 004) ----------- */
+
+/* Trust level of a device found by fingerprint byte fp0 (-1 = gone). */
+static int sc_trust_of(crumb_store *s, const char *user, uint8_t fp0)
+{
+    uint8_t fp[CRUMB_STORE_FPBYTES] = {0};
+    fp[0] = fp0;
+    crumb_store_device d;
+    return crumb_store_device_find(s, "t", user, fp, &d) == CRUMB_OK ? d.trust : -1;
+}
+
+static void group_ladder(crumb_store *s)
+{
+    const crumb_store_retention ret = {100, 50, 20}; /* seconds */
+    crumb_store_sweep_counts c;
+    int w;
+    crumb_store_sighting a = {sc_id(71), {71}, "trusted", NULL, NULL};
+    crumb_store_sighting b = {sc_id(72), {72}, "seen", NULL, NULL};
+    crumb_store_sighting u = {sc_id(73), {73}, "unknown", NULL, NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &a, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &b, T0, &w));
+    SC_OK(crumb_store_device_seen(s, "t", "lad", &u, T0, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad", &a.device, CRUMB_TRUST_TRUSTED, T0));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad", &b.device, CRUMB_TRUST_SEEN, T0));
+    /* idle == seen window: not past it */
+    SC_OK(crumb_store_sweep(s, T0 + 50, &ret, &c));
+    SC_INT(c.devices_demoted + c.devices_revoked + c.devices_purged, 0);
+    SC_INT(sc_trust_of(s, "lad", 72), CRUMB_TRUST_SEEN);
+    SC_OK(crumb_store_sweep(s, T0 + 51, &ret, &c)); /* one second past */
+    SC_INT(c.devices_revoked, 1);
+    SC_INT(sc_trust_of(s, "lad", 72), CRUMB_TRUST_REVOKED);
+    SC_INT(sc_trust_of(s, "lad", 73), CRUMB_TRUST_UNKNOWN); /* never demoted */
+    SC_OK(crumb_store_sweep(s, T0 + 71, &ret, &c)); /* revoked 20 s ago == grace */
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 100, &ret, &c)); /* idle == trusted window */
+    SC_INT(c.devices_demoted, 0);
+    SC_INT(c.devices_purged, 1); /* b: 49 s past its revocation */
+    SC_INT(sc_trust_of(s, "lad", 71), CRUMB_TRUST_TRUSTED);
+    SC_INT(sc_trust_of(s, "lad", 72), -1);
+    /* one second past: TRUSTED -> SEEN -> REVOKED in one sweep, not purged */
+    SC_OK(crumb_store_sweep(s, T0 + 101, &ret, &c));
+    SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 1);
+    SC_INT(c.devices_purged, 0);
+    SC_INT(sc_trust_of(s, "lad", 71), CRUMB_TRUST_REVOKED);
+    SC_OK(crumb_store_sweep(s, T0 + 121, &ret, &c));
+    SC_INT(c.devices_purged, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 122, &ret, &c));
+    SC_INT(c.devices_purged, 1);
+    SC_INT(sc_trust_of(s, "lad", 71), -1);
+    /* UNKNOWN is kept however long it idles */
+    SC_OK(crumb_store_sweep(s, T0 + 1000 * DAY, NULL, &c));
+    SC_INT(sc_trust_of(s, "lad", 73), CRUMB_TRUST_UNKNOWN);
+    /* TRUSTED -> SEEN alone when the seen window is longer */
+    const crumb_store_retention ret2 = {100, 1000, 20};
+    crumb_store_sighting e = {sc_id(74), {74}, "e", NULL, NULL};
+    SC_OK(crumb_store_device_seen(s, "t", "lad2", &e, T0, &w));
+    SC_OK(crumb_store_device_set_trust(s, "t", "lad2", &e.device, CRUMB_TRUST_TRUSTED, T0));
+    SC_OK(crumb_store_sweep(s, T0 + 101, &ret2, &c));
+    SC_INT(c.devices_demoted, 1);
+    SC_INT(c.devices_revoked, 0);
+    crumb_store_device d;
+    SC_OK(crumb_store_device_find(s, "t", "lad2", e.fingerprint, &d));
+    SC_INT(d.trust, CRUMB_TRUST_SEEN);
+    SC_INT(d.last_seen, T0); /* a demotion is not a sighting */
+    SC_OK(crumb_store_sweep(s, T0 + 1000, &ret2, &c));
+    SC_INT(c.devices_revoked, 0);
+    SC_OK(crumb_store_sweep(s, T0 + 1001, &ret2, &c));
+    SC_INT(c.devices_revoked, 1);
 }
 
 /* ---- the interface: version gating and argument validation ----------- */
@@ -485,6 +667,20 @@ static void group_iface(crumb_store *s)
     crumb_store_sweep_counts c;
     crumb_err rc = crumb_store_sweep(s, T0, NULL, &c);
     SC(rc == CRUMB_OK || rc == CRUMB_E_UNSUPPORTED);
+    /* the version-2 slots are never read from a version-1 table (its tail
+     * is poisoned garbage): unsupported, or empty */
+    crumb_store_device dv;
+    size_t nd = 7;
+    char msg[8] = "x";
+    SC_INT(crumb_store_device_get(s, "t", "ifc", &f, &dv), CRUMB_E_UNSUPPORTED);
+    SC_INT(crumb_store_device_list_active(s, "t", "ifc", &dv, 1, &nd), CRUMB_E_UNSUPPORTED);
+    SC_INT(nd, 0);
+    SC_INT(crumb_store_device_find_family(s, "t", "ifc", &f, &dv, 1, &nd), CRUMB_E_UNSUPPORTED);
+    SC_INT(crumb_store_last_error(s, msg, sizeof msg), 0);
+    SC_INT(msg[0], 0);
+    /* the lookup answer still names the owner (the wrapper fills it) */
+    SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+    SC(strcmp(r.owner, "ifc") == 0);
     /* version 0 (no valid table): the wrappers never call it */
     t->version = 0;
     SC_INT(crumb_store_health(s, T0), CRUMB_E_INVALID);
@@ -558,6 +754,7 @@ static int sc_has(const crumb_store *s, int g)
                    m->device_delete;
     case 3: return m->index_put && m->index_list && m->index_del;
     case 4: return m->sweep && m->stats && m->put && m->device_seen;
+    case 5: return sc_has(s, 2) && CRUMB_STORE__SLOT(s, device_select) != 0;
     default: return 1;
     }
 }
@@ -569,6 +766,8 @@ int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx)
         {"records", group_records, 1},   {"revocation", group_revocation, 0},
         {"families", group_families, 0}, {"devices", group_devices, 2},
         {"index", group_index, 3},       {"sweep", group_sweep, 4},
+        {"ladder", group_ladder, 4},
+        {"device_select", group_device_select, 5},
         {"interface", group_iface, 0},
     };
     int total = 0;

@@ -344,6 +344,35 @@ static void test_long_path(crumb_keyring *kr, crumb_store *st, int mode)
     crumb_ctx_free(ctx);
 }
 
+/* A user with more devices than the old fixed 16-entry read: every entry
+ * below the reported count must be one the library wrote (the old code
+ * reported n = 20 with only 16 entries written). */
+static void test_many_devices(crumb_keyring *kr, crumb_store *st, int mode)
+{
+    crumb_ctx *ctx = make_ctx(kr, st, mode, CRUMB_SIZE_ERROR);
+    static struct jar jars[20];
+    static crumb_device_entry de[32];
+    char user[32];
+    size_t n = 0;
+    snprintf(user, sizeof user, "many%d", mode);
+    for (int i = 0; i < 20; i++) {
+        memset(&jars[i], 0, sizeof jars[i]);
+        login(ctx, &jars[i], user);
+    }
+    memset(de, 0, sizeof de);
+    crumb_session *s = begin(ctx, &jars[0], CRUMB_OK);
+    CHECK_OK(crumb_session_devices(s, de, 32, &n));
+    CHECK_INT(n, 20);
+    for (size_t i = 0; i < n && i < 32; i++) {
+        CHECK(de[i].handle[0] != '\0');
+        for (size_t j = 0; j < i; j++)
+            CHECK(strcmp(de[i].handle, de[j].handle) != 0);
+    }
+    CHECK_INT(crumb_session_devices(s, de, 32, NULL), CRUMB_E_INVALID);
+    end(s, &jars[0], CRUMB_OK);
+    crumb_ctx_free(ctx);
+}
+
 static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
 {
     test_no_device_cookie(kr, st);
@@ -352,6 +381,7 @@ static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
         test_revocation(kr, st, mode);
         test_replay(kr, st, mode);
         test_long_path(kr, st, mode);
+        test_many_devices(kr, st, mode);
     }
     test_server_records(kr, st, CRUMB_MODE_SERVER, CRUMB_SIZE_ERROR);
     test_server_records(kr, st, CRUMB_MODE_STATELESS_STORE, CRUMB_SIZE_STORE);

@@ -1103,6 +1103,29 @@ static void test_fanout_retry(void)
     }
 }
 
+/* Issue 16: a write that fails on a full disk leaves a short, safe message
+ * (crumb_store_last_error) naming the cause, not the store's path. */
+static void test_last_error(void)
+{
+    char dir[128], msg[CRUMB_STORE_ERRMSG_MAX + 1];
+    fresh_dir(dir, sizeof dir);
+    setup(dir, &cfg_setup);
+    crumb_store *s = open_op(dir, &cfg_op);
+    if (s == NULL)
+        return;
+    snprintf(point, sizeof point, "last_error after ENOSPC");
+    arm(C_WRITE, 1, M_ENOSPC);
+    crumb_err rc = op_put_new_dir(s);
+    disarm();
+    EXPECT(rc == CRUMB_E_NOSPC);
+    size_t n = crumb_store_last_error(s, msg, sizeof msg);
+    printf("last_error after ENOSPC: \"%s\"\n", msg);
+    EXPECT(n == strlen(msg) && strcmp(msg, "file: write failed: no space left on device") == 0);
+    EXPECT(strstr(msg, base) == NULL && strstr(msg, "/") == NULL);
+    crumb_store_close(s);
+    rm_tree(dir);
+}
+
 /* crumb_store_file_open under faults: on a fresh directory (creates the
  * secret) and on an existing store (reads it). Afterwards opening works,
  * the secret is the one the records were written with, nothing changed. */
@@ -1254,6 +1277,8 @@ int main(void)
             run_op(&ops[i]);
     if (sel == NULL || strstr("put new (new fan-out dir)", sel))
         test_fanout_retry();
+    if (sel == NULL || strstr("last_error", sel))
+        test_last_error();
     if (sel == NULL || strstr("open (fresh dir, new secret)", sel))
         run_open(1);
     if (sel == NULL || strstr("open (existing store)", sel))

@@ -348,7 +348,7 @@ static void test_keys_and_ttl(void)
     CHECK_OK(crumb_store_put(s, &k, (const uint8_t *)"abc", 3, now + 100,
                              CRUMB_STORE_VERSION_NEW, NULL, now));
     CHECK_OK(crumb_store_revoke_user(s, "acme", "alice@example.com", now, NULL, now + 50, now));
-    crumb_store_sighting sg = {d, {9}, "laptop", NULL};
+    crumb_store_sighting sg = {d, {9}, "laptop", NULL, NULL};
     CHECK_OK(crumb_store_device_seen(s, "acme", "alice@example.com", &sg, now, NULL));
     redisContext *c = raw_conn();
     CHECK(c != NULL);
@@ -411,10 +411,10 @@ static void test_bounds(void)
         redisFree(c);
     }
     for (unsigned i = 0; i < 3; i++) {
-        crumb_store_sighting sg = {id_n(i), {1}, NULL, NULL};
+        crumb_store_sighting sg = {id_n(i), {1}, NULL, NULL, NULL};
         CHECK_OK(crumb_store_device_seen(s, "", "bob", &sg, now, NULL));
     }
-    crumb_store_sighting sg = {id_n(9), {1}, NULL, NULL};
+    crumb_store_sighting sg = {id_n(9), {1}, NULL, NULL, NULL};
     CHECK_INT(crumb_store_device_seen(s, "", "bob", &sg, now, NULL), CRUMB_E_LIMIT);
     crumb_store_close(s);
 }
@@ -455,7 +455,7 @@ static void test_corrupt_blobs(void)
     in.expires_at = now + 1000;
     memset(in.label, 'z', CRUMB_STORE_LABEL_MAX);
     CHECK_OK(crumb_store_index_put(s, "", "carol", &in, now));
-    crumb_store_sighting sg = {id_n(300), {3}, "phone", "192.0.2.0/24"};
+    crumb_store_sighting sg = {id_n(300), {3}, "phone", "192.0.2.0/24", NULL};
     CHECK_OK(crumb_store_device_seen(s, "", "carol", &sg, now, NULL));
     char ix[256], dv[256];
     CHECK(find_key(c, "bad:ix:*", ix, sizeof ix) == 0);
@@ -692,7 +692,7 @@ static void *worker(void *arg)
     int64_t now = now_s();
     for (unsigned i = 0; i < 100; i++) {
         crumb_store_key k = key_n(1000 * t + i);
-        crumb_store_sighting sg = {id_n(t), {1}, "dev", NULL};
+        crumb_store_sighting sg = {id_n(t), {1}, "dev", NULL, NULL};
         crumb_store_check_req q = {&k, NULL, 0, "t", "tina", &sg.device, now, now};
         crumb_store_check_res r;
         crumb_store_session_info in;
@@ -755,7 +755,7 @@ static void test_alloc_failures(void)
     CHECK(s != NULL);
     if (s == NULL)
         return;
-    crumb_store_sighting sg = {id_n(1), {1}, "x", NULL};
+    crumb_store_sighting sg = {id_n(1), {1}, "x", NULL, NULL};
     CHECK_OK(crumb_store_device_seen(s, "t", "u", &sg, now, NULL));
     crumb__alloc_fail_at(1, 1);
     sg.device = id_n(2);
@@ -931,6 +931,15 @@ static void test_failure(void)
     CHECK(e == CRUMB_E_BACKEND || e == CRUMB_E_TIMEOUT);
     printf("stopped server: check -> %s\n", crumb_strerror(e));
     CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_BACKEND); /* fails fast */
+    /* the error carries a short, safe message (issue 16): no host or port */
+    char msg[CRUMB_STORE_ERRMSG_MAX + 1], portstr[16];
+    size_t ml = crumb_store_last_error(s, msg, sizeof msg);
+    printf("stopped server: last_error \"%s\"\n", msg);
+    snprintf(portstr, sizeof portstr, "%d", port);
+    CHECK(ml > 0 && ml == strlen(msg) && strncmp(msg, "redis", 5) == 0);
+    CHECK(strstr(msg, "127.0.0.1") == NULL && strstr(msg, portstr) == NULL);
+    CHECK_INT(crumb_store_last_error(s, msg, 4), 3); /* truncated, terminated */
+    CHECK_INT(strlen(msg), 3);
     size_t len;
     uint8_t b[4];
     e = crumb_store_get(s, &k, b, sizeof b, &len, NULL, NULL, now);

@@ -520,10 +520,13 @@ int cmd_store(int argc, char **argv)
     if (npos > want_pos)
         return cli_fail(EX_USAGE, x.cmd, "unexpected argument '%s'", pos[want_pos]);
     crumb_store_retention ret = {0};
-    int64_t *rd[3] = {&ret.trusted_days, &ret.seen_days, &ret.revoked_days};
-    for (int d = 0; d < 3; d++)
-        if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0))
+    int64_t *rd[3] = {&ret.trusted_idle, &ret.seen_idle, &ret.revoked_grace};
+    for (int d = 0; d < 3; d++) {
+        if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0 ||
+                        *rd[d] > INT64_MAX / 86400))
             return cli_fail(EX_USAGE, x.cmd, "--*-days want whole days > 0");
+        *rd[d] *= 86400; /* the store takes seconds */
+    }
 
     crumb_err e = open_store(&x, file, redis, prefix);
     if (e != CRUMB_OK) {
@@ -573,7 +576,11 @@ int cmd_store(int argc, char **argv)
         else
             printf("device %s %s\n", a2, trust_name(trust));
     } else if (!strcmp(sub, "forget-device")) {
-        e = crumb_store_device_delete(x.s, x.tenant, a1, &dev);
+        crumb_store_device cur;
+        /* deletes are idempotent; tell the operator about a typo all the same */
+        e = crumb_store_device_get(x.s, x.tenant, a1, &dev, &cur);
+        if (e == CRUMB_OK || e == CRUMB_E_UNSUPPORTED)
+            e = crumb_store_device_delete(x.s, x.tenant, a1, &dev);
         if (e == CRUMB_E_NOTFOUND)
             rc = cli_fail(EX_STORE, x.cmd, "no such device for %s", a1);
         else if (e != CRUMB_OK)
@@ -630,15 +637,22 @@ int cmd_store(int argc, char **argv)
         q.now = x.now;
         e = crumb_store_check(x.s, &q, &res);
         if (e == CRUMB_OK || e == CRUMB_E_REVOKED) {
-            if (x.json)
+            if (x.json) {
                 printf("{\"allowed\":%s,\"rule\":\"%s\",\"family_gen\":%llu,"
-                       "\"family_advanced_at\":%lld}\n",
+                       "\"family_advanced_at\":%lld,\"revoked_at\":%lld,\"owner\":",
                        e == CRUMB_OK ? "true" : "false", rule_name(res.rule),
-                       (unsigned long long)res.family_gen, (long long)res.family_advanced_at);
-            else if (e == CRUMB_OK)
+                       (unsigned long long)res.family_gen, (long long)res.family_advanced_at,
+                       (long long)res.revoked_at);
+                cli_json_str(stdout, res.owner, strlen(res.owner));
+                printf("}\n");
+            } else if (e == CRUMB_OK) {
                 printf("allowed\n");
-            else
+            } else {
                 printf("revoked (rule: %s)\n", rule_name(res.rule));
+                if (res.owner[0] || res.revoked_at) /* seed 003's lookup answer */
+                    printf("owner %s, revoked at %lld\n", res.owner[0] ? res.owner : "-",
+                           (long long)res.revoked_at);
+            }
             if (!x.json && family)
                 printf("family generation %llu\n", (unsigned long long)res.family_gen);
             rc = e == CRUMB_OK ? EX_OK : EX_REJECT;

@@ -171,9 +171,11 @@ $(BUILD)/bench/%: bench/%.c $(STATIC) $(HEADERS) $(STAMP)
 # skipped". CHECK_STAGES picks stages: `make check CHECK_STAGES='plain
 # script'` builds and runs the plain build only (CI's CRYPTO=mbedtls pass).
 CHECK_STAGES ?= plain asan tsan valgrind script fuzz
+# (a variable: a literal comma inside $(if ...) would end its then-part)
+ASAN_SAN = address,undefined
 check: deps
 	$(MAKE) -j$(JOBS) check-build
-	$(if $(filter asan fuzz,$(CHECK_STAGES)),$(MAKE) -j$(JOBS) check-build BUILD=$(BUILD)/asan SAN=address,undefined OPT='-O1 -g')
+	$(if $(filter asan fuzz,$(CHECK_STAGES)),$(MAKE) -j$(JOBS) check-build BUILD=$(BUILD)/asan SAN=$(ASAN_SAN) OPT='-O1 -g')
 	$(if $(filter tsan,$(CHECK_STAGES)),$(MAKE) -j$(JOBS) check-build BUILD=$(BUILD)/tsan SAN=thread OPT='-O1 -g')
 	CRUMB_BUILD=$(BUILD) CRUMB_BUILD_ASAN=$(BUILD)/asan CRUMB_BUILD_TSAN=$(BUILD)/tsan \
 	  CRUMB_STAGES='$(CHECK_STAGES)' tests/run.sh

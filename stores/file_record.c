@@ -116,10 +116,9 @@ crumb_err crumb__fs_sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64
     return CRUMB_OK;
 }
 
-/* Encode a session body of 16 + len bytes into *out (allocated; the
- * caller wipes and frees it). CRUMB_E_NOMEM. */
-static crumb_err sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
-                             size_t len)
+/* see file_internal.h */
+crumb_err crumb__fs_sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
+                                size_t len)
 {
     uint8_t *nb = *out = crumb__malloc(16 + len);
     if (nb == NULL)
@@ -296,7 +295,7 @@ crumb_err crumb__fs_record_encode(const crumb__fs_record *r, const uint8_t h[32]
     case T_SESSION:
         if (r->data_len > CRUMB_STORE_DATA_MAX || (r->data == NULL && r->data_len > 0))
             return CRUMB_E_INVALID;
-        rc = sess_encode(&owned, r->version, r->until, r->data, r->data_len);
+        rc = crumb__fs_sess_encode(&owned, r->version, r->until, r->data, r->data_len);
         body = owned;
         blen = 16 + r->data_len;
         break;

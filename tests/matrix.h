@@ -2,7 +2,8 @@
  * matrix.h - the store matrix the session tests run over: every store
  * (memory, file in a temp dir, Redis on a private redis-server started on a
  * random loopback port) handed in turn to the test's function, and the
- * redis-server start/stop code (matrix.c) tests/test_store_redis.c uses too.
+ * redis-server start/stop code (matrix.c) tests/test_store_redis.c uses too;
+ * and the seal suites x store modes each store is run over.
  */
 #ifndef CRUMB_TEST_MATRIX_H
 #define CRUMB_TEST_MATRIX_H
@@ -40,6 +41,24 @@ typedef struct matrix_store {
 } matrix_store;
 
 typedef void matrix_fn(const matrix_store *ms, void *arg);
+typedef void matrix_cell_fn(int suite, int mode, void *arg);
+
+/* Call fn(suite, mode, arg) for every seal suite (1, 2, 3) compiled in and
+ * every store mode mode_lo..mode_hi; a suite not compiled in is reported
+ * ("  suite N not compiled in: skipped") and left out. */
+static inline void matrix_suites(int mode_lo, int mode_hi, matrix_cell_fn *fn, void *arg)
+{
+    static const int suites[] = {CRUMB_SUITE_XCHACHA20POLY1305, CRUMB_SUITE_AES256GCM,
+                                 CRUMB_SUITE_HMACSHA256};
+    for (size_t i = 0; i < 3; i++) {
+        if (!crumb_suite_available(suites[i])) {
+            printf("  suite %d not compiled in: skipped\n", suites[i]);
+            continue;
+        }
+        for (int mode = mode_lo; mode <= mode_hi; mode++)
+            fn(suites[i], mode, arg);
+    }
+}
 
 #define MATRIX_MEMORY 1u
 #define MATRIX_FILE 2u

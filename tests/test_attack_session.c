@@ -662,37 +662,27 @@ static void attack_stray_chunks(void)
     crumb_ctx_free(ctx);
 }
 
-static void run_env(env *e, int outage)
+static int outage_run; /* the store is Redis: the outage attacks run too */
+
+/* Every attack on store e->st with one seal suite and store mode. */
+static void run_cell(int suite, int mode, void *arg)
 {
-    static const int suites[] = {CRUMB_SUITE_XCHACHA20POLY1305, CRUMB_SUITE_AES256GCM,
-                                 CRUMB_SUITE_HMACSHA256};
-    for (size_t i = 0; i < 3; i++) {
-        crumb_codec *c = NULL;
-        crumb_codec_config cc = {.cookie_name = "x", .purpose = "p", .seal_suite = suites[i],
-                                 .accept_suites = 1u << suites[i]};
-        if (crumb_codec_new(&c, e->kr, &cc) != CRUMB_OK) {
-            printf("  suite %d not compiled in: skipped\n", suites[i]);
+    env *e = arg;
+    e->suite = suite;
+    e->mode = mode;
+    int before = check_failures;
+    for (size_t k = 0; k < sizeof attacks / sizeof attacks[0]; k++) {
+        int f0 = check_failures;
+        if (attacks[k].outage_only && !outage_run)
             continue;
-        }
-        crumb_codec_free(c);
-        for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
-            e->suite = suites[i];
-            e->mode = mode;
-            int before = check_failures;
-            for (size_t k = 0; k < sizeof attacks / sizeof attacks[0]; k++) {
-                int f0 = check_failures;
-                if (attacks[k].outage_only && !outage)
-                    continue;
-                attacks[k].fn(e);
-                if (check_failures != f0)
-                    printf("  FAILED: %s (%s store, suite %d, mode %d)\n", attacks[k].name,
-                           e->store_name, suites[i], mode);
-            }
-            printf("  %s store, suite %d, %s: %s\n", e->store_name, suites[i],
-                   mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
-                   check_failures == before ? "ok" : "FAILED");
-        }
+        attacks[k].fn(e);
+        if (check_failures != f0)
+            printf("  FAILED: %s (%s store, suite %d, mode %d)\n", attacks[k].name,
+                   e->store_name, suite, mode);
     }
+    printf("  %s store, suite %d, %s: %s\n", e->store_name, suite,
+           mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
+           check_failures == before ? "ok" : "FAILED");
 }
 
 /* One store of the matrix: the outage attacks need the redis-server's pid. */
@@ -702,7 +692,8 @@ static void run_store(const matrix_store *ms, void *arg)
     e->st = ms->st;
     e->store_name = ms->name;
     redis_pid = ms->redis_pid;
-    run_env(e, ms->redis_pid != 0);
+    outage_run = ms->redis_pid != 0;
+    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
 }
 
 int main(void)

@@ -370,30 +370,23 @@ static const struct {
     {"remember me", flow_lifetime},
 };
 
-static void run_env(env *e, int mode_lo, int mode_hi)
+/* Every case on store e->st (or none) with one seal suite and mode. */
+static void run_cell(int suite, int mode, void *arg)
 {
-    static const int suites[] = {1, 2, 3};
-    for (size_t i = 0; i < 3; i++) {
-        if (!crumb_suite_available(suites[i])) {
-            printf("  suite %d not compiled in: skipped\n", suites[i]);
-            continue;
-        }
-        for (int mode = mode_lo; mode <= mode_hi; mode++) {
-            int64_t t0 = fake_now;
-            e->suite = suites[i];
-            e->mode = mode;
-            int before = check_failures;
-            for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-                int f0 = check_failures;
-                cases[k].fn(e);
-                if (check_failures != f0)
-                    printf("  FAILED: %s\n", cases[k].name);
-            }
-            printf("  %s, suite %d, mode %d: %s\n", e->store_name, suites[i], mode,
-                   check_failures == before ? "ok" : "FAILED");
-            fake_now = t0 + 400 * 86400; /* past everything the last run wrote */
-        }
+    env *e = arg;
+    int64_t t0 = fake_now;
+    e->suite = suite;
+    e->mode = mode;
+    int before = check_failures;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int f0 = check_failures;
+        cases[k].fn(e);
+        if (check_failures != f0)
+            printf("  FAILED: %s\n", cases[k].name);
     }
+    printf("  %s, suite %d, mode %d: %s\n", e->store_name, suite, mode,
+           check_failures == before ? "ok" : "FAILED");
+    fake_now = t0 + 400 * 86400; /* past everything the last run wrote */
 }
 
 static void run_store(const matrix_store *ms, void *arg)
@@ -401,7 +394,7 @@ static void run_store(const matrix_store *ms, void *arg)
     env *e = arg;
     e->st = ms->st;
     e->store_name = ms->name;
-    run_env(e, CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER);
+    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
 }
 
 int main(void)
@@ -413,7 +406,7 @@ int main(void)
     CHECK_OK(crumb_keyring_new(&e.kr));
     CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
     e.store_name = "no store";
-    run_env(&e, CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS);
+    matrix_suites(CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS, run_cell, &e);
 
     crumb_store_redis_config rcfg = {.command_timeout_ms = 1000, .prefix = "binding:"};
     matrix_run(MATRIX_ALL, "binding", &rcfg, run_store, &e);

@@ -4,6 +4,7 @@
  * parsed from key files and environment variables (grammar in
  * docs/FORMAT.md, "Key files"), wiped on free.
  */
+#include "keyfile.h"
 #include "keyring.h"
 
 #include <errno.h>
@@ -295,47 +296,28 @@ crumb_err crumb_keyring_parse(crumb_keyring **out, const char *text, size_t len,
 /* see crumb.h */
 crumb_err crumb_keyring_load_file(crumb_keyring **out, const char *path)
 {
-    struct stat st;
-    crumb_err rc;
+    uint64_t size;
+    size_t got;
+    int fd;
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return errno == ENOENT ? CRUMB_E_NOTFOUND : CRUMB_E_IO;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return CRUMB_E_IO;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return CRUMB_E_INVALID; /* readable by others: refuse */
-    }
-    if ((uint64_t)st.st_size > KEYFILE_MAX) {
+    crumb_err rc = crumb__keyfile_open(path, &fd, &size);
+    if (rc != CRUMB_OK)
+        return rc;
+    if (size > KEYFILE_MAX) {
         close(fd);
         return CRUMB_E_KEYFILE;
     }
-    size_t cap = (size_t)st.st_size + 1;
+    size_t cap = (size_t)size + 1;
     char *buf = crumb__secure_alloc(cap);
     if (!buf) {
         close(fd);
         return CRUMB_E_NOMEM;
     }
-    size_t got = 0;
-    for (;;) {
-        ssize_t r = read(fd, buf + got, cap - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            rc = CRUMB_E_IO;
-            goto done;
-        }
-        if (r == 0)
-            break;
-        got += (size_t)r;
-        if (got == cap) { /* grew while reading */
-            rc = CRUMB_E_KEYFILE;
-            goto done;
-        }
-    }
+    rc = crumb__keyfile_read(fd, buf, cap, &got);
+    if (rc == CRUMB_OK && got == cap) /* grew while reading */
+        rc = CRUMB_E_KEYFILE;
+    if (rc != CRUMB_OK)
+        goto done;
     rc = crumb_keyring_parse(out, buf, got, NULL);
 done:
     close(fd);

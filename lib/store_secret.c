@@ -5,6 +5,7 @@
  * (docs/SECURITY.md, "Store secret"); `crumb keygen --store-secret` writes it.
  */
 #include "internal.h"
+#include "keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,31 +21,22 @@
 /* see crumb.h */
 crumb_err crumb_store_secret_load_file(uint8_t out[32], const char *path)
 {
-    struct stat st;
     char buf[80];
+    uint64_t size;
+    size_t n;
+    int fd;
     if (!out || !path)
         return CRUMB_E_INVALID;
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return errno == ENOENT ? CRUMB_E_NOTFOUND : CRUMB_E_IO;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return CRUMB_E_IO;
-    }
-    if (st.st_mode & 077) {
-        close(fd);
-        return CRUMB_E_INVALID; /* readable by others: refuse, as key files */
-    }
-    ssize_t got = read(fd, buf, sizeof buf);
+    crumb_err rc = crumb__keyfile_open(path, &fd, &size);
+    if (rc != CRUMB_OK)
+        return rc;
+    rc = crumb__keyfile_read(fd, buf, sizeof buf, &n);
     close(fd);
-    crumb_err rc = CRUMB_E_KEYFILE;
-    size_t n = got > 0 ? (size_t)got : 0;
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+    while (rc == CRUMB_OK && n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
         n--;
-    if (got < 0)
-        rc = CRUMB_E_IO;
-    else if (n == 64 && (buf[64] = 0, crumb__unhex(out, 32, buf) == 0))
-        rc = CRUMB_OK;
+    if (rc == CRUMB_OK)
+        rc = n == 64 && (buf[64] = 0, crumb__unhex(out, 32, buf) == 0) ? CRUMB_OK
+                                                                      : CRUMB_E_KEYFILE;
     crumb_wipe(buf, sizeof buf);
     return rc;
 }

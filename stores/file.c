@@ -149,14 +149,11 @@ static crumb_err sess_read(file_store *fs, const uint8_t h[32], uint64_t *ver, i
 static crumb_err sess_write(file_store *fs, const uint8_t h[32], uint64_t ver, int64_t exp,
                             const uint8_t *data, size_t len)
 {
-    uint8_t *nb = crumb__malloc(16 + len);
-    if (nb == NULL)
-        return CRUMB_E_NOMEM;
-    stm_put64(nb, ver);
-    stm_put64(nb + 8, (uint64_t)exp);
-    if (len)
-        memcpy(nb + 16, data, len);
-    crumb_err rc = crumb__fs_rec_write(fs, T_SESSION, h, nb, 16 + len);
+    uint8_t *nb;
+    crumb_err rc = crumb__fs_sess_encode(&nb, ver, exp, data, len);
+    if (rc != CRUMB_OK)
+        return rc;
+    rc = crumb__fs_rec_write(fs, T_SESSION, h, nb, 16 + len);
     crumb_wipe(nb, 16 + len);
     crumb__free(nb);
     return rc;

@@ -74,6 +74,12 @@ crumb_err crumb__fs_image(int type, const uint8_t h[32], const uint8_t *body, si
 /* Session body: version, expires_at, data. CRUMB_E_CORRUPT. */
 crumb_err crumb__fs_sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64_t *exp);
 
+/* Encode a session body (version, expiry, then the len data bytes) into
+ * *out, 16 + len bytes allocated (the caller wipes and frees it).
+ * CRUMB_E_NOMEM. */
+crumb_err crumb__fs_sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
+                                size_t len);
+
 /* User body codec (strict decode: CRUMB_E_CORRUPT, CRUMB_E_NOMEM; encode
  * allocates *out: CRUMB_E_NOMEM). */
 crumb_err crumb__fs_user_decode(stm_user *u, const uint8_t *p, size_t n);

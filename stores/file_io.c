@@ -172,8 +172,8 @@ static crumb_err mkdir_durable(const file_store *fs, const char *rel)
     return rc;
 }
 
-/* Write the n-byte image to a new temp file tmp (fsynced). */
-static crumb_err write_tmp(file_store *fs, const char *tmp, const uint8_t *img, size_t n)
+/* see file_store.h */
+crumb_err crumb__fs_write_tmp(const file_store *fs, const char *tmp, const uint8_t *img, size_t n)
 {
     int fd = openat(fs->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
@@ -198,7 +198,7 @@ crumb_err crumb__fs_rec_write(file_store *fs, int type, const uint8_t h[32], con
     char tmp[64], rel[FS_RELPATH], pdir[8];
     crumb__fs_tmpname(fs, tmp, "");
     crumb__fs_relpath(rel, type, h);
-    rc = write_tmp(fs, tmp, img, n);
+    rc = crumb__fs_write_tmp(fs, tmp, img, n);
     crumb_wipe(img, n);
     crumb__free(img);
     if (type == T_GLOBAL) {

@@ -150,14 +150,7 @@ static crumb_err create_once(file_store *fs, const char *name, const uint8_t *im
 {
     char tmp[64];
     crumb__fs_tmpname(fs, tmp, name);
-    int fd = openat(fs->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return crumb__fs_werr(errno);
-    crumb_err rc = crumb__fs_write_full(fd, img, n);
-    if (rc == CRUMB_OK && !fs->no_fsync && fsync(fd) != 0)
-        rc = crumb__fs_werr(errno);
-    if (close(fd) != 0 && rc == CRUMB_OK)
-        rc = crumb__fs_werr(errno);
+    crumb_err rc = crumb__fs_write_tmp(fs, tmp, img, n);
     if (rc == CRUMB_OK && linkat(fs->dfd, tmp, fs->dfd, name, 0) != 0 && errno != EEXIST)
         rc = crumb__fs_werr(errno);
     unlinkat(fs->dfd, tmp, 0);
@@ -411,14 +404,7 @@ crumb_err crumb__fs_identity_adopt(file_store *fs, int64_t now)
     if (rc != CRUMB_OK)
         return rc;
     crumb__fs_tmpname(fs, tmp, "identity");
-    int fd = openat(fs->dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return crumb__fs_werr(errno);
-    rc = crumb__fs_write_full(fd, b, CRUMB__FS_ID_BYTES);
-    if (rc == CRUMB_OK && !fs->no_fsync && fsync(fd) != 0)
-        rc = crumb__fs_werr(errno);
-    if (close(fd) != 0 && rc == CRUMB_OK)
-        rc = crumb__fs_werr(errno);
+    rc = crumb__fs_write_tmp(fs, tmp, b, CRUMB__FS_ID_BYTES);
     if (rc == CRUMB_OK && renameat(fs->dfd, tmp, fs->dfd, "identity") != 0)
         rc = crumb__fs_werr(errno);
     if (rc != CRUMB_OK) {

@@ -14,8 +14,9 @@
 #define FS_FORMAT 1u
 #define FS_HDR CRUMB__FS_HDR
 #define FS_TRAILER CRUMB__FS_TRAILER
-#define FS_DEV_BYTES ((size_t)CRUMB__REC_DEV_MAX) /* the codec shared with Redis */
-#define FS_IDX_BYTES (32u + 16u + 16u + 24u + 1u + CRUMB_STORE_LABEL_MAX)
+/* devices and index entries: the codec shared with Redis (record.c) */
+#define FS_DEV_BYTES ((size_t)CRUMB__REC_DEV_MAX)
+#define FS_IDX_BYTES ((size_t)CRUMB__REC_IDX_MAX)
 #define FS_USER_MAX                                                                  \
     (8u + 8u + 1u + 32u + 12u + STM_HARD_MAX_DREV * 24u + STM_HARD_MAX_DEVICES * FS_DEV_BYTES + \
      STM_HARD_MAX_INDEX * FS_IDX_BYTES)
@@ -115,10 +116,9 @@ crumb_err crumb__fs_sess_decode(const uint8_t *b, size_t n, uint64_t *ver, int64
     return CRUMB_OK;
 }
 
-/* Encode a session body of 16 + len bytes into *out (allocated; the
- * caller wipes and frees it). CRUMB_E_NOMEM. */
-static crumb_err sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
-                             size_t len)
+/* see file_internal.h */
+crumb_err crumb__fs_sess_encode(uint8_t **out, uint64_t ver, int64_t exp, const uint8_t *data,
+                                size_t len)
 {
     uint8_t *nb = *out = crumb__malloc(16 + len);
     if (nb == NULL)
@@ -150,46 +150,6 @@ void crumb__fs_fam_encode(uint8_t b[32], const crumb__fs_record *r)
 
 /* ==== User body ========================================================= */
 
-/* Append a length-prefixed string (<= 255 bytes). */
-static uint8_t *put_str(uint8_t *p, const char *s)
-{
-    size_t n = strlen(s);
-    *p++ = (uint8_t)n;
-    memcpy(p, s, n);
-    return p + n;
-}
-
-/* Read a length-prefixed string into dst (cap incl. NUL); NULL if malformed. */
-static const uint8_t *get_str(const uint8_t *p, const uint8_t *end, char *dst, size_t cap)
-{
-    if (p >= end || *p >= cap || (size_t)(end - p - 1) < *p)
-        return NULL;
-    size_t n = *p++;
-    if (memchr(p, 0, n) != NULL)
-        return NULL;
-    memcpy(dst, p, n);
-    memset(dst + n, 0, cap - n);
-    return p + n;
-}
-
-/* Encode one device at p (the shared codec, record.c); returns the end. */
-static uint8_t *dev_put(uint8_t *p, const stm_dev *d)
-{
-    return crumb__rec_dev_put(p, d);
-}
-
-/* Encode one index entry at p; returns the end. */
-static uint8_t *idx_put(uint8_t *p, const crumb_store_session_info *x)
-{
-    memcpy(p, x->session.b, 32);
-    memcpy(p + 32, x->family.b, 16);
-    memcpy(p + 48, x->device.b, 16);
-    stm_put64(p + 64, (uint64_t)x->created);
-    stm_put64(p + 72, (uint64_t)x->last_seen);
-    stm_put64(p + 80, (uint64_t)x->expires_at);
-    return put_str(p + 88, x->label);
-}
-
 /* see file_internal.h */
 crumb_err crumb__fs_user_encode(const stm_user *u, uint8_t **out, size_t *n)
 {
@@ -212,35 +172,14 @@ crumb_err crumb__fs_user_encode(const stm_user *u, uint8_t **out, size_t *n)
     put32(p, (uint32_t)u->ndev);
     p += 4;
     for (size_t i = 0; i < u->ndev; i++)
-        p = dev_put(p, &u->dev[i]);
+        p = crumb__rec_dev_put(p, &u->dev[i]);
     put32(p, (uint32_t)u->nidx);
     p += 4;
     for (size_t i = 0; i < u->nidx; i++)
-        p = idx_put(p, &u->idx[i]);
+        p = crumb__rec_idx_put(p, &u->idx[i]);
     *out = b;
     *n = (size_t)(p - b);
     return CRUMB_OK;
-}
-
-/* Decode one device from p (end bounds it) into d; the end, or NULL. */
-static const uint8_t *dev_get(stm_dev *d, const uint8_t *p, const uint8_t *end)
-{
-    return crumb__rec_dev_get(d, p, end);
-}
-
-/* Decode one index entry from p into x; the end, or NULL. */
-static const uint8_t *idx_get(crumb_store_session_info *x, const uint8_t *p, const uint8_t *end)
-{
-    memset(x, 0, sizeof *x);
-    if ((size_t)(end - p) < 89)
-        return NULL;
-    memcpy(x->session.b, p, 32);
-    memcpy(x->family.b, p + 32, 16);
-    memcpy(x->device.b, p + 48, 16);
-    x->created = (int64_t)stm_get64(p + 64);
-    x->last_seen = (int64_t)stm_get64(p + 72);
-    x->expires_at = (int64_t)stm_get64(p + 80);
-    return get_str(p + 88, end, x->label, sizeof x->label);
 }
 
 /* Decode the head and device revocations of a user body into u; *pp
@@ -270,8 +209,8 @@ static crumb_err user_head(stm_user *u, const uint8_t **pp, const uint8_t *end)
     return CRUMB_OK;
 }
 
-/* see file_internal.h. A device takes at least 83 bytes, an index entry 89:
- * counts the body cannot hold fail before anything is allocated for them. */
+/* see file_internal.h. A device takes at least 83 bytes, an index entry 89
+ * (record.h): counts the body cannot hold fail before anything is allocated for them. */
 crumb_err crumb__fs_user_decode(stm_user *u, const uint8_t *p, size_t n)
 {
     const uint8_t *end = p + n;
@@ -282,27 +221,28 @@ crumb_err crumb__fs_user_decode(stm_user *u, const uint8_t *p, size_t n)
     e = CRUMB_E_CORRUPT;
     uint32_t nv = get32(p);
     p += 4;
-    if (nv > STM_HARD_MAX_DEVICES || (size_t)(end - p) < (size_t)nv * 83 + 4)
+    if (nv > STM_HARD_MAX_DEVICES ||
+        (size_t)(end - p) < (size_t)nv * (CRUMB__REC_DEV_FIXED + 2) + 4)
         goto fail;
     if (stm_reserve((void **)&u->dev, &u->capdev, nv, sizeof *u->dev) != CRUMB_OK) {
         e = CRUMB_E_NOMEM;
         goto fail;
     }
     for (uint32_t i = 0; i < nv; i++, u->ndev++)
-        if ((p = dev_get(&u->dev[i], p, end)) == NULL)
+        if ((p = crumb__rec_dev_get(&u->dev[i], p, end)) == NULL)
             goto fail;
     if (end - p < 4)
         goto fail;
     uint32_t ni = get32(p);
     p += 4;
-    if (ni > STM_HARD_MAX_INDEX || (size_t)(end - p) < (size_t)ni * 89)
+    if (ni > STM_HARD_MAX_INDEX || (size_t)(end - p) < (size_t)ni * (CRUMB__REC_IDX_FIXED + 1))
         goto fail;
     if (stm_reserve((void **)&u->idx, &u->capidx, ni, sizeof *u->idx) != CRUMB_OK) {
         e = CRUMB_E_NOMEM;
         goto fail;
     }
     for (uint32_t i = 0; i < ni; i++, u->nidx++)
-        if ((p = idx_get(&u->idx[i], p, end)) == NULL)
+        if ((p = crumb__rec_idx_get(&u->idx[i], p, end)) == NULL)
             goto fail;
     if (p == end)
         return CRUMB_OK;
@@ -355,7 +295,7 @@ crumb_err crumb__fs_record_encode(const crumb__fs_record *r, const uint8_t h[32]
     case T_SESSION:
         if (r->data_len > CRUMB_STORE_DATA_MAX || (r->data == NULL && r->data_len > 0))
             return CRUMB_E_INVALID;
-        rc = sess_encode(&owned, r->version, r->until, r->data, r->data_len);
+        rc = crumb__fs_sess_encode(&owned, r->version, r->until, r->data, r->data_len);
         body = owned;
         blen = 16 + r->data_len;
         break;

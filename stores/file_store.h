@@ -82,6 +82,12 @@ ssize_t crumb__fs_read_full(int fd, uint8_t *buf, size_t n);
 /* Write all n bytes. CRUMB_OK, CRUMB_E_NOSPC, CRUMB_E_IO. */
 crumb_err crumb__fs_write_full(int fd, const uint8_t *buf, size_t n);
 
+/* Write the n bytes of img to the new file tmp (relative to the store;
+ * O_EXCL, no links followed, mode 0600) and fsync it unless no_fsync. The
+ * caller renames or links it into place and unlinks it on failure.
+ * CRUMB_OK, CRUMB_E_NOSPC, CRUMB_E_IO. */
+crumb_err crumb__fs_write_tmp(const file_store *fs, const char *tmp, const uint8_t *img, size_t n);
+
 /* fsync the directory at rel (relative to the store; "." = the store).
  * CRUMB_OK (also with no_fsync), CRUMB_E_IO, CRUMB_E_NOSPC. */
 crumb_err crumb__fs_sync_dir(const file_store *fs, const char *rel);

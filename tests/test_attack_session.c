@@ -9,6 +9,8 @@
 #include "crumb.h"
 #include "crumb_store.h"
 #include "internal.h"
+#include "jar.h"
+#include "matrix.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -37,74 +39,6 @@ static void log_cb(void *ctx, const crumb_event *ev)
 {
     (void)ctx;
     replays += ev->reason == CRUMB_R_REPLAY && ev->err == CRUMB_E_REPLAY;
-}
-
-/* ==== A browser's cookie jar ============================================ */
-
-typedef struct jar {
-    char names[20][64];
-    char values[20][4096];
-    int n;
-} jar;
-
-static int jar_find(const jar *j, const char *name, size_t nl)
-{
-    for (int k = 0; k < j->n; k++)
-        if (strlen(j->names[k]) == nl && !memcmp(j->names[k], name, nl))
-            return k;
-    return -1;
-}
-
-static void jar_apply(jar *j, const char *const *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
-        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
-        int k = jar_find(j, lines[i], nl);
-        if (strstr(lines[i], "Max-Age=0")) {
-            if (k >= 0) {
-                j->n--;
-                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
-                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
-            }
-            continue;
-        }
-        if (k < 0 && j->n < 20)
-            k = j->n++;
-        if (k < 0)
-            abort();
-        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
-        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
-    }
-}
-
-static const char *jar_header(const jar *j)
-{
-    static char h[90000];
-    size_t o = 0;
-    h[0] = 0;
-    for (int k = 0; k < j->n; k++)
-        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
-                              j->values[k]);
-    return h;
-}
-
-/* Set (value) or drop (NULL) one cookie in the jar. */
-static void jar_put(jar *j, const char *name, const char *value)
-{
-    char line[4200];
-    if (value)
-        snprintf(line, sizeof line, "%s=%s; Path=/", name, value);
-    else
-        snprintf(line, sizeof line, "%s=; Max-Age=0", name);
-    const char *l = line;
-    jar_apply(j, &l, 1);
-}
-
-static const char *jar_value(const jar *j, const char *name)
-{
-    int k = jar_find(j, name, strlen(name));
-    return k < 0 ? NULL : j->values[k];
 }
 
 /* ==== Requests ========================================================== */
@@ -728,117 +662,39 @@ static void attack_stray_chunks(void)
     crumb_ctx_free(ctx);
 }
 
-static void run_env(env *e, int outage)
+static int outage_run; /* the store is Redis: the outage attacks run too */
+
+/* Every attack on store e->st with one seal suite and store mode. */
+static void run_cell(int suite, int mode, void *arg)
 {
-    static const int suites[] = {CRUMB_SUITE_XCHACHA20POLY1305, CRUMB_SUITE_AES256GCM,
-                                 CRUMB_SUITE_HMACSHA256};
-    for (size_t i = 0; i < 3; i++) {
-        crumb_codec *c = NULL;
-        crumb_codec_config cc = {.cookie_name = "x", .purpose = "p", .seal_suite = suites[i],
-                                 .accept_suites = 1u << suites[i]};
-        if (crumb_codec_new(&c, e->kr, &cc) != CRUMB_OK) {
-            printf("  suite %d not compiled in: skipped\n", suites[i]);
+    env *e = arg;
+    e->suite = suite;
+    e->mode = mode;
+    int before = check_failures;
+    for (size_t k = 0; k < sizeof attacks / sizeof attacks[0]; k++) {
+        int f0 = check_failures;
+        if (attacks[k].outage_only && !outage_run)
             continue;
-        }
-        crumb_codec_free(c);
-        for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
-            e->suite = suites[i];
-            e->mode = mode;
-            int before = check_failures;
-            for (size_t k = 0; k < sizeof attacks / sizeof attacks[0]; k++) {
-                int f0 = check_failures;
-                if (attacks[k].outage_only && !outage)
-                    continue;
-                attacks[k].fn(e);
-                if (check_failures != f0)
-                    printf("  FAILED: %s (%s store, suite %d, mode %d)\n", attacks[k].name,
-                           e->store_name, suites[i], mode);
-            }
-            printf("  %s store, suite %d, %s: %s\n", e->store_name, suites[i],
-                   mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
-                   check_failures == before ? "ok" : "FAILED");
-        }
+        attacks[k].fn(e);
+        if (check_failures != f0)
+            printf("  FAILED: %s (%s store, suite %d, mode %d)\n", attacks[k].name,
+                   e->store_name, suite, mode);
     }
+    printf("  %s store, suite %d, %s: %s\n", e->store_name, suite,
+           mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
+           check_failures == before ? "ok" : "FAILED");
 }
 
-#if CRUMB_HAVE_REDIS
-static char redis_dir[] = "/tmp/crumb-attack-redis-XXXXXX";
-
-/* Start a private redis-server on a random loopback port; its port or -1. */
-static int redis_start(void)
+/* One store of the matrix: the outage attacks need the redis-server's pid. */
+static void run_store(const matrix_store *ms, void *arg)
 {
-    for (int attempt = 0; attempt < 20; attempt++) {
-        int port = 20000 + (int)(check_rand() % 40000u);
-        char portarg[16], logf[128];
-        snprintf(portarg, sizeof portarg, "%d", port);
-        snprintf(logf, sizeof logf, "%s/log", redis_dir);
-        pid_t pid = fork();
-        if (pid < 0)
-            return -1;
-        if (pid == 0) {
-#ifdef __linux__
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-            int fd = open("/dev/null", O_RDWR);
-            if (fd >= 0) {
-                dup2(fd, 0);
-                dup2(fd, 1);
-            }
-            execlp("redis-server", "redis-server", "--port", portarg, "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--dir", redis_dir, "--logfile", logf,
-                   (char *)NULL);
-            _exit(127);
-        }
-        redis_pid = pid;
-        char url[64];
-        snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
-        crumb_store_redis_config cfg = {.url = url, .connect_timeout_ms = 200};
-        for (int i = 0; i < 300; i++) {
-            int st;
-            crumb_store *s = NULL;
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                break;
-            if (crumb_store_redis_open(&s, &cfg) == CRUMB_OK) {
-                crumb_store_close(s);
-                return port;
-            }
-            usleep(10000);
-        }
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-        redis_pid = 0;
-    }
-    return -1;
+    env *e = arg;
+    e->st = ms->st;
+    e->store_name = ms->name;
+    redis_pid = ms->redis_pid;
+    outage_run = ms->redis_pid != 0;
+    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
 }
-
-static void run_redis(env *e)
-{
-    if (!mkdtemp(redis_dir)) {
-        CHECK(0);
-        return;
-    }
-    int port = redis_start();
-    if (port < 0) {
-        printf("SKIP redis: redis-server could not be started\n");
-    } else {
-        char url[64];
-        snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
-        crumb_store_redis_config cfg = {.url = url, .command_timeout_ms = 300,
-                                        .retry_interval_ms = 100, .prefix = "attack:"};
-        CHECK_OK(crumb_store_redis_open(&e->st, &cfg));
-        e->store_name = "redis";
-        if (e->st)
-            run_env(e, 1);
-        crumb_store_close(e->st);
-        kill(redis_pid, SIGCONT);
-        kill(redis_pid, SIGTERM);
-        waitpid(redis_pid, NULL, 0);
-    }
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", redis_dir);
-    CHECK_INT(system(cmd), 0);
-}
-#endif
 
 int main(void)
 {
@@ -854,25 +710,9 @@ int main(void)
     printf("stateless: negative clock, stray chunks, fixation: %s\n",
            check_failures ? "FAILED" : "ok");
 
-    CHECK_OK(crumb_store_memory_open(&e.st, NULL));
-    e.store_name = "memory";
-    run_env(&e, 0);
-    crumb_store_close(e.st);
-
-    char dir[] = "/tmp/crumb-attack-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    CHECK_OK(crumb_store_file_open(&e.st, dir, NULL));
-    e.store_name = "file";
-    run_env(&e, 0);
-    crumb_store_close(e.st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT(system(cmd), 0);
-#if CRUMB_HAVE_REDIS
-    run_redis(&e);
-#else
-    printf("SKIP redis: built without hiredis\n");
-#endif
+    crumb_store_redis_config rcfg = {.command_timeout_ms = 300, .retry_interval_ms = 100,
+                                     .prefix = "attack:"};
+    matrix_run(MATRIX_ALL, "attack", &rcfg, run_store, &e);
     crumb_keyring_free(e.kr);
     return check_done("test_attack_session");
 }

@@ -9,15 +9,14 @@
 #include "check.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "jar.h"
+#include "matrix.h"
 
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef __linux__
-#include <sys/prctl.h>
-#endif
 
 static int64_t fake_now = 1800000000;
 static int fp_refused, fp_reported;
@@ -41,58 +40,6 @@ static void log_cb(void *ctx, const crumb_event *ev)
         fp_refused += ev->err == CRUMB_E_AUTH;
         fp_reported += ev->err == CRUMB_OK;
     }
-}
-
-/* ==== A browser: one cookie header, rebuilt from Set-Cookie lines ======= */
-
-typedef struct jar {
-    char names[8][64];
-    char values[8][4096];
-    int n;
-} jar;
-
-static void jar_apply(jar *j, const char *const *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
-        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
-        int k = 0;
-        while (k < j->n && !(strlen(j->names[k]) == nl && !memcmp(j->names[k], lines[i], nl)))
-            k++;
-        if (strstr(lines[i], "Max-Age=0")) {
-            if (k < j->n) {
-                j->n--;
-                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
-                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
-            }
-            continue;
-        }
-        if (k == j->n && j->n < 8)
-            j->n++;
-        if (k >= 8)
-            abort();
-        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
-        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
-    }
-}
-
-static const char *jar_header(const jar *j)
-{
-    static char h[40000];
-    size_t o = 0;
-    h[0] = 0;
-    for (int k = 0; k < j->n; k++)
-        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
-                              j->values[k]);
-    return h;
-}
-
-static int jar_has(const jar *j, const char *name)
-{
-    for (int k = 0; k < j->n; k++)
-        if (!strcmp(j->names[k], name))
-            return 1;
-    return 0;
 }
 
 /* ==== Environment and requests ========================================= */
@@ -423,102 +370,32 @@ static const struct {
     {"remember me", flow_lifetime},
 };
 
-static void run_env(env *e, int mode_lo, int mode_hi)
+/* Every case on store e->st (or none) with one seal suite and mode. */
+static void run_cell(int suite, int mode, void *arg)
 {
-    static const int suites[] = {1, 2, 3};
-    for (size_t i = 0; i < 3; i++) {
-        if (!crumb_suite_available(suites[i])) {
-            printf("  suite %d not compiled in: skipped\n", suites[i]);
-            continue;
-        }
-        for (int mode = mode_lo; mode <= mode_hi; mode++) {
-            int64_t t0 = fake_now;
-            e->suite = suites[i];
-            e->mode = mode;
-            int before = check_failures;
-            for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
-                int f0 = check_failures;
-                cases[k].fn(e);
-                if (check_failures != f0)
-                    printf("  FAILED: %s\n", cases[k].name);
-            }
-            printf("  %s, suite %d, mode %d: %s\n", e->store_name, suites[i], mode,
-                   check_failures == before ? "ok" : "FAILED");
-            fake_now = t0 + 400 * 86400; /* past everything the last run wrote */
-        }
+    env *e = arg;
+    int64_t t0 = fake_now;
+    e->suite = suite;
+    e->mode = mode;
+    int before = check_failures;
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        int f0 = check_failures;
+        cases[k].fn(e);
+        if (check_failures != f0)
+            printf("  FAILED: %s\n", cases[k].name);
     }
+    printf("  %s, suite %d, mode %d: %s\n", e->store_name, suite, mode,
+           check_failures == before ? "ok" : "FAILED");
+    fake_now = t0 + 400 * 86400; /* past everything the last run wrote */
 }
 
-#if CRUMB_HAVE_REDIS
-static char redis_dir[] = "/tmp/crumb-binding-redis-XXXXXX";
-
-/* Start a private redis-server on a random loopback port; its pid or 0. */
-static pid_t redis_start(char *url, size_t cap)
+static void run_store(const matrix_store *ms, void *arg)
 {
-    for (int attempt = 0; attempt < 20; attempt++) {
-        int port = 20000 + (int)(check_rand() % 40000u);
-        char portarg[16];
-        snprintf(portarg, sizeof portarg, "%d", port);
-        pid_t pid = fork();
-        if (pid < 0)
-            return 0;
-        if (pid == 0) {
-#ifdef __linux__
-            prctl(PR_SET_PDEATHSIG, SIGKILL);
-#endif
-            int fd = open("/dev/null", O_RDWR);
-            if (fd >= 0) {
-                dup2(fd, 0);
-                dup2(fd, 1);
-            }
-            execlp("redis-server", "redis-server", "--port", portarg, "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--dir", redis_dir, (char *)NULL);
-            _exit(127);
-        }
-        snprintf(url, cap, "redis://127.0.0.1:%d/0", port);
-        crumb_store_redis_config cfg = {.url = url, .connect_timeout_ms = 200};
-        for (int i = 0; i < 300; i++) {
-            int st;
-            crumb_store *s = NULL;
-            if (waitpid(pid, &st, WNOHANG) == pid)
-                break;
-            if (crumb_store_redis_open(&s, &cfg) == CRUMB_OK) {
-                crumb_store_close(s);
-                return pid;
-            }
-            usleep(10000);
-        }
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
-    }
-    return 0;
+    env *e = arg;
+    e->st = ms->st;
+    e->store_name = ms->name;
+    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
 }
-
-static void run_redis(env *e)
-{
-    char url[64], cmd[128];
-    if (!mkdtemp(redis_dir)) {
-        CHECK(0);
-        return;
-    }
-    pid_t pid = redis_start(url, sizeof url);
-    if (!pid) {
-        printf("SKIP redis: redis-server could not be started\n");
-    } else {
-        crumb_store_redis_config cfg = {.url = url, .command_timeout_ms = 1000,
-                                        .prefix = "binding:"};
-        CHECK_OK(crumb_store_redis_open(&e->st, &cfg));
-        e->store_name = "redis";
-        if (e->st)
-            run_env(e, CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER);
-        crumb_store_close(e->st);
-        kill(pid, SIGTERM);
-        waitpid(pid, NULL, 0);
-    }
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", redis_dir);
-    CHECK_INT(system(cmd), 0);
-}
-#endif
 
 int main(void)
 {
@@ -529,26 +406,10 @@ int main(void)
     CHECK_OK(crumb_keyring_new(&e.kr));
     CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
     e.store_name = "no store";
-    run_env(&e, CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS);
+    matrix_suites(CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS, run_cell, &e);
 
-    CHECK_OK(crumb_store_memory_open(&e.st, NULL));
-    e.store_name = "memory";
-    run_env(&e, CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER);
-    crumb_store_close(e.st);
-
-    char dir[] = "/tmp/crumb-binding-XXXXXX", cmd[128];
-    CHECK(mkdtemp(dir) != NULL);
-    CHECK_OK(crumb_store_file_open(&e.st, dir, NULL));
-    e.store_name = "file";
-    run_env(&e, CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER);
-    crumb_store_close(e.st);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT(system(cmd), 0);
-#if CRUMB_HAVE_REDIS
-    run_redis(&e);
-#else
-    printf("SKIP redis: built without hiredis\n");
-#endif
+    crumb_store_redis_config rcfg = {.command_timeout_ms = 1000, .prefix = "binding:"};
+    matrix_run(MATRIX_ALL, "binding", &rcfg, run_store, &e);
     crumb_keyring_free(e.kr);
     return check_done("test_auth_binding");
 }

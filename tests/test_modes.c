@@ -8,6 +8,8 @@
 #include "check.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "jar.h"
+#include "matrix.h"
 
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,56 +27,6 @@ static void log_cb(void *ctx, const crumb_event *ev)
 {
     (void)ctx;
     replays += ev->reason == CRUMB_R_REPLAY;
-}
-
-/* ---- a minimal cookie jar: one browser ---- */
-struct jar {
-    char names[8][64];
-    char values[8][4096];
-    int n;
-};
-
-static void jar_apply(struct jar *j, const char *const *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
-        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
-        int del = strstr(lines[i], "Max-Age=0") != NULL, k;
-        for (k = 0; k < j->n; k++)
-            if (strlen(j->names[k]) == nl && !memcmp(j->names[k], lines[i], nl))
-                break;
-        if (del) {
-            if (k < j->n) {
-                j->n--;
-                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
-                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
-            }
-            continue;
-        }
-        if (k == j->n)
-            j->n++;
-        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
-        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
-    }
-}
-
-static const char *jar_header(const struct jar *j)
-{
-    static char h[40000];
-    size_t o = 0;
-    h[0] = 0;
-    for (int k = 0; k < j->n; k++)
-        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
-                              j->values[k]);
-    return h;
-}
-
-static const char *jar_value(const struct jar *j, const char *name)
-{
-    for (int k = 0; k < j->n; k++)
-        if (!strcmp(j->names[k], name))
-            return j->values[k];
-    return NULL;
 }
 
 /* one request: load from the jar, run fn, save into the jar */
@@ -373,8 +325,11 @@ static void test_many_devices(crumb_keyring *kr, crumb_store *st, int mode)
     crumb_ctx_free(ctx);
 }
 
-static void run_all(crumb_keyring *kr, crumb_store *st, const char *name)
+static void run_all(const matrix_store *ms, void *arg)
 {
+    crumb_keyring *kr = arg;
+    crumb_store *st = ms->st;
+    const char *name = ms->name;
     test_no_device_cookie(kr, st);
     printf("store: %s\n", name);
     for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
@@ -391,7 +346,6 @@ int main(void)
 {
     uint8_t key[32];
     crumb_keyring *kr;
-    crumb_store *st;
     check_seed();
     check_fill(key, sizeof key);
     CHECK_OK(crumb_keyring_new(&kr));
@@ -409,18 +363,7 @@ int main(void)
     crumb_session_free(s);
     crumb_ctx_free(ctx);
 
-    CHECK_OK(crumb_store_memory_open(&st, NULL));
-    run_all(kr, st, "memory");
-    crumb_store_close(st);
-
-    char dir[] = "/tmp/crumb-modes-XXXXXX";
-    CHECK(mkdtemp(dir) != NULL);
-    CHECK_OK(crumb_store_file_open(&st, dir, NULL));
-    run_all(kr, st, "file");
-    crumb_store_close(st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    CHECK_INT(system(cmd), 0);
+    matrix_run(MATRIX_MEMORY | MATRIX_FILE, "modes", NULL, run_all, kr);
     crumb_keyring_free(kr);
     return check_done("test_modes");
 }

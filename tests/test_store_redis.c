@@ -13,6 +13,7 @@
 #include "check.h"
 #include "crumb_store.h"
 #include "internal.h"
+#include "matrix.h"
 #include "store_conformance.h"
 
 #if !CRUMB_HAVE_REDIS
@@ -104,71 +105,20 @@ static long long raw_cmd(const char *fmt, const char *arg)
     return v;
 }
 
-/* Start redis-server on S.port (0 = pick a random high port, retrying on
+/* Start redis-server on port (0 = pick a random high port, retrying on
  * collisions). Returns 0 when it answers PING, -1 on failure. */
 static int srv_start(int port)
 {
-    for (int attempt = 0; attempt < 20; attempt++) {
-        S.port = port ? port : 20000 + (int)(check_rand() % 40000u);
-        char portarg[16];
-        snprintf(portarg, sizeof portarg, "%d", S.port);
-        pid_t pid = fork();
-        if (pid < 0)
-            return -1;
-        if (pid == 0) {
-#ifdef __linux__
-            prctl(PR_SET_PDEATHSIG, SIGKILL); /* no stray server if the test dies */
-#endif
-            int fd = open("/dev/null", O_RDWR);
-            if (fd >= 0) {
-                dup2(fd, 0);
-                dup2(fd, 1);
-            }
-            execlp("redis-server", "redis-server", "--port", portarg, "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", S.aof ? S.aof : "no", "--appendfsync",
-                   "everysec", "--daemonize", "no", "--dir", S.dir,
-                   "--unixsocket", S.sock, "--unixsocketperm", "700", "--logfile", S.log,
-                   (char *)NULL);
-            _exit(127);
-        }
-        S.pid = pid;
-        for (int i = 0; i < 500; i++) { /* up to 5 s */
-            int st;
-            if (waitpid(pid, &st, WNOHANG) == pid) {
-                S.pid = 0;
-                break; /* exited: port taken (or broken install): next port */
-            }
-            redisContext *c = raw_conn();
-            if (c != NULL) {
-                redisReply *x = redisCommand(c, "PING");
-                int ok = x != NULL && x->type == REDIS_REPLY_STATUS;
-                if (x)
-                    freeReplyObject(x);
-                redisFree(c);
-                if (ok)
-                    return 0;
-            }
-            usleep(10000);
-        }
-        if (S.pid) {
-            kill(S.pid, SIGKILL);
-            waitpid(S.pid, NULL, 0);
-            S.pid = 0;
-        }
-        if (port)
-            return -1;
-    }
-    return -1;
+    matrix_redis_opts o = {.dir = S.dir, .port = port, .aof = S.aof, .sock = S.sock,
+                           .log = S.log, .rnd = check_rand};
+    S.pid = matrix_redis_start(&o, &S.port);
+    return S.pid ? 0 : -1;
 }
 
 /* Stop the server (SIGTERM, wait). */
 static void srv_stop(void)
 {
-    if (S.pid > 0) {
-        kill(S.pid, SIGCONT);
-        kill(S.pid, SIGTERM);
-        waitpid(S.pid, NULL, 0);
-    }
+    matrix_redis_stop(S.pid);
     S.pid = 0;
 }
 
@@ -176,30 +126,7 @@ static void srv_stop(void)
 static void srv_cleanup(void)
 {
     srv_stop();
-    DIR *d = opendir(S.dir);
-    struct dirent *de;
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        char p[512];
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", S.dir, de->d_name);
-        if (unlink(p) != 0) { /* appendonlydir/ (Redis 7 AOF): one level */
-            DIR *sd = opendir(p);
-            struct dirent *se;
-            while (sd != NULL && (se = readdir(sd)) != NULL) {
-                char q[800];
-                snprintf(q, sizeof q, "%s/%s", p, se->d_name);
-                if (se->d_name[0] != '.')
-                    unlink(q);
-            }
-            if (sd != NULL)
-                closedir(sd);
-            rmdir(p);
-        }
-    }
-    if (d != NULL)
-        closedir(d);
-    if (rmdir(S.dir) != 0)
+    if (matrix_rmrf(S.dir) != 0)
         fprintf(stderr, "%s:%d: could not remove %s\n", __FILE__, __LINE__, S.dir);
 }
 

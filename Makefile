@@ -92,6 +92,7 @@ BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 HEADERS = $(wildcard include/*.h lib/*.h stores/*.h)
 PUBLIC_HEADERS = $(wildcard include/*.h)
+TEST_HEADERS = $(wildcard tests/*.h)
 MAN1 = $(wildcard man/*.1)
 MAN3 = $(wildcard man/*.3)
 
@@ -111,7 +112,7 @@ $(STAMP): FORCE
 	@printf '%s\n' '$(subst ','\'',$(STAMP_TEXT))' > $@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; echo "config: $@ updated"; fi
 
-$(BUILD)/obj/%.o: %.c $(HEADERS) $(STAMP)
+$(BUILD)/obj/%.o: %.c $(HEADERS) $(TEST_HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c $< -o $@
 
@@ -147,7 +148,7 @@ $(BUILD)/crumb: $(TOOL_SRC) $(wildcard tools/*.h) $(STATIC) $(HEADERS) $(STAMP)
 
 tests: $(TEST_BIN)
 
-$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(STATIC) $(HEADERS) $(STAMP)
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT_OBJ) $(STATIC) $(HEADERS) $(TEST_HEADERS) $(STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests $(LDFLAGS_ALL) -o $@ $< $(TEST_SUPPORT_OBJ) $(STATIC) $(LIBS_ALL)
 

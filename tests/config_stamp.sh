@@ -6,6 +6,9 @@
 # not), then OPT changed (must recompile); checks build/config.stamp
 # records the flags. Cheap: one source file per step.
 cd "$(dirname "$0")/.." || exit 2
+# run from `make check CRYPTO=...`, the parent's command-line variables
+# would reach these makes through MAKEFLAGS and override the steps' own
+unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL
 T=$(mktemp -d "${TMPDIR:-/tmp}/crumb-stamp.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 O=$T/obj/lib/version.o
@@ -24,7 +27,8 @@ step "same build dir, REDIS=on" compile REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-l
 grep -q -- "-DCRUMB_HAVE_REDIS=1" "$T/config.stamp" || { echo "FAIL stamp lacks REDIS=1"; fails=$((fails + 1)); }
 step "REDIS=on again" none REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-lhiredis
 step "OPT changed" compile REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-lhiredis OPT=-O0
-step "CRYPTO=mbedtls" compile REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-lhiredis OPT=-O0 CRYPTO=mbedtls
+step "CRYPTO changed" compile REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-lhiredis OPT=-O0 CRYPTO=mbedtls
+step "CRYPTO back to both" compile REDIS=on HIREDIS_CFLAGS= HIREDIS_LIBS=-lhiredis OPT=-O0 CRYPTO=both
 grep -q -- "-D_FILE_OFFSET_BITS=64" "$T/config.stamp" || { echo "FAIL no -D_FILE_OFFSET_BITS=64"; fails=$((fails + 1)); }
 [ $fails -eq 0 ] && echo "config_stamp.sh: ok" && exit 0
 echo "config_stamp.sh: $fails failed"; exit 1

@@ -382,19 +382,6 @@ CRUMB_EXPORT void crumb_codec_free(crumb_codec *c);
 CRUMB_EXPORT int64_t crumb_codec_now(const crumb_codec *c);
 
 /**
- * Report an event to the codec's log callback, if any (used by the session
- * and store layers so every reason reaches one callback). Does nothing
- * without a callback.
- * @param[in] c       the codec
- * @param[in] reason  why
- * @param[in] err     the code the caller of the API receives
- * @param[in] key_id  key id from the token header, 0 if unknown
- * @param[in] suite   suite from the token header, 0 if unknown
- */
-CRUMB_EXPORT void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err,
-                                  uint32_t key_id, uint8_t suite);
-
-/**
  * Exact length in characters of the token crumb_seal produces for a
  * plaintext of pt_len bytes with the codec's seal suite.
  * @param[in] c       the codec
@@ -467,40 +454,6 @@ typedef struct crumb_token_header {
  */
 CRUMB_EXPORT crumb_err crumb_token_inspect(const char *tok, size_t tok_len,
                                            crumb_token_header *hdr) CRUMB_WUR;
-
-/* ==== base64url (RFC 4648 section 5, no padding, strict) ================ */
-
-/**
- * Characters needed to encode n bytes (unpadded base64url).
- * @param[in] n  input bytes
- * @return the encoded length.
- */
-CRUMB_EXPORT size_t crumb_b64_encoded_len(size_t n);
-
-/**
- * Encode; writes exactly crumb_b64_encoded_len(n) chars (no NUL).
- * @param[out] out  output characters
- * @param[in]  cap  capacity of out
- * @param[in]  in   input bytes
- * @param[in]  n    input length
- * @return CRUMB_OK, CRUMB_E_BUFSIZE
- */
-CRUMB_EXPORT crumb_err crumb_b64_encode(char *out, size_t cap, const uint8_t *in, size_t n);
-
-/**
- * Strict decode: alphabet A-Z a-z 0-9 - _, no padding, len % 4 != 1, zero
- * trailing bits.
- * @param[out] out      output bytes (wiped if the input is refused)
- * @param[in]  cap      capacity of out
- * @param[out] out_len  optional (NULL allowed): bytes decoded, or needed on
- *                      CRUMB_E_BUFSIZE
- * @param[in]  in       input characters
- * @param[in]  n        input length
- * @return CRUMB_OK, CRUMB_E_INVALID (n % 4 == 1: checked first; a bad
- *         character or non-zero trailing bits), CRUMB_E_BUFSIZE
- */
-CRUMB_EXPORT crumb_err crumb_b64_decode(uint8_t *out, size_t cap, size_t *out_len,
-                                        const char *in, size_t n) CRUMB_WUR;
 
 /* ==== Utilities ========================================================= */
 
@@ -792,15 +745,6 @@ CRUMB_EXPORT crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_le
                                            const crumb_cookie_attrs *a,
                                            const char *suffix) CRUMB_WUR;
 
-/**
- * Format t (seconds since the epoch, proleptic Gregorian, years 0..9999) as
- * an IMF-fixdate (RFC 9110 section 5.6.7), 29 chars plus a NUL.
- * @param[out] out  30 bytes (untouched on failure)
- * @param[in]  t    seconds since the epoch
- * @return CRUMB_OK, CRUMB_E_INVALID (year outside 0..9999)
- */
-CRUMB_EXPORT crumb_err crumb_imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
-
 /* ==== Session context (one per application, created at init) =========== */
 
 typedef struct crumb_ctx crumb_ctx;
@@ -940,7 +884,7 @@ CRUMB_EXPORT crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr,
 CRUMB_EXPORT void crumb_ctx_free(crumb_ctx *ctx);
 
 /**
- * The context's session codec (for crumb_codec_now / crumb_codec_log).
+ * The context's session codec (for crumb_codec_now).
  * @param[in] ctx  the context
  * @return the codec.
  * @note owned by the context: valid until crumb_ctx_free; never free it.

@@ -93,7 +93,7 @@ static int read_head(crumb_inspect_result *out, const char *hdr, const char *nam
         out->chunks = n;
         skip = (size_t)(dot - val) + 1;
     }
-    if (vlen - skip >= 12 && crumb_b64_decode(h, sizeof h, &hl, val + skip, 12) == CRUMB_OK &&
+    if (vlen - skip >= 12 && crumb__b64_decode_checked(h, sizeof h, &hl, val + skip, 12) == CRUMB_OK &&
         hl == sizeof h) {
         out->version = h[0];
         out->suite = h[1];

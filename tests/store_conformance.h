@@ -1,6 +1,7 @@
 /*
  * store_conformance.h - the conformance suite every crumb_store must pass.
- * A third-party store author links tests/store_conformance.c (and
+ * A third-party store author links tests/store_conformance.c (installed
+ * to $PREFIX/share/libcrumb by `make install`; and
  * libcrumb) into a test program and calls crumb_store_conformance() with a
  * function that opens a fresh, empty instance of their store.
  */

@@ -147,8 +147,8 @@ CRUMB_EXPORT const char *crumb_reason_str(int reason);
 
 /* What the log callback receives. Never contains key or token bytes. */
 typedef struct crumb_event {
-    int reason;          /* a crumb_reason */
-    int err;             /* the crumb_err the caller receives */
+    crumb_reason reason; /* why */
+    crumb_err err;       /* the code the caller receives */
     uint32_t key_id;     /* key id from the token header, 0 if unknown */
     uint8_t suite;       /* suite from the token header, 0 if unknown */
     int64_t when;        /* clock value at the event (seconds) */
@@ -182,7 +182,7 @@ typedef struct crumb_keyring crumb_keyring;
 /* Summary of one key (never the key bytes). */
 typedef struct crumb_key_info {
     uint32_t id;
-    int state; /* crumb_key_state */
+    crumb_key_state state;
 } crumb_key_info;
 
 /**
@@ -204,7 +204,7 @@ CRUMB_EXPORT crumb_err crumb_keyring_new(crumb_keyring **out) CRUMB_WUR;
  * @return CRUMB_OK, CRUMB_E_INVALID (id 0, bad state), CRUMB_E_EXISTS (id
  *         taken), CRUMB_E_LIMIT (ring holds CRUMB_KEYRING_MAX keys)
  */
-CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int state,
+CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, crumb_key_state state,
                                          const uint8_t key[32]) CRUMB_WUR;
 
 /**
@@ -215,7 +215,8 @@ CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int sta
  * @return CRUMB_OK, CRUMB_E_INVALID (bad state; checked first),
  *         CRUMB_E_NOTFOUND (no such id)
  */
-CRUMB_EXPORT crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id, int state) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id,
+                                               crumb_key_state state) CRUMB_WUR;
 
 /**
  * Remove a key and wipe it.
@@ -523,7 +524,7 @@ typedef enum crumb_auth_state {
 /* Typed authentication state. Only the fields of the current state are
  * encoded; the others read back as 0. */
 typedef struct crumb_auth {
-    int state;           /* crumb_auth_state */
+    crumb_auth_state state;
     uint32_t factors;    /* IN_PROGRESS: completed; AUTHENTICATED: used */
     uint32_t remaining;  /* IN_PROGRESS: factors still required */
     uint32_t attempts;   /* IN_PROGRESS: failed attempts so far */
@@ -690,7 +691,7 @@ typedef struct crumb_cookie_attrs {
     const char *domain;   /* NULL = host-only (no Domain attribute) */
     int secure;           /* 1 = Secure (forced by SameSite=None and the prefixes) */
     int http_only;        /* 1 = HttpOnly */
-    int same_site;        /* crumb_samesite */
+    crumb_samesite same_site;
 } crumb_cookie_attrs;
 
 /**
@@ -753,20 +754,34 @@ typedef struct crumb_session crumb_session;
 /* Modes (crumb_ctx_config.mode); all three are implemented. The store modes
  * need crumb_ctx_config.store and .store_secret; docs/SECURITY.md has the
  * threat model of each (what holds against which attacker). */
-#define CRUMB_MODE_STATELESS 0
-#define CRUMB_MODE_STATELESS_STORE 1
-#define CRUMB_MODE_SERVER 2
+typedef enum crumb_mode {
+    CRUMB_MODE_STATELESS = 0,       /* 0 - the token carries the session */
+    CRUMB_MODE_STATELESS_STORE = 1, /* 1 - the token, checked against the store */
+    CRUMB_MODE_SERVER = 2           /* 2 - the token names a store record */
+} crumb_mode;
 
 /* Compression (crumb_ctx_config.compress). Off by default: see
  * docs/SECURITY.md before turning it on. */
-#define CRUMB_COMPRESS_OFF 0
-#define CRUMB_COMPRESS_ON 1 /* deflate payloads of compress_threshold bytes or more */
+typedef enum crumb_compress {
+    CRUMB_COMPRESS_OFF = 0, /* 0 - default */
+    CRUMB_COMPRESS_ON = 1   /* 1 - deflate payloads of compress_threshold bytes or more */
+} crumb_compress;
 
 /* What save does when the Set-Cookie line would exceed max_cookie_bytes. */
-#define CRUMB_SIZE_ERROR 0    /* fail with CRUMB_E_TOO_LARGE (default) */
-#define CRUMB_SIZE_COMPRESS 1 /* deflate, then fail if still too large */
-#define CRUMB_SIZE_CHUNK 2    /* split into name, name.1, ... name.(N-1) */
-#define CRUMB_SIZE_STORE 3    /* spill the data to the store (modes work) */
+typedef enum crumb_size_policy {
+    CRUMB_SIZE_ERROR = 0,    /* 0 - fail with CRUMB_E_TOO_LARGE (default) */
+    CRUMB_SIZE_COMPRESS = 1, /* 1 - deflate, then fail if still too large */
+    CRUMB_SIZE_CHUNK = 2,    /* 2 - split into name, name.1, ... name.(N-1) */
+    CRUMB_SIZE_STORE = 3     /* 3 - spill the data to the store (modes work) */
+} crumb_size_policy;
+
+/* Client-binding policy (crumb_ctx_config.fingerprint; the inputs and the
+ * check are described with crumb_session_check_client). */
+typedef enum crumb_fp_policy {
+    CRUMB_FP_OFF = 0,    /* 0 - no binding (default) */
+    CRUMB_FP_REFUSE = 1, /* 1 - a mismatch replaces the session */
+    CRUMB_FP_REPORT = 2  /* 2 - a mismatch is reported, the session kept */
+} crumb_fp_policy;
 
 /* Application schema migration, called by crumb_session_load when a
  * session's app schema version is older than the configured one. Edit the
@@ -783,7 +798,7 @@ typedef struct crumb_ctx_config {
     const char *domain;       /* NULL = host-only */
     int insecure;             /* 1 = omit Secure (plain-HTTP development only) */
     int script_readable;      /* 1 = omit HttpOnly */
-    int same_site;            /* crumb_samesite; default Lax */
+    crumb_samesite same_site; /* default Lax */
     int browser_session;      /* 1 = no Max-Age/Expires (cookie dies with the browser) */
     /* codec */
     const char *audience;     /* optional, bound into every token */
@@ -797,10 +812,10 @@ typedef struct crumb_ctx_config {
     int64_t clock_skew;       /* [30] tolerance on expiry checks; < 0 = none */
     int64_t max_future;       /* [= clock_skew] issued_at may be this far ahead */
     /* size */
-    int compress;             /* CRUMB_COMPRESS_* */
+    crumb_compress compress;  /* [CRUMB_COMPRESS_OFF] */
     size_t compress_threshold;/* [256] bytes of payload before deflate is tried */
     size_t pad_block;         /* 0 = no padding; else pad plaintext to a multiple */
-    int size_policy;          /* CRUMB_SIZE_* */
+    crumb_size_policy size_policy; /* [CRUMB_SIZE_ERROR] */
     size_t max_cookie_bytes;  /* [4096] limit for one Set-Cookie value */
     unsigned max_chunks;      /* [4] 2..CRUMB_CHUNKS_MAX for CRUMB_SIZE_CHUNK */
     size_t inflate_max;       /* [CRUMB_PAYLOAD_MAX] inflate output cap */
@@ -817,7 +832,7 @@ typedef struct crumb_ctx_config {
     crumb_clock_fn *clock;
     void *clock_ctx;
     /* mode */
-    int mode;                 /* CRUMB_MODE_* */
+    crumb_mode mode;          /* [CRUMB_MODE_STATELESS] */
     struct crumb_store *store;/* required for the store modes; not owned */
     int64_t rotation_grace;   /* [10] seconds a token one generation behind
                                  is still served after a rotation */
@@ -829,7 +844,7 @@ typedef struct crumb_ctx_config {
                                  the store's data (crumb_store_secret_load_file,
                                  `crumb keygen --store-secret FILE`). */
     /* client binding and per-session lifetime (appended; 0 = off/default) */
-    int fingerprint;          /* CRUMB_FP_OFF [0], CRUMB_FP_REFUSE, CRUMB_FP_REPORT */
+    crumb_fp_policy fingerprint; /* [CRUMB_FP_OFF], CRUMB_FP_REFUSE, CRUMB_FP_REPORT */
     unsigned fingerprint_inputs; /* CRUMB_FP_USER_AGENT | CRUMB_FP_IP_PREFIX, or
                                  CRUMB_FP_APP alone; [CRUMB_FP_USER_AGENT] */
     const uint8_t *fingerprint_key; /* 32 bytes keying the fingerprint; NULL =
@@ -1266,10 +1281,7 @@ CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_W
  * crumb_session_save of a bound session whose client was not checked in
  * this request fails closed with CRUMB_E_AUTH (crumb_cgi_load checks). */
 
-#define CRUMB_FP_OFF 0
-#define CRUMB_FP_REFUSE 1
-#define CRUMB_FP_REPORT 2
-
+/* Policies: crumb_fp_policy (CRUMB_FP_OFF, _REFUSE, _REPORT) above. Inputs: */
 #define CRUMB_FP_USER_AGENT 0x1u /* the User-Agent string, verbatim */
 #define CRUMB_FP_IP_PREFIX 0x2u  /* the /24 (IPv4) or /48 (IPv6) prefix */
 #define CRUMB_FP_APP 0x4u        /* the application's own value only */

@@ -12,6 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The public structs' enum fields replaced int fields in 0.x; on the
+ * platforms we build for an enum is int-sized, so the layouts did not move.
+ * Fail the build where that does not hold (e.g. -fshort-enums). */
+_Static_assert(sizeof(crumb_mode) == sizeof(int) && sizeof(crumb_compress) == sizeof(int) &&
+                   sizeof(crumb_size_policy) == sizeof(int) &&
+                   sizeof(crumb_fp_policy) == sizeof(int) &&
+                   sizeof(crumb_samesite) == sizeof(int) &&
+                   sizeof(crumb_auth_state) == sizeof(int) &&
+                   sizeof(crumb_key_state) == sizeof(int) &&
+                   sizeof(crumb_reason) == sizeof(int) && sizeof(crumb_err) == sizeof(int),
+               "public enums must stay int-sized (ABI of the 0.x structs)");
+
 /* ==== Saturating time arithmetic ======================================== */
 
 /* a + b clamped to the int64 range: every "now + lifetime" in the library

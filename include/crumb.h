@@ -400,7 +400,10 @@ CRUMB_EXPORT size_t crumb_token_len(const crumb_codec *c, size_t pt_len);
 CRUMB_EXPORT size_t crumb_open_bufsize(size_t tok_len);
 
 /**
- * Seal a plaintext into a base64url token (no NUL written). No allocation.
+ * Seal a plaintext into a base64url token (no NUL written). Allocates
+ * nothing itself, except under suite 2 when libsodium's AES-GCM cannot run
+ * (built without libsodium, or no AES-NI/PCLMUL): mbedTLS's GCM then
+ * allocates a cipher context per call (its failure is CRUMB_E_INTERNAL).
  * Checks run in this order: flags, size, buffer, key.
  * @param[in]  c        the codec
  * @param[out] tok      output characters
@@ -418,8 +421,11 @@ CRUMB_EXPORT crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, s
                                   const uint8_t *pt, size_t pt_len, unsigned flags) CRUMB_WUR;
 
 /**
- * Authenticate and decrypt a token. No allocation. Any failure to
- * authenticate is CRUMB_E_AUTH; the reason goes to the log callback.
+ * Authenticate and decrypt a token. Allocates nothing itself, except for a
+ * suite-2 token when libsodium's AES-GCM cannot run (as crumb_seal: mbedTLS's
+ * GCM allocates a cipher context; its failure is CRUMB_E_AUTH, reason
+ * CRUMB_R_BAD_TAG). Any failure to authenticate is CRUMB_E_AUTH; the
+ * reason goes to the log callback.
  * @param[in]  c        the codec
  * @param[out] pt       plaintext; needs crumb_open_bufsize(tok_len) bytes
  *                      (wiped when the tag does not verify)

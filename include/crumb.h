@@ -9,7 +9,8 @@
  *    size that would have been needed is stored there.
  *  - Objects (crumb_keyring, crumb_codec, ...) are opaque, created by a
  *    *_new/_load function and released by the matching *_free, which accepts
- *    NULL.
+ *    NULL. A constructor's output comes first: crumb_ctx_new(&ctx, ...),
+ *    crumb_session_load(&s, ctx, cookie_header), crumb_cgi_load(&s, ctx).
  *  - NULL is allowed only where a parameter's doc says so. Programmer misuse
  *    that cannot be reported (NULL object to a void function) aborts.
  *  - Thread safety: a codec and a keyring are immutable after creation and may
@@ -932,9 +933,9 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  * overwrites a cookie that may be valid (answer 503 and try again). The
  * same holds in every mode for CRUMB_E_NOMEM with a session handed back:
  * the cookie could not be judged, so save refuses with CRUMB_E_NOMEM.
+ * @param[out] out            the session; free with crumb_session_free
  * @param[in]  ctx            the context
  * @param[in]  cookie_header  the request's Cookie header (NULL or "" = none)
- * @param[out] out            the session; free with crumb_session_free
  * @return CRUMB_OK (loaded, or no cookie: fresh), CRUMB_E_AUTH,
  *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION (payload format
  *         or application schema newer), CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
@@ -945,8 +946,8 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  *         (the store refused an argument); with *out = NULL:
  *         CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM
  */
-CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header,
-                                          crumb_session **out) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx,
+                                          const char *cookie_header) CRUMB_WUR;
 
 /**
  * Produce the Set-Cookie header values to send back (without "Set-Cookie: ").
@@ -1139,8 +1140,8 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
  * crumb_session_check_client with HTTP_USER_AGENT and REMOTE_ADDR (so the
  * fingerprint guard runs). An application using CRUMB_FP_APP calls
  * crumb_session_check_client itself.
- * @param[in]  ctx  the context
  * @param[out] out  as crumb_session_load
+ * @param[in]  ctx  the context
  * @return as crumb_session_load: CRUMB_OK, CRUMB_E_AUTH (also: the
  *         fingerprint guard refused the client), CRUMB_E_EXPIRED,
  *         CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
@@ -1149,7 +1150,7 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
  *         CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO, CRUMB_E_NOSPC,
  *         CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID, CRUMB_E_RANDOM
  */
-CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_session **out, crumb_ctx *ctx) CRUMB_WUR;
 
 /**
  * crumb_session_save, then write each line as "Set-Cookie: <line>\r\n" to

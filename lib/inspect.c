@@ -136,7 +136,7 @@ static crumb_err load(loaded *l, const crumb_keyring *kr, const crumb_ctx_config
     crumb_err rc = make_ctx(&l->ctx, kr, cfg, pr, lax, min_cookie);
     if (rc != CRUMB_OK)
         return rc;
-    l->verdict = crumb_session_load(l->ctx, hdr, &l->s);
+    l->verdict = crumb_session_load(&l->s, l->ctx, hdr);
     if (l->s)
         return CRUMB_OK;
     crumb_ctx_free(l->ctx);

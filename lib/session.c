@@ -249,7 +249,7 @@ static int is_outage(crumb_err rc)
 }
 
 /* see crumb.h */
-crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_session **out)
+crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *cookie_header)
 {
     if (!out)
         return CRUMB_E_INVALID;

@@ -396,7 +396,7 @@ static void test_rules(void)
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n = 0;
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     CHECK_OK(crumb_session_set(s, "k", "v", 1));
     CHECK_OK(crumb_session_save(s, &lines, &n));
     CHECK_INT(n, 1);

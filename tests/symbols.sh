@@ -96,7 +96,7 @@ grep -v '^crumb_' "$tmp/aglobals" >"$tmp/x"
 list "$tmp/x" "global symbols in $AR without the crumb_ prefix:"
 
 # -- 5. former public helpers, now crumb__* in lib/internal.h ----------------
-grep -E '^crumb_(codec_log|imf_fixdate|b64_.*)$' "$tmp/exported" "$tmp/declared" >"$tmp/x"
+grep -hE '^crumb_(codec_log|imf_fixdate|b64_.*)$' "$tmp/exported" "$tmp/declared" | sort -u >"$tmp/x"
 list "$tmp/x" "internal helpers exported or declared CRUMB_EXPORT again:"
 
 # -- 4. SONAME ---------------------------------------------------------------

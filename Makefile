@@ -10,6 +10,8 @@ INCDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 PCDIR ?= $(LIBDIR)/pkgconfig
 MANDIR ?= $(PREFIX)/share/man
+# the store conformance suite, for third-party store authors (crumb_store(3))
+CONFDIR ?= $(PREFIX)/share/libcrumb
 DESTDIR ?=
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -93,6 +95,7 @@ BENCH_BIN = $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 HEADERS = $(wildcard include/*.h lib/*.h stores/*.h)
 PUBLIC_HEADERS = $(wildcard include/*.h)
 TEST_HEADERS = $(wildcard tests/*.h)
+CONFORMANCE = tests/store_conformance.c tests/store_conformance.h
 MAN1 = $(wildcard man/*.1)
 MAN3 = $(wildcard man/*.3)
 
@@ -222,7 +225,7 @@ run: deps all
 
 install: all
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PCDIR) $(DESTDIR)$(BINDIR) \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(CONFDIR)
 	install -m 644 $(STATIC) $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(SHARED) $(DESTDIR)$(LIBDIR)/
 	ln -sf libcrumb.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
@@ -230,6 +233,7 @@ install: all
 	install -m 644 $(PUBLIC_HEADERS) $(DESTDIR)$(INCDIR)/
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN3) $(DESTDIR)$(MANDIR)/man3/
+	install -m 644 $(CONFORMANCE) $(DESTDIR)$(CONFDIR)/
 	printf '%s\n' $(PC_TEXT) > $(DESTDIR)$(PCDIR)/crumb.pc
 	chmod 644 $(DESTDIR)$(PCDIR)/crumb.pc
 	install -m 755 $(BUILD)/crumb $(DESTDIR)$(BINDIR)/
@@ -239,7 +243,9 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libcrumb.so \
 	  $(PUBLIC_HEADERS:include/%=$(DESTDIR)$(INCDIR)/%) \
 	  $(MAN1:man/%=$(DESTDIR)$(MANDIR)/man1/%) $(MAN3:man/%=$(DESTDIR)$(MANDIR)/man3/%) \
-	  $(DESTDIR)$(PCDIR)/crumb.pc $(DESTDIR)$(BINDIR)/crumb
+	  $(DESTDIR)$(PCDIR)/crumb.pc $(DESTDIR)$(BINDIR)/crumb \
+	  $(CONFORMANCE:tests/%=$(DESTDIR)$(CONFDIR)/%)
+	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
 
 clean:
 	rm -rf build

@@ -11,6 +11,7 @@
  */
 #include "bench.h"
 #include "crumb.h"
+#include "internal.h"
 
 #include <mbedtls/base64.h>
 #include <mbedtls/gcm.h>
@@ -92,14 +93,14 @@ static void bare_open(void)
 
 static void b64_enc(void)
 {
-    if (crumb_b64_encode(b64_txt, sizeof b64_txt, b64_bin, sizeof b64_bin) != CRUMB_OK)
+    if (crumb__b64_encode_checked(b64_txt, sizeof b64_txt, b64_bin, sizeof b64_bin) != CRUMB_OK)
         abort();
 }
 
 static void b64_dec(void)
 {
     size_t n;
-    if (crumb_b64_decode(b64_bin, sizeof b64_bin, &n, b64_txt, sizeof b64_txt) != CRUMB_OK)
+    if (crumb__b64_decode_checked(b64_bin, sizeof b64_bin, &n, b64_txt, sizeof b64_txt) != CRUMB_OK)
         abort();
 }
 

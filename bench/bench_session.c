@@ -31,7 +31,7 @@ static void request(void)
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n;
-    crumb_err rc = crumb_session_load(ctx, header, &s);
+    crumb_err rc = crumb_session_load(&s, ctx, header);
     if (rc != CRUMB_OK) {
         fprintf(stderr, "load: %s\n", crumb_strerror(rc));
         abort();
@@ -78,7 +78,7 @@ static void setup(crumb_keyring *kr, int mode, crumb_store *st)
     crumb_session *s;
     const char *const *lines;
     size_t n;
-    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(ctx, NULL, &s) ||
+    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(&s, ctx, NULL) ||
         crumb_session_rotate(s) || crumb_session_set_user(s, "alice@example.com", 17) ||
         crumb_session_set(s, "cart", "3 items", 7) || crumb_session_set(s, "theme", "dark", 4) ||
         crumb_session_save(s, &lines, &n))
@@ -98,7 +98,7 @@ static void setup(crumb_keyring *kr, int mode, crumb_store *st)
 static void load_only(void)
 {
     crumb_session *s = NULL;
-    if (crumb_session_load(ctx, header, &s) != CRUMB_OK)
+    if (crumb_session_load(&s, ctx, header) != CRUMB_OK)
         abort();
     crumb_session_free(s);
 }
@@ -111,7 +111,7 @@ static void save_new(void)
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n;
-    if (crumb_session_load(ctx, NULL, &s) != CRUMB_OK ||
+    if (crumb_session_load(&s, ctx, NULL) != CRUMB_OK ||
         crumb_session_set(s, "cart", "3 items", 7) != CRUMB_OK ||
         (new_blob_len && crumb_session_set(s, "blob", fill, new_blob_len) != CRUMB_OK) ||
         crumb_session_save(s, &lines, &n) != CRUMB_OK || n == 0)
@@ -154,7 +154,7 @@ static void cg_setup(crumb_keyring *kr, int mode, crumb_store *st)
     crumb_session *s;
     const char *const *lines;
     size_t n, o = 0;
-    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(ctx, NULL, &s) ||
+    if (crumb_ctx_new(&ctx, kr, &c) || crumb_session_load(&s, ctx, NULL) ||
         crumb_session_set_user(s, "alice@example.com", 17) ||
         crumb_session_set(s, "cart", "3 items", 7) || crumb_session_set(s, "theme", "dark", 4) ||
         (mode != CRUMB_MODE_STATELESS &&
@@ -265,7 +265,7 @@ static size_t blob_for_205(void)
     static const char fill[256] = {0};
     crumb_session *s = NULL;
     size_t vl = 0, need = 0;
-    if (crumb_session_load(ctx, NULL, &s) || crumb_session_set(s, "cart", "3 items", 7))
+    if (crumb_session_load(&s, ctx, NULL) || crumb_session_set(s, "cart", "3 items", 7))
         abort();
     for (; vl < 200; vl++) {
         if (crumb_session_set(s, "blob", fill, vl) ||

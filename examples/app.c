@@ -1118,7 +1118,7 @@ static void handle(app *a, const app_request *rq, app_response *rs, sbuf *body)
     r.body = *body;
     if (precheck(&r, path, is_post) != 0)
         goto out;
-    r.load_rc = crumb_session_load(a->ctx, rq->cookie, &r.s);
+    r.load_rc = crumb_session_load(&r.s, a->ctx, rq->cookie);
     if (!r.s) {
         error_page(&r, r.load_rc == CRUMB_E_UNSUPPORTED ? 501 : 500,
                    crumb_strerror((int)r.load_rc));

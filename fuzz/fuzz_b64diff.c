@@ -22,7 +22,7 @@ static void diff_once(const uint8_t *data, size_t size, uint8_t *a, uint8_t *b, 
         FUZZ_CHECK(want == 0 || memcmp(a, b, (size_t)want) == 0);
     }
     size_t el = b64ref_encode(eb, data, size);
-    FUZZ_CHECK(el == crumb_b64_encoded_len(size));
+    FUZZ_CHECK(el == crumb__b64_encoded_len(size));
     crumb__b64_encode(ea, data, size);
     FUZZ_CHECK(el == 0 || memcmp(ea, eb, el) == 0);
     memcpy(ea + el - size, data, size); /* in place, as crumb_seal lays it out */
@@ -33,7 +33,7 @@ static void diff_once(const uint8_t *data, size_t size, uint8_t *a, uint8_t *b, 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* exact sizes, so ASan sees a SIMD store past the output's end */
-    size_t el = crumb_b64_encoded_len(size), dl = size / 4 * 3 + (size % 4 ? size % 4 - 1 : 0);
+    size_t el = crumb__b64_encoded_len(size), dl = size / 4 * 3 + (size % 4 ? size % 4 - 1 : 0);
     uint8_t *a = malloc(dl ? dl : 1), *b = malloc(size + 1);
     char *ea = malloc(el ? el : 1), *eb = malloc(el ? el : 1);
     FUZZ_CHECK(a && b && ea && eb);

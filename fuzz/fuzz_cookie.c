@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctx, hdr, &s);
+    crumb_err rc = crumb_session_load(&s, ctx, hdr);
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(rc != CRUMB_E_INVALID && rc != CRUMB_E_INTERNAL);
     const char *const *lines;

@@ -99,7 +99,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(tok);
 
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctxs[suite], hdr, &s);
+    crumb_err rc = crumb_session_load(&s, ctxs[suite], hdr);
     free(hdr);
     FUZZ_CHECK(s != NULL);
     FUZZ_CHECK(rc == CRUMB_OK || crumb_session_is_new(s));

@@ -248,7 +248,7 @@ static void gen_cookie(const crumb_keyring *kr)
     for (size_t i = 0; i < sizeof vlens / sizeof vlens[0]; i++) {
         fuzz_random_reset();
         crumb_session *s = NULL;
-        FUZZ_SETUP(crumb_session_load(ctx, NULL, &s));
+        FUZZ_SETUP(crumb_session_load(&s, ctx, NULL));
         FUZZ_SETUP(crumb_session_set_user(s, "bob", 3));
         for (size_t j = 0; j < vlens[i]; j++)
             val[j] = (uint8_t)(i & 1 ? 'z' : j * 2654435761u >> 13);

@@ -9,7 +9,8 @@
  *    size that would have been needed is stored there.
  *  - Objects (crumb_keyring, crumb_codec, ...) are opaque, created by a
  *    *_new/_load function and released by the matching *_free, which accepts
- *    NULL.
+ *    NULL. A constructor's output comes first: crumb_ctx_new(&ctx, ...),
+ *    crumb_session_load(&s, ctx, cookie_header), crumb_cgi_load(&s, ctx).
  *  - NULL is allowed only where a parameter's doc says so. Programmer misuse
  *    that cannot be reported (NULL object to a void function) aborts.
  *  - Thread safety: a codec and a keyring are immutable after creation and may
@@ -147,8 +148,8 @@ CRUMB_EXPORT const char *crumb_reason_str(int reason);
 
 /* What the log callback receives. Never contains key or token bytes. */
 typedef struct crumb_event {
-    int reason;          /* a crumb_reason */
-    int err;             /* the crumb_err the caller receives */
+    crumb_reason reason; /* why */
+    crumb_err err;       /* the code the caller receives */
     uint32_t key_id;     /* key id from the token header, 0 if unknown */
     uint8_t suite;       /* suite from the token header, 0 if unknown */
     int64_t when;        /* clock value at the event (seconds) */
@@ -182,7 +183,7 @@ typedef struct crumb_keyring crumb_keyring;
 /* Summary of one key (never the key bytes). */
 typedef struct crumb_key_info {
     uint32_t id;
-    int state; /* crumb_key_state */
+    crumb_key_state state;
 } crumb_key_info;
 
 /**
@@ -204,7 +205,7 @@ CRUMB_EXPORT crumb_err crumb_keyring_new(crumb_keyring **out) CRUMB_WUR;
  * @return CRUMB_OK, CRUMB_E_INVALID (id 0, bad state), CRUMB_E_EXISTS (id
  *         taken), CRUMB_E_LIMIT (ring holds CRUMB_KEYRING_MAX keys)
  */
-CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int state,
+CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, crumb_key_state state,
                                          const uint8_t key[32]) CRUMB_WUR;
 
 /**
@@ -215,7 +216,8 @@ CRUMB_EXPORT crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int sta
  * @return CRUMB_OK, CRUMB_E_INVALID (bad state; checked first),
  *         CRUMB_E_NOTFOUND (no such id)
  */
-CRUMB_EXPORT crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id, int state) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id,
+                                               crumb_key_state state) CRUMB_WUR;
 
 /**
  * Remove a key and wipe it.
@@ -382,19 +384,6 @@ CRUMB_EXPORT void crumb_codec_free(crumb_codec *c);
 CRUMB_EXPORT int64_t crumb_codec_now(const crumb_codec *c);
 
 /**
- * Report an event to the codec's log callback, if any (used by the session
- * and store layers so every reason reaches one callback). Does nothing
- * without a callback.
- * @param[in] c       the codec
- * @param[in] reason  why
- * @param[in] err     the code the caller of the API receives
- * @param[in] key_id  key id from the token header, 0 if unknown
- * @param[in] suite   suite from the token header, 0 if unknown
- */
-CRUMB_EXPORT void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err,
-                                  uint32_t key_id, uint8_t suite);
-
-/**
  * Exact length in characters of the token crumb_seal produces for a
  * plaintext of pt_len bytes with the codec's seal suite.
  * @param[in] c       the codec
@@ -412,7 +401,10 @@ CRUMB_EXPORT size_t crumb_token_len(const crumb_codec *c, size_t pt_len);
 CRUMB_EXPORT size_t crumb_open_bufsize(size_t tok_len);
 
 /**
- * Seal a plaintext into a base64url token (no NUL written). No allocation.
+ * Seal a plaintext into a base64url token (no NUL written). Allocates
+ * nothing itself, except under suite 2 when libsodium's AES-GCM cannot run
+ * (built without libsodium, or no AES-NI/PCLMUL): mbedTLS's GCM then
+ * allocates a cipher context per call (its failure is CRUMB_E_INTERNAL).
  * Checks run in this order: flags, size, buffer, key.
  * @param[in]  c        the codec
  * @param[out] tok      output characters
@@ -430,8 +422,11 @@ CRUMB_EXPORT crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, s
                                   const uint8_t *pt, size_t pt_len, unsigned flags) CRUMB_WUR;
 
 /**
- * Authenticate and decrypt a token. No allocation. Any failure to
- * authenticate is CRUMB_E_AUTH; the reason goes to the log callback.
+ * Authenticate and decrypt a token. Allocates nothing itself, except for a
+ * suite-2 token when libsodium's AES-GCM cannot run (as crumb_seal: mbedTLS's
+ * GCM allocates a cipher context; its failure is CRUMB_E_AUTH, reason
+ * CRUMB_R_BAD_TAG). Any failure to authenticate is CRUMB_E_AUTH; the
+ * reason goes to the log callback.
  * @param[in]  c        the codec
  * @param[out] pt       plaintext; needs crumb_open_bufsize(tok_len) bytes
  *                      (wiped when the tag does not verify)
@@ -467,40 +462,6 @@ typedef struct crumb_token_header {
  */
 CRUMB_EXPORT crumb_err crumb_token_inspect(const char *tok, size_t tok_len,
                                            crumb_token_header *hdr) CRUMB_WUR;
-
-/* ==== base64url (RFC 4648 section 5, no padding, strict) ================ */
-
-/**
- * Characters needed to encode n bytes (unpadded base64url).
- * @param[in] n  input bytes
- * @return the encoded length.
- */
-CRUMB_EXPORT size_t crumb_b64_encoded_len(size_t n);
-
-/**
- * Encode; writes exactly crumb_b64_encoded_len(n) chars (no NUL).
- * @param[out] out  output characters
- * @param[in]  cap  capacity of out
- * @param[in]  in   input bytes
- * @param[in]  n    input length
- * @return CRUMB_OK, CRUMB_E_BUFSIZE
- */
-CRUMB_EXPORT crumb_err crumb_b64_encode(char *out, size_t cap, const uint8_t *in, size_t n);
-
-/**
- * Strict decode: alphabet A-Z a-z 0-9 - _, no padding, len % 4 != 1, zero
- * trailing bits.
- * @param[out] out      output bytes (wiped if the input is refused)
- * @param[in]  cap      capacity of out
- * @param[out] out_len  optional (NULL allowed): bytes decoded, or needed on
- *                      CRUMB_E_BUFSIZE
- * @param[in]  in       input characters
- * @param[in]  n        input length
- * @return CRUMB_OK, CRUMB_E_INVALID (n % 4 == 1: checked first; a bad
- *         character or non-zero trailing bits), CRUMB_E_BUFSIZE
- */
-CRUMB_EXPORT crumb_err crumb_b64_decode(uint8_t *out, size_t cap, size_t *out_len,
-                                        const char *in, size_t n) CRUMB_WUR;
 
 /* ==== Utilities ========================================================= */
 
@@ -570,7 +531,7 @@ typedef enum crumb_auth_state {
 /* Typed authentication state. Only the fields of the current state are
  * encoded; the others read back as 0. */
 typedef struct crumb_auth {
-    int state;           /* crumb_auth_state */
+    crumb_auth_state state;
     uint32_t factors;    /* IN_PROGRESS: completed; AUTHENTICATED: used */
     uint32_t remaining;  /* IN_PROGRESS: factors still required */
     uint32_t attempts;   /* IN_PROGRESS: failed attempts so far */
@@ -737,7 +698,7 @@ typedef struct crumb_cookie_attrs {
     const char *domain;   /* NULL = host-only (no Domain attribute) */
     int secure;           /* 1 = Secure (forced by SameSite=None and the prefixes) */
     int http_only;        /* 1 = HttpOnly */
-    int same_site;        /* crumb_samesite */
+    crumb_samesite same_site;
 } crumb_cookie_attrs;
 
 /**
@@ -792,15 +753,6 @@ CRUMB_EXPORT crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_le
                                            const crumb_cookie_attrs *a,
                                            const char *suffix) CRUMB_WUR;
 
-/**
- * Format t (seconds since the epoch, proleptic Gregorian, years 0..9999) as
- * an IMF-fixdate (RFC 9110 section 5.6.7), 29 chars plus a NUL.
- * @param[out] out  30 bytes (untouched on failure)
- * @param[in]  t    seconds since the epoch
- * @return CRUMB_OK, CRUMB_E_INVALID (year outside 0..9999)
- */
-CRUMB_EXPORT crumb_err crumb_imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
-
 /* ==== Session context (one per application, created at init) =========== */
 
 typedef struct crumb_ctx crumb_ctx;
@@ -809,20 +761,34 @@ typedef struct crumb_session crumb_session;
 /* Modes (crumb_ctx_config.mode); all three are implemented. The store modes
  * need crumb_ctx_config.store and .store_secret; docs/SECURITY.md has the
  * threat model of each (what holds against which attacker). */
-#define CRUMB_MODE_STATELESS 0
-#define CRUMB_MODE_STATELESS_STORE 1
-#define CRUMB_MODE_SERVER 2
+typedef enum crumb_mode {
+    CRUMB_MODE_STATELESS = 0,       /* 0 - the token carries the session */
+    CRUMB_MODE_STATELESS_STORE = 1, /* 1 - the token, checked against the store */
+    CRUMB_MODE_SERVER = 2           /* 2 - the token names a store record */
+} crumb_mode;
 
 /* Compression (crumb_ctx_config.compress). Off by default: see
  * docs/SECURITY.md before turning it on. */
-#define CRUMB_COMPRESS_OFF 0
-#define CRUMB_COMPRESS_ON 1 /* deflate payloads of compress_threshold bytes or more */
+typedef enum crumb_compress {
+    CRUMB_COMPRESS_OFF = 0, /* 0 - default */
+    CRUMB_COMPRESS_ON = 1   /* 1 - deflate payloads of compress_threshold bytes or more */
+} crumb_compress;
 
 /* What save does when the Set-Cookie line would exceed max_cookie_bytes. */
-#define CRUMB_SIZE_ERROR 0    /* fail with CRUMB_E_TOO_LARGE (default) */
-#define CRUMB_SIZE_COMPRESS 1 /* deflate, then fail if still too large */
-#define CRUMB_SIZE_CHUNK 2    /* split into name, name.1, ... name.(N-1) */
-#define CRUMB_SIZE_STORE 3    /* spill the data to the store (modes work) */
+typedef enum crumb_size_policy {
+    CRUMB_SIZE_ERROR = 0,    /* 0 - fail with CRUMB_E_TOO_LARGE (default) */
+    CRUMB_SIZE_COMPRESS = 1, /* 1 - deflate, then fail if still too large */
+    CRUMB_SIZE_CHUNK = 2,    /* 2 - split into name, name.1, ... name.(N-1) */
+    CRUMB_SIZE_STORE = 3     /* 3 - spill the data to the store (modes work) */
+} crumb_size_policy;
+
+/* Client-binding policy (crumb_ctx_config.fingerprint; the inputs and the
+ * check are described with crumb_session_check_client). */
+typedef enum crumb_fp_policy {
+    CRUMB_FP_OFF = 0,    /* 0 - no binding (default) */
+    CRUMB_FP_REFUSE = 1, /* 1 - a mismatch replaces the session */
+    CRUMB_FP_REPORT = 2  /* 2 - a mismatch is reported, the session kept */
+} crumb_fp_policy;
 
 /* Application schema migration, called by crumb_session_load when a
  * session's app schema version is older than the configured one. Edit the
@@ -839,7 +805,7 @@ typedef struct crumb_ctx_config {
     const char *domain;       /* NULL = host-only */
     int insecure;             /* 1 = omit Secure (plain-HTTP development only) */
     int script_readable;      /* 1 = omit HttpOnly */
-    int same_site;            /* crumb_samesite; default Lax */
+    crumb_samesite same_site; /* default Lax */
     int browser_session;      /* 1 = no Max-Age/Expires (cookie dies with the browser) */
     /* codec */
     const char *audience;     /* optional, bound into every token */
@@ -853,10 +819,10 @@ typedef struct crumb_ctx_config {
     int64_t clock_skew;       /* [30] tolerance on expiry checks; < 0 = none */
     int64_t max_future;       /* [= clock_skew] issued_at may be this far ahead */
     /* size */
-    int compress;             /* CRUMB_COMPRESS_* */
+    crumb_compress compress;  /* [CRUMB_COMPRESS_OFF] */
     size_t compress_threshold;/* [256] bytes of payload before deflate is tried */
     size_t pad_block;         /* 0 = no padding; else pad plaintext to a multiple */
-    int size_policy;          /* CRUMB_SIZE_* */
+    crumb_size_policy size_policy; /* [CRUMB_SIZE_ERROR] */
     size_t max_cookie_bytes;  /* [4096] limit for one Set-Cookie value */
     unsigned max_chunks;      /* [4] 2..CRUMB_CHUNKS_MAX for CRUMB_SIZE_CHUNK */
     size_t inflate_max;       /* [CRUMB_PAYLOAD_MAX] inflate output cap */
@@ -873,7 +839,7 @@ typedef struct crumb_ctx_config {
     crumb_clock_fn *clock;
     void *clock_ctx;
     /* mode */
-    int mode;                 /* CRUMB_MODE_* */
+    crumb_mode mode;          /* [CRUMB_MODE_STATELESS] */
     struct crumb_store *store;/* required for the store modes; not owned */
     int64_t rotation_grace;   /* [10] seconds a token one generation behind
                                  is still served after a rotation */
@@ -885,7 +851,7 @@ typedef struct crumb_ctx_config {
                                  the store's data (crumb_store_secret_load_file,
                                  `crumb keygen --store-secret FILE`). */
     /* client binding and per-session lifetime (appended; 0 = off/default) */
-    int fingerprint;          /* CRUMB_FP_OFF [0], CRUMB_FP_REFUSE, CRUMB_FP_REPORT */
+    crumb_fp_policy fingerprint; /* [CRUMB_FP_OFF], CRUMB_FP_REFUSE, CRUMB_FP_REPORT */
     unsigned fingerprint_inputs; /* CRUMB_FP_USER_AGENT | CRUMB_FP_IP_PREFIX, or
                                  CRUMB_FP_APP alone; [CRUMB_FP_USER_AGENT] */
     const uint8_t *fingerprint_key; /* 32 bytes keying the fingerprint; NULL =
@@ -940,7 +906,7 @@ CRUMB_EXPORT crumb_err crumb_ctx_new(crumb_ctx **out, const crumb_keyring *kr,
 CRUMB_EXPORT void crumb_ctx_free(crumb_ctx *ctx);
 
 /**
- * The context's session codec (for crumb_codec_now / crumb_codec_log).
+ * The context's session codec (for crumb_codec_now).
  * @param[in] ctx  the context
  * @return the codec.
  * @note owned by the context: valid until crumb_ctx_free; never free it.
@@ -967,9 +933,9 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  * overwrites a cookie that may be valid (answer 503 and try again). The
  * same holds in every mode for CRUMB_E_NOMEM with a session handed back:
  * the cookie could not be judged, so save refuses with CRUMB_E_NOMEM.
+ * @param[out] out            the session; free with crumb_session_free
  * @param[in]  ctx            the context
  * @param[in]  cookie_header  the request's Cookie header (NULL or "" = none)
- * @param[out] out            the session; free with crumb_session_free
  * @return CRUMB_OK (loaded, or no cookie: fresh), CRUMB_E_AUTH,
  *         CRUMB_E_EXPIRED, CRUMB_E_FUTURE, CRUMB_E_VERSION (payload format
  *         or application schema newer), CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
@@ -980,8 +946,8 @@ CRUMB_EXPORT const crumb_codec *crumb_ctx_codec(const crumb_ctx *ctx);
  *         (the store refused an argument); with *out = NULL:
  *         CRUMB_E_INVALID, CRUMB_E_NOMEM, CRUMB_E_RANDOM
  */
-CRUMB_EXPORT crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header,
-                                          crumb_session **out) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx,
+                                          const char *cookie_header) CRUMB_WUR;
 
 /**
  * Produce the Set-Cookie header values to send back (without "Set-Cookie: ").
@@ -1174,8 +1140,8 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
  * crumb_session_check_client with HTTP_USER_AGENT and REMOTE_ADDR (so the
  * fingerprint guard runs). An application using CRUMB_FP_APP calls
  * crumb_session_check_client itself.
- * @param[in]  ctx  the context
  * @param[out] out  as crumb_session_load
+ * @param[in]  ctx  the context
  * @return as crumb_session_load: CRUMB_OK, CRUMB_E_AUTH (also: the
  *         fingerprint guard refused the client), CRUMB_E_EXPIRED,
  *         CRUMB_E_FUTURE, CRUMB_E_VERSION, CRUMB_E_PAYLOAD, CRUMB_E_INFLATE,
@@ -1184,7 +1150,7 @@ CRUMB_EXPORT int crumb_session_next(const crumb_session *s, size_t *pos, const c
  *         CRUMB_E_BACKEND, CRUMB_E_TIMEOUT, CRUMB_E_IO, CRUMB_E_NOSPC,
  *         CRUMB_E_UNSUPPORTED, CRUMB_E_INVALID, CRUMB_E_RANDOM
  */
-CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out) CRUMB_WUR;
+CRUMB_EXPORT crumb_err crumb_cgi_load(crumb_session **out, crumb_ctx *ctx) CRUMB_WUR;
 
 /**
  * crumb_session_save, then write each line as "Set-Cookie: <line>\r\n" to
@@ -1322,10 +1288,7 @@ CRUMB_EXPORT crumb_err crumb_session_logout_everywhere(crumb_session *s) CRUMB_W
  * crumb_session_save of a bound session whose client was not checked in
  * this request fails closed with CRUMB_E_AUTH (crumb_cgi_load checks). */
 
-#define CRUMB_FP_OFF 0
-#define CRUMB_FP_REFUSE 1
-#define CRUMB_FP_REPORT 2
-
+/* Policies: crumb_fp_policy (CRUMB_FP_OFF, _REFUSE, _REPORT) above. Inputs: */
 #define CRUMB_FP_USER_AGENT 0x1u /* the User-Agent string, verbatim */
 #define CRUMB_FP_IP_PREFIX 0x2u  /* the /24 (IPv4) or /48 (IPv6) prefix */
 #define CRUMB_FP_APP 0x4u        /* the application's own value only */

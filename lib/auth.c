@@ -33,7 +33,7 @@ crumb_err crumb_session_check_client(crumb_session *s, const char *ua, const cha
     }
     s->fp.status = CRUMB_FP_MISMATCH;
     int refuse = ctx->cfg.fingerprint == CRUMB_FP_REFUSE;
-    crumb_codec_log(ctx->codec, CRUMB_R_FINGERPRINT, refuse ? CRUMB_E_AUTH : CRUMB_OK, 0, 0);
+    crumb__codec_log(ctx->codec, CRUMB_R_FINGERPRINT, refuse ? CRUMB_E_AUTH : CRUMB_OK, 0, 0);
     if (!refuse)
         return CRUMB_OK;
     rc = crumb__session_refuse(s);

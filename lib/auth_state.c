@@ -80,6 +80,6 @@ int crumb__auth_unchecked(const crumb_session *s)
     if (ctx->cfg.fingerprint != CRUMB_FP_REFUSE || !s->p.ext.has_fingerprint || s->fp.have ||
         s->logged_out)
         return 0;
-    crumb_codec_log(ctx->codec, CRUMB_R_FINGERPRINT, CRUMB_E_AUTH, 0, 0);
+    crumb__codec_log(ctx->codec, CRUMB_R_FINGERPRINT, CRUMB_E_AUTH, 0, 0);
     return 1;
 }

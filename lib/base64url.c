@@ -42,8 +42,8 @@ static const uint32_t d0[256] = {R256(18)}, d1[256] = {R256(12)}, d2[256] = {R25
 #undef E
 #undef V
 
-/* see crumb.h */
-size_t crumb_b64_encoded_len(size_t n)
+/* see internal.h */
+size_t crumb__b64_encoded_len(size_t n)
 {
     return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
 }
@@ -284,17 +284,18 @@ size_t crumb__b64_decode(uint8_t *out, const char *in, size_t n)
     return (size_t)(o - out);
 }
 
-/* see crumb.h */
-crumb_err crumb_b64_encode(char *out, size_t cap, const uint8_t *in, size_t n)
+/* see internal.h */
+crumb_err crumb__b64_encode_checked(char *out, size_t cap, const uint8_t *in, size_t n)
 {
-    if (cap < crumb_b64_encoded_len(n))
+    if (cap < crumb__b64_encoded_len(n))
         return CRUMB_E_BUFSIZE;
     crumb__b64_encode(out, in, n);
     return CRUMB_OK;
 }
 
-/* see crumb.h */
-crumb_err crumb_b64_decode(uint8_t *out, size_t cap, size_t *out_len, const char *in, size_t n)
+/* see internal.h */
+crumb_err crumb__b64_decode_checked(uint8_t *out, size_t cap, size_t *out_len, const char *in,
+                                    size_t n)
 {
     size_t need = n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0);
     if (n % 4 == 1)

@@ -9,9 +9,9 @@
 #include <stdlib.h>
 
 /* see crumb.h */
-crumb_err crumb_cgi_load(crumb_ctx *ctx, crumb_session **out)
+crumb_err crumb_cgi_load(crumb_session **out, crumb_ctx *ctx)
 {
-    crumb_err rc = crumb_session_load(ctx, getenv("HTTP_COOKIE"), out);
+    crumb_err rc = crumb_session_load(out, ctx, getenv("HTTP_COOKIE"));
     if (out && *out) { /* issue 16: the client, and the fingerprint check */
         crumb_err crc = crumb_session_check_client(*out, getenv("HTTP_USER_AGENT"),
                                                    getenv("REMOTE_ADDR"), NULL, 0);

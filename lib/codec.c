@@ -152,8 +152,8 @@ int64_t crumb_codec_now(const crumb_codec *c)
     return c->cfg.clock ? c->cfg.clock(c->cfg.clock_ctx) : (int64_t)time(NULL);
 }
 
-/* see crumb.h */
-void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err, uint32_t key_id,
+/* see internal.h */
+void crumb__codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err, uint32_t key_id,
                      uint8_t suite)
 {
     if (!c->cfg.log)
@@ -165,7 +165,7 @@ void crumb_codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err, u
 /* see crumb.h */
 size_t crumb_token_len(const crumb_codec *c, size_t pt_len)
 {
-    return crumb_b64_encoded_len(CRUMB_HEADER_BYTES + nonce_len(c->seal_suite) + pt_len +
+    return crumb__b64_encoded_len(CRUMB_HEADER_BYTES + nonce_len(c->seal_suite) + pt_len +
                                  tag_len(c->seal_suite));
 }
 
@@ -260,7 +260,7 @@ crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, size_t *tok_le
     if (pt_len > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
     size_t bin_len = CRUMB_HEADER_BYTES + nl + pt_len + tl;
-    size_t chars = crumb_b64_encoded_len(bin_len);
+    size_t chars = crumb__b64_encoded_len(bin_len);
     *tok_len = chars;
     if (cap < chars)
         return CRUMB_E_BUFSIZE;
@@ -295,7 +295,7 @@ crumb_err crumb_seal(const crumb_codec *c, char *tok, size_t cap, size_t *tok_le
 /* Log an open failure and return CRUMB_E_AUTH. */
 static crumb_err reject(const crumb_codec *c, crumb_reason reason, uint32_t key_id, uint8_t suite)
 {
-    crumb_codec_log(c, reason, CRUMB_E_AUTH, key_id, suite);
+    crumb__codec_log(c, reason, CRUMB_E_AUTH, key_id, suite);
     return CRUMB_E_AUTH;
 }
 
@@ -307,7 +307,7 @@ crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_l
     uint8_t nonce[MAX_NONCE], tag[MAX_TAG];
 
     *pt_len = 0;
-    if (tok_len > crumb_b64_encoded_len(BIN_MAX))
+    if (tok_len > crumb__b64_encoded_len(BIN_MAX))
         return reject(c, CRUMB_R_TOO_LARGE, 0, 0);
     size_t need = crumb_open_bufsize(tok_len);
     if (cap < need) {
@@ -363,7 +363,7 @@ crumb_err crumb_open(const crumb_codec *c, uint8_t *pt, size_t cap, size_t *pt_l
         info->reseal = reseal;
     }
     if (reseal)
-        crumb_codec_log(c, CRUMB_R_RESEAL, CRUMB_OK, id, (uint8_t)suite);
+        crumb__codec_log(c, CRUMB_R_RESEAL, CRUMB_OK, id, (uint8_t)suite);
     return CRUMB_OK;
 }
 
@@ -372,7 +372,7 @@ crumb_err crumb_token_inspect(const char *tok, size_t tok_len, crumb_token_heade
 {
     uint8_t b[8];
     memset(hdr, 0, sizeof *hdr);
-    if (tok_len > crumb_b64_encoded_len(BIN_MAX) || tok_len < 12)
+    if (tok_len > crumb__b64_encoded_len(BIN_MAX) || tok_len < 12)
         return CRUMB_E_AUTH;
     /* validate the whole string, decoding only the first 8 bytes' group */
     size_t total = crumb_open_bufsize(tok_len);

@@ -202,7 +202,7 @@ static crumb_err build(char *out, size_t cap, size_t *out_len, const crumb_cooki
     if (!is_cookie_value(value, value_len) ||
         (suffix && (strlen(suffix) > 3 || !crumb__is_token(suffix, strlen(suffix)))))
         return CRUMB_E_INVALID;
-    if (with_time && crumb_imf_fixdate(date, expires) != CRUMB_OK)
+    if (with_time && crumb__imf_fixdate(date, expires) != CRUMB_OK)
         return CRUMB_E_INVALID;
 
     char *w = out, *end = out + cap;
@@ -247,7 +247,7 @@ crumb_err crumb_set_cookie(char *out, size_t cap, size_t *out_len, const crumb_c
                            int64_t max_age, int64_t now)
 {
     /* saturating: a negative now (32-bit time_t past 2038) must not
-     * overflow; a saturated Expires is refused by crumb_imf_fixdate */
+     * overflow; a saturated Expires is refused by crumb__imf_fixdate */
     return build(out, cap, out_len, a, suffix, value, value_len, max_age,
                  crumb__sat_add(now, max_age), max_age >= 0);
 }
@@ -265,8 +265,8 @@ int crumb__imf_in_range(int64_t t)
     return t >= -62167219200LL && t <= 253402300799LL; /* 0000-01-01 .. 9999-12-31 */
 }
 
-/* see crumb.h */
-crumb_err crumb_imf_fixdate(char out[30], int64_t t)
+/* see internal.h */
+crumb_err crumb__imf_fixdate(char out[30], int64_t t)
 {
     static const char wd[] = "ThuFriSatSunMonTueWed";
     static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
@@ -380,7 +380,7 @@ crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb
         put(&w, "; Max-Age=", 10);
         w += put_i64(w, max_age);
         put(&w, "; Expires=", 10);
-        if (crumb_imf_fixdate(w, expires) != CRUMB_OK)
+        if (crumb__imf_fixdate(w, expires) != CRUMB_OK)
             return CRUMB_E_INVALID;
         w += CRUMB_IMF_FIXDATE_LEN;
     }

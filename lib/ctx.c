@@ -216,5 +216,5 @@ crumb_err crumb__ctx_codec(const crumb_ctx *ctx, const crumb_keyring *kr, const 
 void crumb__ctx_log(const crumb_ctx *ctx, crumb_reason reason, crumb_err err,
                     const crumb_open_info *info)
 {
-    crumb_codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);
+    crumb__codec_log(ctx->codec, reason, err, info ? info->key_id : 0, info ? info->suite : 0);
 }

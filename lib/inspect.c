@@ -93,7 +93,7 @@ static int read_head(crumb_inspect_result *out, const char *hdr, const char *nam
         out->chunks = n;
         skip = (size_t)(dot - val) + 1;
     }
-    if (vlen - skip >= 12 && crumb_b64_decode(h, sizeof h, &hl, val + skip, 12) == CRUMB_OK &&
+    if (vlen - skip >= 12 && crumb__b64_decode_checked(h, sizeof h, &hl, val + skip, 12) == CRUMB_OK &&
         hl == sizeof h) {
         out->version = h[0];
         out->suite = h[1];
@@ -136,7 +136,7 @@ static crumb_err load(loaded *l, const crumb_keyring *kr, const crumb_ctx_config
     crumb_err rc = make_ctx(&l->ctx, kr, cfg, pr, lax, min_cookie);
     if (rc != CRUMB_OK)
         return rc;
-    l->verdict = crumb_session_load(l->ctx, hdr, &l->s);
+    l->verdict = crumb_session_load(&l->s, l->ctx, hdr);
     if (l->s)
         return CRUMB_OK;
     crumb_ctx_free(l->ctx);

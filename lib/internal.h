@@ -12,6 +12,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The public structs' enum fields replaced int fields in 0.x; on the
+ * platforms we build for an enum is int-sized, so the layouts did not move.
+ * Fail the build where that does not hold (e.g. -fshort-enums). */
+_Static_assert(sizeof(crumb_mode) == sizeof(int) && sizeof(crumb_compress) == sizeof(int) &&
+                   sizeof(crumb_size_policy) == sizeof(int) &&
+                   sizeof(crumb_fp_policy) == sizeof(int) &&
+                   sizeof(crumb_samesite) == sizeof(int) &&
+                   sizeof(crumb_auth_state) == sizeof(int) &&
+                   sizeof(crumb_key_state) == sizeof(int) &&
+                   sizeof(crumb_reason) == sizeof(int) && sizeof(crumb_err) == sizeof(int),
+               "public enums must stay int-sized (ABI of the 0.x structs)");
+
 /* ==== Saturating time arithmetic ======================================== */
 
 /* a + b clamped to the int64 range: every "now + lifetime" in the library
@@ -149,6 +161,30 @@ int crumb__hkdf_sha256(uint8_t *okm, size_t okm_len, const uint8_t *ikm, size_t 
 int crumb__hkdf_expand_sha256(uint8_t *okm, size_t okm_len, const uint8_t prk[32],
                               const uint8_t *info, size_t info_len);
 
+/* ==== Codec log and dates (codec.c, cookie.c) ======================== */
+
+/**
+ * Report an event to the codec's log callback, if any (used by the session
+ * and store layers so every reason reaches one callback). Does nothing
+ * without a callback.
+ * @param[in] c       the codec
+ * @param[in] reason  why
+ * @param[in] err     the code the caller of the API receives
+ * @param[in] key_id  key id from the token header, 0 if unknown
+ * @param[in] suite   suite from the token header, 0 if unknown
+ */
+void crumb__codec_log(const crumb_codec *c, crumb_reason reason, crumb_err err,
+                      uint32_t key_id, uint8_t suite);
+
+/**
+ * Format t (seconds since the epoch, proleptic Gregorian, years 0..9999) as
+ * an IMF-fixdate (RFC 9110 section 5.6.7), 29 chars plus a NUL.
+ * @param[out] out  30 bytes (untouched on failure)
+ * @param[in]  t    seconds since the epoch
+ * @return CRUMB_OK, CRUMB_E_INVALID (year outside 0..9999)
+ */
+crumb_err crumb__imf_fixdate(char out[30], int64_t t) CRUMB_WUR;
+
 /* ==== Key ring (keyring.c) ============================================= */
 
 /* HKDF-SHA-256 of key id's master key with info = label (salt "libcrumb
@@ -158,9 +194,41 @@ int crumb__keyring_derive(const crumb_keyring *kr, uint32_t id, const char *labe
 
 /* ==== base64url core (base64url.c) ===================================== */
 
-/* Encode n bytes at in to out (exactly crumb_b64_encoded_len(n) chars).
+/**
+ * Characters needed to encode n bytes (unpadded base64url).
+ * @param[in] n  input bytes
+ * @return the encoded length.
+ */
+size_t crumb__b64_encoded_len(size_t n);
+
+/**
+ * Encode; writes exactly crumb__b64_encoded_len(n) chars (no NUL).
+ * @param[out] out  output characters
+ * @param[in]  cap  capacity of out
+ * @param[in]  in   input bytes
+ * @param[in]  n    input length
+ * @return CRUMB_OK, CRUMB_E_BUFSIZE
+ */
+crumb_err crumb__b64_encode_checked(char *out, size_t cap, const uint8_t *in, size_t n);
+
+/**
+ * Strict decode: alphabet A-Z a-z 0-9 - _, no padding, len % 4 != 1, zero
+ * trailing bits.
+ * @param[out] out      output bytes (wiped if the input is refused)
+ * @param[in]  cap      capacity of out
+ * @param[out] out_len  optional (NULL allowed): bytes decoded, or needed on
+ *                      CRUMB_E_BUFSIZE
+ * @param[in]  in       input characters
+ * @param[in]  n        input length
+ * @return CRUMB_OK, CRUMB_E_INVALID (n % 4 == 1: checked first; a bad
+ *         character or non-zero trailing bits), CRUMB_E_BUFSIZE
+ */
+crumb_err crumb__b64_decode_checked(uint8_t *out, size_t cap, size_t *out_len,
+                                    const char *in, size_t n) CRUMB_WUR;
+
+/* Encode n bytes at in to out (exactly crumb__b64_encoded_len(n) chars).
  * in may lie inside out as long as it starts at or after
- * out + crumb_b64_encoded_len(n) - n (the seal path encodes in place). */
+ * out + crumb__b64_encoded_len(n) - n (the seal path encodes in place). */
 void crumb__b64_encode(char *out, const uint8_t *in, size_t n);
 
 /* Strict decode of n chars into out (room for n*3/4 bytes). Returns the
@@ -250,7 +318,7 @@ typedef struct crumb__cookie_fmt {
 crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs *a);
 void crumb__cookie_fmt_free(crumb__cookie_fmt *f);
 
-/* 1 if t is a time crumb_imf_fixdate formats (years 0000..9999). */
+/* 1 if t is a time crumb__imf_fixdate formats (years 0000..9999). */
 int crumb__imf_in_range(int64_t t);
 
 /* Length of the line "name<sfx>=<value>; Path=..[; Max-Age=N; Expires=D]..."

@@ -57,7 +57,8 @@ static int valid_state(int state)
 }
 
 /* see crumb.h */
-crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int state, const uint8_t key[32])
+crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, crumb_key_state state,
+                            const uint8_t key[32])
 {
     if (id == 0 || !valid_state(state))
         return CRUMB_E_INVALID;
@@ -81,7 +82,7 @@ crumb_err crumb_keyring_add(crumb_keyring *kr, uint32_t id, int state, const uin
 }
 
 /* see crumb.h */
-crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id, int state)
+crumb_err crumb_keyring_set_state(crumb_keyring *kr, uint32_t id, crumb_key_state state)
 {
     int i = find_key(kr, id);
     if (!valid_state(state))

@@ -249,7 +249,7 @@ static int is_outage(crumb_err rc)
 }
 
 /* see crumb.h */
-crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_session **out)
+crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *cookie_header)
 {
     if (!out)
         return CRUMB_E_INVALID;
@@ -275,7 +275,7 @@ crumb_err crumb_session_load(crumb_ctx *ctx, const char *cookie_header, crumb_se
         rc = crumb__glue_check(s);
         if (rc == CRUMB_OK && s->g.record_missing) {
             /* logged out, swept, or an old id after its grace window */
-            crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
+            crumb__codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
             rc = CRUMB_E_REVOKED;
         }
     }

@@ -120,7 +120,7 @@ static const char *tenant_of(const crumb_session *s)
 /* see session.h */
 crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 {
-    crumb_codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+    crumb__codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
     return rc;
 }
 
@@ -287,7 +287,7 @@ crumb_err crumb__glue_check(crumb_session *s)
     memcpy(s->g.loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
     crumb_err rc = crumb_store_check(st, &req, &res);
     if (rc == CRUMB_E_REVOKED) {
-        crumb_codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
+        crumb__codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
         return rc;
     }
     if (rc != CRUMB_OK)
@@ -304,7 +304,7 @@ crumb_err crumb__glue_check(crumb_session *s)
         return CRUMB_OK;
     }
     /* an older generation, or the previous one after the grace window */
-    crumb_codec_log(ctx->codec, CRUMB_R_REPLAY, CRUMB_E_REPLAY, 0, 0);
+    crumb__codec_log(ctx->codec, CRUMB_R_REPLAY, CRUMB_E_REPLAY, 0, 0);
     /* until the newest generation could expire, not the replayed one */
     rc = crumb_store_revoke_family(st, &fam, crumb__live_until(ctx, s->now), s->now);
     if (rc != CRUMB_OK)
@@ -344,7 +344,7 @@ static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fa
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
     if (cur > s->g.loaded_gen) {
-        crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
+        crumb__codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
         return CRUMB_E_CONFLICT;
     }
     return CRUMB_OK;
@@ -385,7 +385,7 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
                                         crumb__live_until(s->ctx, now), now, NULL);
         if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
             /* another request rotated this family first: do not fork it */
-            crumb_codec_log(s->ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
+            crumb__codec_log(s->ctx->codec, CRUMB_R_REPLAY, rc, 0, 0);
             return rc;
         }
         if (rc != CRUMB_OK)
@@ -556,7 +556,7 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         int written = 0;
         rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
         if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
-            crumb_codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+            crumb__codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
             rc = CRUMB_OK;
         } else if (rc == CRUMB_OK && s->g.login) {
             rc = promote_device(s, now);

@@ -41,6 +41,42 @@ for h in $(cd include && ls *.h) all; do
     fi
 done
 
+# What a C++ user writes against the enum-typed fields and parameters (0.x:
+# mode, compress, size_policy, fingerprint, same_site, auth and key states,
+# event reason/err): enumerators assign without casts, and each enum is
+# int-sized in both languages (the struct layouts did not move from int).
+cat >"$T/enums.cc" <<'CC'
+#include <crumb.h>
+static_assert(sizeof(crumb_mode) == sizeof(int) && sizeof(crumb_size_policy) == sizeof(int) &&
+              sizeof(crumb_compress) == sizeof(int) && sizeof(crumb_fp_policy) == sizeof(int) &&
+              sizeof(crumb_samesite) == sizeof(int) && sizeof(crumb_auth_state) == sizeof(int) &&
+              sizeof(crumb_key_state) == sizeof(int), "int-sized enums");
+int main()
+{
+    crumb_ctx_config cfg = crumb_ctx_config();
+    cfg.mode = CRUMB_MODE_SERVER;
+    cfg.compress = CRUMB_COMPRESS_ON;
+    cfg.size_policy = CRUMB_SIZE_CHUNK;
+    cfg.fingerprint = CRUMB_FP_REFUSE;
+    cfg.same_site = CRUMB_SAMESITE_STRICT;
+    cfg.mode = static_cast<crumb_mode>(2); /* from a config file: an explicit cast */
+    crumb_auth a = crumb_auth();
+    a.state = CRUMB_AUTH_AUTHENTICATED;
+    crumb_key_info k = crumb_key_info();
+    k.state = CRUMB_KEY_PRIMARY;
+    crumb_event ev = crumb_event();
+    ev.reason = CRUMB_R_TOO_LARGE;
+    ev.err = CRUMB_E_AUTH;
+    return cfg.mode == CRUMB_MODE_SERVER && a.state == CRUMB_AUTH_AUTHENTICATED &&
+                   k.state == CRUMB_KEY_PRIMARY && ev.err == CRUMB_E_AUTH ? 0 : 1;
+}
+CC
+if command -v "$CXX" >/dev/null 2>&1; then
+    try "enum fields from C++" "$CXX" -std=c++11 $W -Iinclude "$T/enums.cc" -o "$T/enums"
+    [ -x "$T/enums" ] && { "$T/enums" && echo "ok   enum fields run" ||
+        { echo "FAIL enum program"; fails=$((fails + 1)); }; }
+fi
+
 # version: the number is built from the three parts, the string matches
 # them, the Makefile's SONAME/.pc version comes from them, and the linked
 # library reports the same.

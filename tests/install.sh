@@ -2,7 +2,10 @@
 # install.sh - `make install PREFIX=<tmp>` then the README's example built
 # the README's way, with pkg-config against the installed copy only (the
 # crumb.pc must point at <tmp>, not /usr/local), run through the rpath and
-# through LD_LIBRARY_PATH; man pages installed; `make uninstall` removes
+# through LD_LIBRARY_PATH; man pages installed; the store conformance suite
+# installed to share/libcrumb and, built as a third party would (crumb_store(3)),
+# passes on the installed memory store and fails on a store that forgets
+# what it was told; `make uninstall` removes
 # every file. Installs from the existing build (-o all: never rebuilds, so
 # a `make check BUILD=x CRYPTO=...` build dir is not rebuilt with defaults).
 set -u
@@ -17,7 +20,8 @@ make -s --no-print-directory -o all BUILD="$B" PREFIX="$P" install >"$T/log" 2>&
     { cat "$T/log"; fail "make install"; }
 for f in lib/libcrumb.a lib/libcrumb.so.0 lib/libcrumb.so lib/pkgconfig/crumb.pc \
          include/crumb.h include/crumb_store.h bin/crumb share/man/man3/crumb.3 \
-         share/man/man1/crumb.1; do
+         share/man/man1/crumb.1 share/libcrumb/store_conformance.c \
+         share/libcrumb/store_conformance.h; do
     [ -e "$P/$f" ] || fail "$P/$f not installed"
 done
 grep -qx "prefix=$P" "$P/lib/pkgconfig/crumb.pc" || { cat "$P/lib/pkgconfig/crumb.pc"; fail "crumb.pc prefix is not $P"; }
@@ -43,8 +47,47 @@ out=$(env -i HTTP_COOKIE="$cookie" LD_LIBRARY_PATH="$P/lib" "$T/app-norpath") ||
     fail "app (LD_LIBRARY_PATH) exited non-zero"
 printf '%s\n' "$out" | grep -q "visit 2" || fail "second visit is not 2"
 
+# the conformance suite, the crumb_store(3) way: a fresh store per call
+cat >"$T/conf.c" <<'EOF2'
+#include <stdio.h>
+#include <string.h>
+#include "crumb_store.h"
+#include "store_conformance.h"
+
+static crumb_store_methods broken; /* memory store whose revoke_all forgets */
+static crumb_err forget(crumb_store *s, int64_t before, int64_t now)
+{
+    (void)s, (void)before, (void)now;
+    return CRUMB_OK;
+}
+static crumb_store *open_fresh(void *ctx)
+{
+    crumb_store *s = NULL;
+    if (crumb_store_memory_open(&s, NULL) != CRUMB_OK)
+        return NULL;
+    if (ctx != NULL) {
+        broken = *s->methods;
+        broken.revoke_all = forget;
+        s->methods = &broken;
+    }
+    return s;
+}
+int main(int argc, char **argv)
+{
+    int failed = crumb_store_conformance(open_fresh, argc > 1 ? argv : NULL);
+    printf("failed checks: %d\n", failed);
+    return failed != 0;
+}
+EOF2
+S=$P/share/libcrumb
+# shellcheck disable=SC2086
+cc -std=c11 -o "$T/conf" -I"$S" "$T/conf.c" "$S/store_conformance.c" $flags \
+    -Wl,-rpath,"$P/lib" || fail "conformance suite build against the installed copy"
+"$T/conf" >"$T/conf.log" 2>&1 || { tail -20 "$T/conf.log"; fail "installed conformance suite fails on the memory store"; }
+"$T/conf" broken >"$T/conf.log" 2>&1 && fail "installed conformance suite passes a store whose revoke_all forgets"
+
 make -s --no-print-directory -o all BUILD="$B" PREFIX="$P" uninstall >"$T/log" 2>&1 ||
     { cat "$T/log"; fail "make uninstall"; }
 left=$(find "$P" -type f -o -type l)
 [ -z "$left" ] || fail "left after uninstall: $left"
-echo "install.sh: installed to a temp prefix, README example built with pkg-config ran (rpath and LD_LIBRARY_PATH), uninstalled"
+echo "install.sh: installed to a temp prefix, README example built with pkg-config ran (rpath and LD_LIBRARY_PATH), installed conformance suite passed the memory store and failed a broken one, uninstalled"

@@ -1,8 +1,9 @@
 /*
  * store_conformance.h - the conformance suite every crumb_store must pass.
- * A third-party store author links tests/store_conformance.c (and
- * libcrumb) into a test program and calls crumb_store_conformance() with a
- * function that opens a fresh, empty instance of their store.
+ * A third-party store author links tests/store_conformance.c and libcrumb
+ * into a test program and calls crumb_store_conformance() with a function
+ * that opens a fresh, empty instance of their store. `make install` puts
+ * both files in $PREFIX/share/libcrumb (crumb_store(3)).
  */
 #ifndef CRUMB_STORE_CONFORMANCE_H
 #define CRUMB_STORE_CONFORMANCE_H

@@ -5,7 +5,9 @@
 #  2. every function or object declared CRUMB_EXPORT in include/*.h is
 #     exported, and every exported symbol is declared CRUMB_EXPORT;
 #  3. the static archive defines no global symbol without the crumb_ prefix;
-#  4. the shared library's SONAME is libcrumb.so.0.
+#  4. the shared library's SONAME is libcrumb.so.0;
+#  5. helpers made internal in 0.x (issue 14) stay unexported under their
+#     old public names (crumb_codec_log, crumb_imf_fixdate, crumb_b64_*).
 # Prints each offender and exits 1 if there is any.
 cd "$(dirname "$0")/.." || exit 2
 B=${CRUMB_BUILD:-build}
@@ -92,6 +94,10 @@ nm -g --defined-only "$AR" | awk 'NF >= 3 && $2 ~ /^[A-Z]$/ { print $3 }' |
 [ -s "$tmp/aglobals" ] || bad "nm lists no global symbols in $AR"
 grep -v '^crumb_' "$tmp/aglobals" >"$tmp/x"
 list "$tmp/x" "global symbols in $AR without the crumb_ prefix:"
+
+# -- 5. former public helpers, now crumb__* in lib/internal.h ----------------
+grep -hE '^crumb_(codec_log|imf_fixdate|b64_.*)$' "$tmp/exported" "$tmp/declared" | sort -u >"$tmp/x"
+list "$tmp/x" "internal helpers exported or declared CRUMB_EXPORT again:"
 
 # -- 4. SONAME ---------------------------------------------------------------
 soname=$(readelf -d "$SO" | sed -n 's/.*Library soname: \[\(.*\)\].*/\1/p')

@@ -81,7 +81,7 @@ static crumb_ctx *make_ctx(const env *e)
 static crumb_session *begin_at(int line, crumb_ctx *ctx, const jar *j, crumb_err want)
 {
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctx, jar_header(j), &s);
+    crumb_err rc = crumb_session_load(&s, ctx, jar_header(j));
     if (rc != want)
         fprintf(stderr, "  (request at line %d: got %s)\n", line, crumb_strerror(rc));
     CHECK_INT(rc, want);
@@ -424,7 +424,7 @@ static void attack_fixation(const env *e)
     login(ctx, &victim, u);
     fake_now += 60;
     s = NULL; /* the attacker replays the planted cookie (refused or not) */
-    crumb_err rc = crumb_session_load(ctx, jar_header(&att), &s);
+    crumb_err rc = crumb_session_load(&s, ctx, jar_header(&att));
     CHECK(rc == CRUMB_OK || rc == CRUMB_E_REPLAY);
     crumb_session_free(s);
     s = begin(ctx, &victim, CRUMB_OK);
@@ -533,7 +533,7 @@ static void attack_outage(const env *e)
     copy = a;
     kill(redis_pid, SIGSTOP);
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctx, jar_header(&a), &s);
+    crumb_err rc = crumb_session_load(&s, ctx, jar_header(&a));
     CHECK(rc == CRUMB_E_TIMEOUT || rc == CRUMB_E_BACKEND);
     CHECK(s != NULL && crumb_session_is_new(s));
     if (s) {
@@ -541,7 +541,7 @@ static void attack_outage(const env *e)
         end(s, &a, rc);
     }
     s = NULL;
-    rc = crumb_session_load(ctx, jar_header(&a), &s);
+    rc = crumb_session_load(&s, ctx, jar_header(&a));
     if (s) {
         crumb_err lrc = crumb_session_logout(s);
         if (lrc != CRUMB_E_TIMEOUT && lrc != CRUMB_E_BACKEND)
@@ -600,7 +600,7 @@ static void attack_negative_clock(void)
     crumb_ctx *ctx = NULL;
     crumb_session *s = NULL;
     CHECK_OK(crumb_ctx_new(&ctx, attack_kr, &c));
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     jar j = {0};
     CHECK_OK(crumb_session_set(s, "k", "v", 1));
     end(s, &j, CRUMB_OK);

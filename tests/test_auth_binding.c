@@ -81,7 +81,7 @@ static crumb_ctx *make_ctx(const env *e, int policy, unsigned inputs, int64_t ab
 static crumb_session *load_at(int line, crumb_ctx *ctx, const jar *j, crumb_err want)
 {
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctx, jar_header(j), &s);
+    crumb_err rc = crumb_session_load(&s, ctx, jar_header(j));
     if (rc != want)
         fprintf(stderr, "  (load at line %d: got %s)\n", line, crumb_strerror(rc));
     CHECK_INT(rc, want);
@@ -164,12 +164,12 @@ static void attack_stolen_cookie_refused(const env *e)
     setenv("HTTP_USER_AGENT", UA_B, 1);
     setenv("REMOTE_ADDR", "203.0.113.9", 1);
     s = NULL;
-    CHECK_INT(crumb_cgi_load(ctx, &s), CRUMB_E_AUTH);
+    CHECK_INT(crumb_cgi_load(&s, ctx), CRUMB_E_AUTH);
     CHECK(s && crumb_session_payload(s)->user_len == 0);
     crumb_session_free(s);
     setenv("HTTP_USER_AGENT", UA_A, 1);
     s = NULL;
-    CHECK_OK(crumb_cgi_load(ctx, &s));
+    CHECK_OK(crumb_cgi_load(&s, ctx));
     CHECK(s && crumb_session_fingerprint(s) == CRUMB_FP_MATCH);
     crumb_session_free(s);
     /* the thief sending the same User-Agent from the same /24 is NOT caught:

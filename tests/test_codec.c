@@ -111,8 +111,8 @@ static void test_round_trips(int suite)
 /* Re-encode binary b (n bytes) into t; returns the length. */
 static size_t enc(char *t, const uint8_t *b, size_t n)
 {
-    CHECK_OK(crumb_b64_encode(t, CRUMB_PAYLOAD_MAX * 2, b, n));
-    return crumb_b64_encoded_len(n);
+    CHECK_OK(crumb__b64_encode_checked(t, CRUMB_PAYLOAD_MAX * 2, b, n));
+    return crumb__b64_encoded_len(n);
 }
 
 static void test_tamper(int suite)
@@ -123,7 +123,7 @@ static void test_tamper(int suite)
     crumb_keyring *kr = ring(1);
     crumb_codec *c = codec(kr, suite, "sid", "session", NULL, 0);
     tl = seal_random(c, 205, 0);
-    CHECK_OK(crumb_b64_decode(bin, sizeof bin, &bl, tok, tl));
+    CHECK_OK(crumb__b64_decode_checked(bin, sizeof bin, &bl, tok, tl));
     for (size_t i = 0; i < bl * 8; i++) {
         bin[i / 8] ^= (uint8_t)(1u << (i % 8));
         size_t l2 = enc(t2, bin, bl);
@@ -202,7 +202,7 @@ static void test_binding(int suite)
     uint8_t bin[512];
     size_t bl;
     static char t2[1024];
-    CHECK_OK(crumb_b64_decode(bin, sizeof bin, &bl, tok, tl));
+    CHECK_OK(crumb__b64_decode_checked(bin, sizeof bin, &bl, tok, tl));
     bin[1] = (uint8_t)other_suite;
     CHECK(!opens(o, t2, enc(t2, bin, bl), 64, NULL));
     crumb_codec_free(o);
@@ -255,8 +255,8 @@ static void test_keyfile(void)
     crumb_keyring *kr;
     size_t line, n;
     crumb_key_info ki[4];
-    CHECK_OK(crumb_b64_encode(k1, sizeof k1, key1, 32));
-    CHECK_OK(crumb_b64_encode(k2, sizeof k2, key2, 32));
+    CHECK_OK(crumb__b64_encode_checked(k1, sizeof k1, key1, 32));
+    CHECK_OK(crumb__b64_encode_checked(k2, sizeof k2, key2, 32));
     snprintf(text, sizeof text, "# test\ncrumb-keys v1\n\n2 primary %s\n1 decrypt-only %s\r\n", k2, k1);
     CHECK_OK(crumb_keyring_parse(&kr, text, strlen(text), &line));
     CHECK_INT(crumb_keyring_list(kr, ki, 4), 2);

@@ -128,14 +128,14 @@ static void test_imf_fixdate(void)
     };
     char out[30];
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++) {
-        CHECK_OK(crumb_imf_fixdate(out, known[i].t));
+        CHECK_OK(crumb__imf_fixdate(out, known[i].t));
         if (strcmp(out, known[i].s) != 0) {
             CHECK(!"IMF-fixdate");
             fprintf(stderr, "    %lld: got %s want %s\n", (long long)known[i].t, out, known[i].s);
         }
     }
-    CHECK_INT(crumb_imf_fixdate(out, 253402300800LL), CRUMB_E_INVALID);
-    CHECK_INT(crumb_imf_fixdate(out, -62167219201LL), CRUMB_E_INVALID);
+    CHECK_INT(crumb__imf_fixdate(out, 253402300800LL), CRUMB_E_INVALID);
+    CHECK_INT(crumb__imf_fixdate(out, -62167219201LL), CRUMB_E_INVALID);
     /* property: agrees with gmtime_r + strftime */
     for (int i = 0; i < 20000; i++) {
         time_t t = (time_t)(check_rand() % 253402300800ULL);
@@ -143,7 +143,7 @@ static void test_imf_fixdate(void)
         char want[64];
         gmtime_r(&t, &tm);
         strftime(want, sizeof want, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-        CHECK_OK(crumb_imf_fixdate(out, (int64_t)t));
+        CHECK_OK(crumb__imf_fixdate(out, (int64_t)t));
         if (strcmp(out, want) != 0) {
             CHECK(!"IMF-fixdate vs gmtime");
             fprintf(stderr, "    %lld: got %s want %s\n", (long long)t, out, want);
@@ -152,7 +152,7 @@ static void test_imf_fixdate(void)
     }
 }
 
-/* Compare every field of crumb_imf_fixdate(t) with gmtime_r: weekday and
+/* Compare every field of crumb__imf_fixdate(t) with gmtime_r: weekday and
  * month names through strftime, day, year and time numerically (strftime's
  * %Y does not pad years below 1000). 1 if they agree. */
 static int imf_fields_ok(int64_t t)
@@ -160,7 +160,7 @@ static int imf_fields_ok(int64_t t)
     char out[30], name[16];
     struct tm tm;
     time_t tt = (time_t)t;
-    if (crumb_imf_fixdate(out, t) != CRUMB_OK || !gmtime_r(&tt, &tm))
+    if (crumb__imf_fixdate(out, t) != CRUMB_OK || !gmtime_r(&tt, &tm))
         return 0;
     int day, year, hh, mm, ss;
     char wd[4], mon[4];
@@ -216,8 +216,8 @@ static void test_imf_fields(void)
         }
     }
     char out[30];
-    CHECK_INT(crumb_imf_fixdate(out, INT64_MIN), CRUMB_E_INVALID);
-    CHECK_INT(crumb_imf_fixdate(out, INT64_MAX), CRUMB_E_INVALID);
+    CHECK_INT(crumb__imf_fixdate(out, INT64_MIN), CRUMB_E_INVALID);
+    CHECK_INT(crumb__imf_fixdate(out, INT64_MAX), CRUMB_E_INVALID);
 }
 
 /* The session layer's line builder writes the public builder's bytes, for
@@ -396,7 +396,7 @@ static void test_rules(void)
     crumb_session *s = NULL;
     const char *const *lines;
     size_t n = 0;
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     CHECK_OK(crumb_session_set(s, "k", "v", 1));
     CHECK_OK(crumb_session_save(s, &lines, &n));
     CHECK_INT(n, 1);

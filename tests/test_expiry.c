@@ -47,7 +47,7 @@ static crumb_err visit(crumb_ctx *ctx, int touch, int *resealed)
     const char *const *lines;
     size_t n = 0;
     last_reason = 0;
-    crumb_err rc = crumb_session_load(ctx, cookie, &s);
+    crumb_err rc = crumb_session_load(&s, ctx, cookie);
     if (!s)
         return rc;
     if (touch)
@@ -80,7 +80,7 @@ static void test_absolute(void)
     const crumb_payload *p;
     crumb_session *s = NULL;
     now_s = T + 10;
-    CHECK_OK(crumb_session_load(ctx, cookie, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, cookie));
     p = crumb_session_payload(s);
     CHECK_INT(p->issued_at, T);
     CHECK_INT(p->expires_at, T + 3600);
@@ -142,7 +142,7 @@ static void test_idle_and_throttle(void)
     CHECK(resealed);
     /* the idle deadline never passes the absolute expiry */
     crumb_session *s = NULL;
-    CHECK_OK(crumb_session_load(ctx, cookie, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, cookie));
     CHECK(crumb_session_payload(s)->idle_at <= crumb_session_payload(s)->expires_at);
     CHECK_INT(crumb_session_payload(s)->idle_at, now_s + 600);
     crumb_session_free(s);

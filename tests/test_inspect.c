@@ -57,7 +57,7 @@ static size_t make_payload(const crumb_keyring *kr, uint8_t *out, size_t cap, si
     for (size_t i = 0; i < vlen; i++)
         v[i] = noisy ? (uint8_t)((i * 2654435761u) >> 13) : 'a';
     CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     CHECK_OK(crumb_session_set_user(s, "alice", 5));
     CHECK_OK(crumb_session_set(s, "blob", v, vlen));
     crumb_payload p = *crumb_session_payload(s);
@@ -146,7 +146,7 @@ static void make_saved(const crumb_keyring *kr, int device, char *hdr, size_t ca
         c.store_secret = store_secret; /* the store modes require one */
     }
     CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
-    crumb_err rc = crumb_session_load(ctx, NULL, &s);
+    crumb_err rc = crumb_session_load(&s, ctx, NULL);
     CHECK_OK(rc);
     CHECK_OK(crumb_session_set_user(s, "alice", 5));
     if (!device)
@@ -200,7 +200,7 @@ static crumb_err session_verdict(const crumb_keyring *kr, const char *hdr)
     crumb_ctx *ctx = NULL;
     crumb_session *s = NULL;
     CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
-    crumb_err rc = crumb_session_load(ctx, hdr, &s);
+    crumb_err rc = crumb_session_load(&s, ctx, hdr);
     if (rc == CRUMB_OK && s && crumb_session_is_new(s))
         rc = CRUMB_E_NOSESSION;
     crumb_session_free(s);

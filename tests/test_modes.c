@@ -33,7 +33,7 @@ static void log_cb(void *ctx, const crumb_event *ev)
 static crumb_session *begin_at(int line, crumb_ctx *ctx, struct jar *j, crumb_err want)
 {
     crumb_session *s = NULL;
-    crumb_err rc = crumb_session_load(ctx, jar_header(j), &s);
+    crumb_err rc = crumb_session_load(&s, ctx, jar_header(j));
     if (rc != want)
         fprintf(stderr, "  (request at line %d)\n", line);
     CHECK_INT(rc, want);
@@ -281,7 +281,7 @@ static void test_long_path(crumb_keyring *kr, crumb_store *st, int mode)
     if (!ctx)
         return;
     crumb_session *s = NULL;
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     CHECK_OK(crumb_session_set_user(s, "longpath", 8));
     const char *const *lines;
     size_t n = 0, dev = 0;
@@ -356,7 +356,7 @@ int main(void)
     crumb_ctx *ctx;
     crumb_session *s;
     CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     size_t n;
     CHECK_INT(crumb_session_list(s, NULL, 0, &n), CRUMB_E_UNSUPPORTED);
     CHECK_INT(crumb_session_logout_others(s), CRUMB_E_UNSUPPORTED);

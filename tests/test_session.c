@@ -134,7 +134,7 @@ static crumb_session *load(crumb_ctx *ctx, crumb_err want)
 {
     crumb_session *s = NULL;
     log_n = 0;
-    CHECK_INT(crumb_session_load(ctx, jar_header(), &s), want);
+    CHECK_INT(crumb_session_load(&s, ctx, jar_header()), want);
     CHECK(s != NULL);
     if (!s)
         abort();
@@ -164,11 +164,11 @@ static void test_round_trip(void)
     jar_clear();
 
     crumb_session *s = NULL;
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     CHECK(crumb_session_is_new(s));
     CHECK_INT(save(s, CRUMB_OK), 0); /* nothing to say for an untouched visitor */
     crumb_session_free(s);
-    CHECK_OK(crumb_session_load(ctx, "", &s));
+    CHECK_OK(crumb_session_load(&s, ctx, ""));
     crumb_session_free(s);
 
     s = load(ctx, CRUMB_OK);
@@ -262,7 +262,7 @@ static void test_data_limits(void)
     crumb_ctx_config c = base_cfg();
     crumb_ctx *ctx = make_ctx(kr, &c);
     crumb_session *s = NULL;
-    CHECK_OK(crumb_session_load(ctx, NULL, &s));
+    CHECK_OK(crumb_session_load(&s, ctx, NULL));
     char key[300];
     memset(key, 'k', sizeof key);
     key[CRUMB_DATA_KEY_MAX] = '\0';
@@ -558,19 +558,19 @@ static void test_size_policies(void)
     crumb_session_free(s);
     /* orphan chunks, bad announced counts */
     crumb_session *t = NULL;
-    CHECK_INT(crumb_session_load(ctx, "__Host-sid.1=abc", &t), CRUMB_E_COOKIE);
+    CHECK_INT(crumb_session_load(&t, ctx, "__Host-sid.1=abc"), CRUMB_E_COOKIE);
     crumb_session_free(t);
-    CHECK_INT(crumb_session_load(ctx, "__Host-sid=7.abc; __Host-sid.1=x", &t), CRUMB_E_COOKIE);
+    CHECK_INT(crumb_session_load(&t, ctx, "__Host-sid=7.abc; __Host-sid.1=x"), CRUMB_E_COOKIE);
     crumb_session_free(t);
-    CHECK_INT(crumb_session_load(ctx, "__Host-sid=02.abc; __Host-sid.1=x", &t), CRUMB_E_COOKIE);
+    CHECK_INT(crumb_session_load(&t, ctx, "__Host-sid=02.abc; __Host-sid.1=x"), CRUMB_E_COOKIE);
     crumb_session_free(t);
-    CHECK_INT(crumb_session_load(ctx, "__Host-sid=2.abc; __Host-sid.1=x", &t), CRUMB_E_AUTH);
+    CHECK_INT(crumb_session_load(&t, ctx, "__Host-sid=2.abc; __Host-sid.1=x"), CRUMB_E_AUTH);
     crumb_session_free(t);
     /* oversized values are refused before any work */
     static char huge[8000];
     memset(huge, 'A', sizeof huge - 1);
     memcpy(huge, "__Host-sid=", 11);
-    CHECK_INT(crumb_session_load(ctx, huge, &t), CRUMB_E_TOO_LARGE);
+    CHECK_INT(crumb_session_load(&t, ctx, huge), CRUMB_E_TOO_LARGE);
     crumb_session_free(t);
     crumb_ctx_free(ctx);
 
@@ -680,7 +680,7 @@ static void test_modes_and_config(void)
     c = base_cfg();
     c.cookie_name = NULL;
     CHECK_INT(crumb_ctx_new(&ctx, kr, &c), CRUMB_E_INVALID);
-    CHECK_INT(crumb_session_load(NULL, NULL, &s), CRUMB_E_INVALID);
+    CHECK_INT(crumb_session_load(&s, NULL, NULL), CRUMB_E_INVALID);
     crumb_keyring_free(kr);
 }
 
@@ -727,7 +727,7 @@ static void test_alloc_failures(void)
     for (long n = 1; n < 40; n++) {
         crumb__alloc_fail_at(n, 0);
         s = NULL;
-        crumb_err rc = crumb_session_load(ctx, jar_header(), &s);
+        crumb_err rc = crumb_session_load(&s, ctx, jar_header());
         if (rc == CRUMB_OK) {
             crumb_err r2 = crumb_session_set(s, "k", "v", 1);
             const char *const *lines;
@@ -772,7 +772,7 @@ static void test_cgi(void)
 
     /* request 1: no cookie; the program stores a counter */
     crumb_session *s = NULL;
-    CHECK_OK(crumb_cgi_load(ctx, &s));
+    CHECK_OK(crumb_cgi_load(&s, ctx));
     CHECK(crumb_session_is_new(s));
     CHECK_OK(crumb_session_set(s, "count", "1", 1));
     FILE *f = tmpfile();
@@ -791,7 +791,7 @@ static void test_cgi(void)
     char *semi = strchr(out + 12, ';');
     snprintf(cookie, sizeof cookie, "other=1; %.*s", (int)(semi - out - 12), out + 12);
     setenv("HTTP_COOKIE", cookie, 1);
-    CHECK_OK(crumb_cgi_load(ctx, &s));
+    CHECK_OK(crumb_cgi_load(&s, ctx));
     CHECK(!crumb_session_is_new(s));
     const uint8_t *v;
     size_t vl;
@@ -860,24 +860,24 @@ static void test_buffer_thresholds(void)
             crumb_session *s = NULL, *t = NULL;
             const uint8_t *got = NULL;
             size_t got_len = 0;
-            CHECK_OK(crumb_session_load(ctx, NULL, &s));
+            CHECK_OK(crumb_session_load(&s, ctx, NULL));
             CHECK_OK(crumb_session_set(s, "v", val, vl));
             if (!one_line_header(s, hdr, sizeof hdr)) {
                 crumb_session_free(s);
                 continue;
             }
-            CHECK_OK(crumb_session_load(ctx, hdr, &t));
+            CHECK_OK(crumb_session_load(&t, ctx, hdr));
             CHECK(t && !crumb_session_is_new(t));
             CHECK(t && crumb_session_get(t, "v", &got, &got_len) == CRUMB_OK &&
                   got_len == vl && memcmp(got, val, got_len) == 0);
             crumb_session_free(t);
             /* repeated names: the first occurrence is the cookie */
             snprintf(two, sizeof two, "%s; __Host-sid=AAAA", hdr);
-            CHECK_OK(crumb_session_load(ctx, two, &t));
+            CHECK_OK(crumb_session_load(&t, ctx, two));
             CHECK(t && !crumb_session_is_new(t));
             crumb_session_free(t);
             snprintf(two, sizeof two, "__Host-sid=AAAA; %s", hdr);
-            CHECK(crumb_session_load(ctx, two, &t) != CRUMB_OK);
+            CHECK(crumb_session_load(&t, ctx, two) != CRUMB_OK);
             CHECK(t && crumb_session_is_new(t));
             crumb_session_free(t);
             crumb_session_free(s);

@@ -70,7 +70,7 @@ static const char *UA = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0";
 static crumb_session *begin_ua(crumb_ctx *ctx, const jar *j, crumb_err want, const char *ua)
 {
     crumb_session *s = NULL;
-    CHECK_INT(crumb_session_load(ctx, jar_header(j), &s), want);
+    CHECK_INT(crumb_session_load(&s, ctx, jar_header(j)), want);
     if (!s)
         abort();
     CHECK_OK(crumb_session_set_client(s, ua, "198.51.100.7"));

@@ -878,7 +878,9 @@ static void json_data(const crumb_payload *p)
 /* The auth state as JSON. */
 static void json_auth(const crumb_auth *a)
 {
-    int st = a->state >= 0 && a->state < AUTH_NAMES ? a->state : 0;
+    int st = (int)a->state; /* an enum may hold any int: range-check it */
+    if (st < 0 || st >= AUTH_NAMES)
+        st = 0;
     printf(",\"auth\":{\"state\":\"%s\"", auth_names[st]);
     if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
         printf(",\"factors\":");
@@ -973,7 +975,9 @@ static void print_json(const crumb_inspect_result *r)
 static void print_auth(const crumb_auth *a)
 {
     char t[64];
-    int st = a->state >= 0 && a->state < AUTH_NAMES ? a->state : 0;
+    int st = (int)a->state; /* an enum may hold any int: range-check it */
+    if (st < 0 || st >= AUTH_NAMES)
+        st = 0;
     printf("auth:        %s", auth_names[st]);
     if (st == CRUMB_AUTH_IN_PROGRESS || st == CRUMB_AUTH_AUTHENTICATED) {
         printf(" factors=");

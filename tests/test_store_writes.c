@@ -4,6 +4,7 @@
  * the memory, file and Redis stores (a private redis-server on a random
  * loopback port; skipped when absent), seal suites 1, 2 and 3 and both
  * store modes. Login, rotation and logout still write the session index.
+ * Also: far expiries (INT64_MAX) are stored by every store.
  */
 #include "check.h"
 #include "crumb.h"
@@ -258,8 +259,52 @@ static void test_writes(const env *e)
     crumb_ctx_free(ctx);
 }
 
+/* Far expiries (issue 12 finding 13 at the store): revocations whose
+ * `until` saturated at INT64_MAX are stored and refuse, and a record that
+ * never expires is kept (Redis caps its TTL instead of failing). */
+static void test_far_expiries(crumb_store *st)
+{
+    int64_t now = fake_now, end = INT64_MAX;
+    crumb_store_key k1, k2, k3;
+    crumb_store_id fam, dev;
+    crumb_store_check_res res;
+    char user[64];
+    uint64_t nv = 0;
+    check_fill(k1.b, sizeof k1.b);
+    check_fill(k2.b, sizeof k2.b);
+    check_fill(k3.b, sizeof k3.b);
+    check_fill(fam.b, sizeof fam.b);
+    check_fill(dev.b, sizeof dev.b);
+    snprintf(user, sizeof user, "far-%u-%ld", uniq++, (long)getpid());
+    CHECK_OK(crumb_store_put(st, &k1, (const uint8_t *)"x", 1, end, CRUMB_STORE_VERSION_NEW, &nv,
+                             now));
+    CHECK_OK(crumb_store_revoke_session(st, &k1, end, now));
+    CHECK_OK(crumb_store_revoke_family(st, &fam, end, now));
+    CHECK_OK(crumb_store_revoke_user(st, NULL, user, now, NULL, end, now));
+    crumb_store_check_req q = {.session = &k1, .family = &fam, .issued_at = now - 5, .now = now};
+    CHECK_INT(crumb_store_check(st, &q, &res), CRUMB_E_REVOKED); /* the session */
+    q.session = &k2;
+    CHECK_INT(crumb_store_check(st, &q, &res), CRUMB_E_REVOKED); /* the family */
+    check_fill(fam.b, sizeof fam.b);
+    q.user = user;
+    CHECK_INT(crumb_store_check(st, &q, &res), CRUMB_E_REVOKED); /* the user */
+    q.issued_at = now + 1; /* after the user's not-before: only the device */
+    CHECK_OK(crumb_store_check(st, &q, &res));
+    CHECK_OK(crumb_store_revoke_device(st, NULL, user, &dev, end, now));
+    q.device = &dev;
+    CHECK_INT(crumb_store_check(st, &q, &res), CRUMB_E_REVOKED);
+    q.now = now + 100 * 86400; /* a hundred days on, all still hold */
+    q.device = NULL;
+    q.issued_at = now - 5;
+    CHECK_INT(crumb_store_check(st, &q, &res), CRUMB_E_REVOKED);
+    q.session = &k3;
+    q.user = NULL;
+    CHECK_OK(crumb_store_check(st, &q, &res));
+}
+
 static void run_env(env *e)
 {
+    test_far_expiries(e->st);
     static const int suites[] = {CRUMB_SUITE_XCHACHA20POLY1305, CRUMB_SUITE_AES256GCM,
                                  CRUMB_SUITE_HMACSHA256};
     counting_wrap(e->st);

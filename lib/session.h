@@ -81,6 +81,10 @@ struct crumb_session {
         uint8_t dev_fp[32];        /* keyed fingerprint of set_client's User-Agent
                                       and IP prefix (store_glue.c) */
         int has_dev_fp;            /* dev_fp is set */
+        uint8_t indexed_sid[CRUMB_SID_BYTES]; /* the session index entry known to be
+                                      stored: this id ... */
+        int64_t indexed_exp;       /* ... with this expires_at (valid if indexed) */
+        int indexed;               /* set by check and index_put, cleared at logout */
     } g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
     struct crumb__fpstate {

@@ -295,6 +295,10 @@ crumb_err crumb__glue_check(crumb_session *s)
     s->g.dev_checked = req.device != NULL;
     s->g.loaded_gen = s->p.generation;
     memcpy(s->g.loaded_sid, s->p.sid, CRUMB_SID_BYTES);
+    /* the save that sealed this cookie wrote its index entry */
+    memcpy(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g.indexed_exp = s->p.expires_at;
+    s->g.indexed = s->p.user_len != 0;
     uint64_t g = s->p.generation, cur = res.family_gen;
     if (cur == 0 || g >= cur)
         return CRUMB_OK;
@@ -538,40 +542,63 @@ static crumb_err promote_device(crumb_session *s, int64_t now)
     return rc == CRUMB_OK ? rc : crumb__glue_fail(s, rc);
 }
 
+/* The device sighting of a signed-in save (the store throttles it:
+ * *written = 0 when it wrote nothing); at login the device is promoted. */
+static crumb_err sight_device(crumb_session *s, int64_t now, int *written)
+{
+    crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
+                                .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
+    crumb_store_id fam;
+    memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    sig.family = &fam; /* a replay of this family revokes this device */
+    if (s->g.has_dev_fp)
+        memcpy(sig.fingerprint, s->g.dev_fp, CRUMB_STORE_FPBYTES);
+    crumb_err rc = crumb_store_device_seen(s->ctx->cfg.store, tenant_of(s), s->p.user, &sig, now,
+                                           written);
+    if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
+        crumb__codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
+        return CRUMB_OK;
+    }
+    return rc == CRUMB_OK && s->g.login ? promote_device(s, now) : rc;
+}
+
+/* The session's index entry, written only when the store's copy is not
+ * this one: login, a new id (rotation, new session), a new expiry, or a
+ * sighting the store wrote (its throttle, default 60 s, is the
+ * granularity of last_seen). An ordinary request writes nothing. */
+static crumb_err index_entry(crumb_session *s, int64_t now, int sighted)
+{
+    if (s->g.indexed && !s->g.login && !sighted && s->g.indexed_exp == s->p.expires_at &&
+        crumb_ct_equal(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES))
+        return CRUMB_OK;
+    crumb_store_session_info info = {0};
+    sid_key(s, s->p.sid, &info.session);
+    memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    info.created = s->p.issued_at;
+    info.last_seen = now;
+    info.expires_at = s->p.expires_at;
+    snprintf(info.label, sizeof info.label, "%s", s->g.ua_label);
+    crumb_err rc = crumb_store_index_put(s->ctx->cfg.store, tenant_of(s), s->p.user, &info, now);
+    if (rc != CRUMB_OK)
+        return rc;
+    memcpy(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g.indexed_exp = s->p.expires_at;
+    s->g.indexed = 1;
+    return CRUMB_OK;
+}
+
 /* see session.h: index entry, device sighting and the device cookie line. */
 crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
 {
     crumb_ctx *ctx = s->ctx;
-    crumb_store *st = ctx->cfg.store;
     crumb_err rc = CRUMB_OK;
     if (s->p.user_len) {
-        crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
-                                    .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
-        crumb_store_id fam;
-        memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-        memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
-        sig.family = &fam; /* a replay of this family revokes this device */
-        if (s->g.has_dev_fp)
-            memcpy(sig.fingerprint, s->g.dev_fp, CRUMB_STORE_FPBYTES);
         int written = 0;
-        rc = crumb_store_device_seen(st, tenant_of(s), s->p.user, &sig, now, &written);
-        if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
-            crumb__codec_log(ctx->codec, CRUMB_R_STORE, rc, 0, 0);
-            rc = CRUMB_OK;
-        } else if (rc == CRUMB_OK && s->g.login) {
-            rc = promote_device(s, now);
-        }
-        if (rc == CRUMB_OK) {
-            crumb_store_session_info info = {0};
-            sid_key(s, s->p.sid, &info.session);
-            memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
-            memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
-            info.created = s->p.issued_at;
-            info.last_seen = now;
-            info.expires_at = s->p.expires_at;
-            snprintf(info.label, sizeof info.label, "%s", s->g.ua_label);
-            rc = crumb_store_index_put(st, tenant_of(s), s->p.user, &info, now);
-        }
+        rc = sight_device(s, now, &written);
+        if (rc == CRUMB_OK)
+            rc = index_entry(s, now, written);
         if (rc != CRUMB_OK)
             return crumb__glue_fail(s, rc);
     }
@@ -614,6 +641,7 @@ crumb_err crumb__glue_logout(crumb_session *s)
     if (rc == CRUMB_OK && s->p.user_len)
         rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
     s->g.has_record = 0;
+    s->g.indexed = 0;
     if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
         return crumb__glue_fail(s, rc);
     return CRUMB_OK;

@@ -46,11 +46,15 @@ void rd_user_key(const rd_store *r, char *out, const char *kind, const char *ten
     rd_key(r, out, kind, h, 16);
 }
 
-/* Seconds for a Redis TTL ending at `at` (logical time now), at least 1. */
+/* Seconds for a Redis TTL ending at `at` (logical time now), at least 1
+ * and at most RD_TTL_MAX: Redis refuses an EXPIRE whose deadline in ms
+ * overflows, so a far expiry (a saturated `until`, an INT64_MAX lifetime)
+ * keeps its key for 100 years instead of failing with CRUMB_E_BACKEND.
+ * The stored value keeps the exact time; only Redis's deletion is capped. */
 long long rd_ttl(int64_t at, int64_t now)
 {
-    int64_t t = at - now;
-    return t < 1 ? 1 : (long long)t;
+    int64_t t = crumb__sat_sub(at, now);
+    return t < 1 ? 1 : t > RD_TTL_MAX ? RD_TTL_MAX : (long long)t;
 }
 
 /* Parse a decimal reply string (NULL/nil = 0) into an int64. */
@@ -473,7 +477,9 @@ static crumb_err rd_revoke_all_on(rd_store *r, rd_conn *c, int64_t before)
     snprintf(b, sizeof b, "%" PRId64, before);
     /* MAXSET with a TTL of ~forever: kept until an operator deletes it */
     const char *keys[1] = {k};
-    const char *args[2] = {b, "3153600000"};
+    char ttl[24];
+    snprintf(ttl, sizeof ttl, "%lld", RD_TTL_MAX);
+    const char *args[2] = {b, ttl};
     return rd_eval_flag(c, RS_MAXSET, 1, keys, 2, args, CRUMB_OK);
 }
 

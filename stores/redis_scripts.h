@@ -55,14 +55,13 @@ static const char *const rd_scripts[RS_COUNT] = {
     "local ttl = redis.call('TTL', KEYS[1])\n"
     "if ttl < tonumber(ARGV[5]) then redis.call('EXPIRE', KEYS[1], ARGV[5]) end\n"
     "return {0, ARGV[2]}\n",
-    /* RS_UREVOKE: KEYS user; ARGV before, except ('' = none), until, ttl. */
+    /* RS_UREVOKE: KEYS user; ARGV before, except ('' = none), until, ttl.
+     * Keeps the decimal strings: a Lua number past 2^53 (a saturated
+     * until) does not survive string.format('%d'). */
     "local f = redis.call('HMGET', KEYS[1], 'nb', 'nbu')\n"
-    "local nb = tonumber(f[1] or '0'); local nbu = tonumber(f[2] or '0')\n"
-    "local b = tonumber(ARGV[1])\n"
-    "if b < nb then b = nb end\n"
-    "local t = tonumber(ARGV[3]); if nbu > t then t = nbu end\n"
-    "redis.call('HSET', KEYS[1], 'nb', string.format('%d', b), 'nbu', string.format('%d', t), "
-    "'ex', ARGV[2])\n"
+    "local b = ARGV[1]; if tonumber(b) < tonumber(f[1] or '0') then b = f[1] end\n"
+    "local t = ARGV[3]; if tonumber(f[2] or '0') > tonumber(t) then t = f[2] end\n"
+    "redis.call('HSET', KEYS[1], 'nb', b, 'nbu', t, 'ex', ARGV[2])\n"
     "local ttl = redis.call('TTL', KEYS[1])\n"
     "if ttl < tonumber(ARGV[4]) then redis.call('EXPIRE', KEYS[1], ARGV[4]) end\n"
     "return 1\n",

@@ -134,6 +134,7 @@ extern const crumb_store_methods rd_methods;
 /* ---- redis.c ---- */
 void rd_user_key(const rd_store *r, char *out, const char *kind, const char *tenant,
                  const char *user);
+#define RD_TTL_MAX 3153600000LL /* 100 years: the longest TTL the store asks of Redis */
 long long rd_ttl(int64_t at, int64_t now);
 uint64_t rd_u64(const redisReply *x);
 int rd_user_args(const char **tenant, const char *user);

@@ -585,6 +585,9 @@ typedef struct crumb_payload {
     const uint8_t *data;       /* encoded entries (data_len bytes) */
     size_t data_len;
     crumb_payload_ext ext;     /* payload v2 fields (all zero in a v1 payload) */
+    uint64_t reserved[8];      /* zero. Room to grow: a later field takes its
+                                  bytes from here, so sizeof(crumb_payload)
+                                  and the offsets above stay as they are */
 } crumb_payload;
 
 /**

@@ -99,9 +99,13 @@ static void test_round_trip(void)
         crumb_payload p, q;
         size_t n = 0, n2 = 0;
         random_payload(&p, data, sizeof data);
+        memset(p.reserved, 0xa5, sizeof p.reserved); /* never encoded */
+        memset(q.reserved, 0xa5, sizeof q.reserved);
         CHECK_OK(crumb_payload_encode(&p, enc, sizeof enc, &n));
         CHECK_OK(crumb_payload_decode(&q, enc, n));
         check_same(&p, &q);
+        for (size_t r = 0; r < sizeof q.reserved / sizeof q.reserved[0]; r++)
+            CHECK_INT((long long)q.reserved[r], 0); /* decode zeroes the tail */
         CHECK_OK(crumb_payload_encode(&q, enc2, sizeof enc2, &n2));
         CHECK_INT(n, n2);
         CHECK_MEM(enc, enc2, n);

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.." || exit 2
 # run from `make check CRYPTO=...`, the parent's command-line variables
 # would reach these makes through MAKEFLAGS and override the steps' own
 unset MAKEFLAGS MAKEOVERRIDES MFLAGS MAKELEVEL
+# and make exports its command-line variables to the environment as well
+unset CRYPTO REDIS OPT SAN CFLAGS LDFLAGS BUILD
 T=$(mktemp -d "${TMPDIR:-/tmp}/crumb-stamp.XXXXXX") || exit 2
 trap 'rm -rf "$T"' EXIT
 O=$T/obj/lib/version.o

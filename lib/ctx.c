@@ -165,7 +165,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_codec_free(ctx->dev_codec);
     crumb_wipe(ctx->store_secret, sizeof ctx->store_secret);
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
-    crumb_wipe(ctx->fp_key, sizeof ctx->fp_key);
+    crumb_wipe(&ctx->fp_mac, sizeof ctx->fp_mac);
     crumb_wipe(&ctx->store_mac, sizeof ctx->store_mac);
     crumb__cookie_fmt_free(&ctx->fmt);
     crumb__free(ctx->name);

@@ -27,21 +27,23 @@ crumb_err crumb__fp_ctx_init(crumb_ctx *ctx, const crumb_ctx_config *cfg)
         src = ctx->store_secret;
     if (!src)
         return cfg->fingerprint == CRUMB_FP_OFF ? CRUMB_OK : CRUMB_E_INVALID;
-    if (crumb__hmac_sha256(ctx->fp_key, src, 32, (const uint8_t *)KEY_LABEL,
-                           sizeof KEY_LABEL - 1, NULL, 0) != 0)
-        return CRUMB_E_INTERNAL;
-    return CRUMB_OK;
+    uint8_t key[32];
+    int bad = crumb__hmac_sha256(key, src, 32, (const uint8_t *)KEY_LABEL, sizeof KEY_LABEL - 1,
+                                 NULL, 0) != 0 ||
+              crumb__hmac_pre_init(&ctx->fp_mac, key, sizeof key) != 0;
+    crumb_wipe(key, sizeof key);
+    return bad ? CRUMB_E_INTERNAL : CRUMB_OK;
 }
 
 /* acc = HMAC(key, acc || label || len64(v), v): one unambiguous part. */
-static int chain(const uint8_t key[32], uint8_t acc[32], char label, const void *v, size_t n)
+static int chain(const crumb__hmac_pre *key, uint8_t acc[32], char label, const void *v, size_t n)
 {
     uint8_t head[32 + 1 + 8];
     memcpy(head, acc, 32);
     head[32] = (uint8_t)label;
     for (int i = 0; i < 8; i++)
         head[33 + i] = (uint8_t)((uint64_t)n >> (56 - 8 * i));
-    return crumb__hmac_sha256(acc, key, 32, head, sizeof head, v, n);
+    return crumb__hmac_pre_mac(acc, key, head, sizeof head, v, n);
 }
 
 /* see ext.h */
@@ -54,11 +56,11 @@ crumb_err crumb__fp_compute(const crumb_ctx *ctx, const char *ua, const char *ip
     if (in & CRUMB_FP_APP) {
         if (!app || app_len == 0 || app_len > 4096)
             return CRUMB_E_INVALID;
-        rc |= chain(ctx->fp_key, out, 'A', app, app_len);
+        rc |= chain(&ctx->fp_mac, out, 'A', app, app_len);
     }
     if (in & CRUMB_FP_USER_AGENT)
-        rc |= chain(ctx->fp_key, out, 'U', ua ? ua : "", ua ? strlen(ua) : 0);
+        rc |= chain(&ctx->fp_mac, out, 'U', ua ? ua : "", ua ? strlen(ua) : 0);
     if (in & CRUMB_FP_IP_PREFIX)
-        rc |= chain(ctx->fp_key, out, 'I', ip ? ip : "", ip ? strlen(ip) : 0);
+        rc |= chain(&ctx->fp_mac, out, 'I', ip ? ip : "", ip ? strlen(ip) : 0);
     return rc ? CRUMB_E_INTERNAL : CRUMB_OK;
 }

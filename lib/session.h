@@ -26,7 +26,8 @@ struct crumb_ctx {
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
     crumb__hmac_pre store_mac; /* its HMAC state, computed once (wiped on free) */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
-    uint8_t fp_key[32];        /* issue 16: keys client fingerprints (fingerprint.c) */
+    crumb__hmac_pre fp_mac;    /* issue 16: keys client fingerprints, prepared once
+                                  (fingerprint.c; wiped on free) */
 };
 
 struct crumb_session {

@@ -667,8 +667,7 @@ static void device_fingerprint(crumb_session *s, const char *ua)
     size_t il = strnlen(s->g.ip_prefix, sizeof s->g.ip_prefix - 1);
     memcpy(buf + n, s->g.ip_prefix, il);
     n += il;
-    s->g.has_dev_fp = crumb__hmac_sha256(s->g.dev_fp, s->ctx->store_secret, 32, buf, n, NULL,
-                                         0) == 0;
+    s->g.has_dev_fp = crumb__hmac_pre_mac(s->g.dev_fp, &s->ctx->store_mac, buf, n, NULL, 0) == 0;
 }
 
 /* see crumb.h */

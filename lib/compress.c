@@ -26,7 +26,7 @@ static void z_free(voidpf opaque, voidpf p)
     crumb__free(p);
 }
 
-/* see session.h */
+/* see internal.h */
 crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n)
 {
     z_stream z;
@@ -53,7 +53,7 @@ crumb_err crumb__deflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_
     return rc == Z_MEM_ERROR ? CRUMB_E_NOMEM : CRUMB_E_TOO_LARGE;
 }
 
-/* see session.h */
+/* see internal.h */
 crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_t *in, size_t n,
                          unsigned max_ratio)
 {
@@ -94,20 +94,20 @@ crumb_err crumb__inflate(uint8_t *out, size_t cap, size_t *out_len, const uint8_
     return CRUMB_E_PAYLOAD;     /* corrupt or truncated stream */
 }
 
-/* see session.h */
+/* see internal.h */
 size_t crumb__padded_len(size_t len, size_t block)
 {
     return (len / block + 1) * block;
 }
 
-/* see session.h */
+/* see internal.h */
 void crumb__pad(uint8_t *buf, size_t len, size_t padded_len)
 {
     buf[len] = 0x80;
     memset(buf + len + 1, 0, padded_len - len - 1);
 }
 
-/* see session.h */
+/* see internal.h */
 size_t crumb__unpad(const uint8_t *buf, size_t len)
 {
     size_t i = len;

@@ -75,7 +75,7 @@ crumb_err crumb_cookie_find(const char *hdr, size_t len, const char *name, const
     return CRUMB_E_NOTFOUND;
 }
 
-/* see session.h */
+/* see internal.h */
 int crumb__is_token(const char *s, size_t n)
 {
     static const char sep[] = "()<>@,;:\\\"/[]?={} \t";
@@ -259,7 +259,7 @@ crumb_err crumb_delete_cookie(char *out, size_t cap, size_t *out_len, const crum
     return build(out, cap, out_len, a, suffix, "", 0, 0, 0, 1);
 }
 
-/* see session.h */
+/* see internal.h */
 int crumb__imf_in_range(int64_t t)
 {
     return t >= -62167219200LL && t <= 253402300799LL; /* 0000-01-01 .. 9999-12-31 */
@@ -313,7 +313,7 @@ static void put(char **w, const char *s, size_t n)
     *w += n;
 }
 
-/* see session.h */
+/* see internal.h */
 crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs *a)
 {
     static const char *const ss[] = {"; SameSite=Lax", "; SameSite=Strict", "; SameSite=None",
@@ -345,14 +345,14 @@ crumb_err crumb__cookie_fmt_init(crumb__cookie_fmt *f, const crumb_cookie_attrs 
     return CRUMB_OK;
 }
 
-/* see session.h */
+/* see internal.h */
 void crumb__cookie_fmt_free(crumb__cookie_fmt *f)
 {
     crumb__free(f->pre);
     f->pre = NULL;
 }
 
-/* see session.h */
+/* see internal.h */
 size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t vlen,
                               int64_t max_age)
 {
@@ -362,7 +362,7 @@ size_t crumb__cookie_line_len(const crumb__cookie_fmt *f, size_t sfx_len, size_t
     return n;
 }
 
-/* see session.h */
+/* see internal.h */
 crumb_err crumb__cookie_line(char *out, size_t cap, size_t *out_len, const crumb__cookie_fmt *f,
                              const char *sfx, size_t sfx_len, const char *value, size_t vlen,
                              int64_t max_age, int64_t expires)

@@ -115,14 +115,20 @@ static size_t auth_bytes(int state)
     }
 }
 
-/* see session.h */
-size_t crumb__payload_size(const crumb_payload *p)
+/* Encoded size without the v2 block. */
+static size_t v1_size(const crumb_payload *p)
 {
     return FIXED_BYTES + 3 + p->user_len + p->tenant_len + p->device_len +
-           auth_bytes(p->auth.state) + 2 + p->data_len + crumb__pext_size(p);
+           auth_bytes(p->auth.state) + 2 + p->data_len;
 }
 
-/* see session.h */
+/* see internal.h */
+size_t crumb__payload_size(const crumb_payload *p)
+{
+    return v1_size(p) + crumb__pext_size(p);
+}
+
+/* see internal.h */
 int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 {
     size_t n = alen < blen ? alen : blen;
@@ -132,7 +138,7 @@ int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen)
     return alen < blen ? -1 : alen > blen ? 1 : 0;
 }
 
-/* see session.h: one walk over the entries (the same rules as
+/* see internal.h: one walk over the entries (the same rules as
  * crumb_payload_data_next: key length 1..255, u16 value length, in bounds),
  * keys sorted, unique and free of NUL. */
 int crumb__data_check(const uint8_t *data, size_t len, size_t count)
@@ -192,7 +198,7 @@ crumb_err crumb_payload_encode(const crumb_payload *p, uint8_t *out, size_t cap,
     return crumb__payload_encode_canonical(p, out, cap, out_len);
 }
 
-/* see session.h */
+/* see internal.h */
 crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, size_t cap,
                                           size_t *out_len)
 {
@@ -205,7 +211,7 @@ crumb_err crumb__payload_encode_canonical(const crumb_payload *p, uint8_t *out, 
     size_t xb = crumb__pext_size(p); /* v2 block; 0 = plain v1 */
     if (p->data_len > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
-    size_t need = crumb__payload_size(p);
+    size_t need = v1_size(p) + xb;
     if (need > CRUMB_PAYLOAD_MAX)
         return CRUMB_E_TOO_LARGE;
     *out_len = need;

@@ -284,11 +284,11 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
         s->g.stale_gen = 0;
         s->g.loaded_gen = 0;
         crumb__glue_reset_device(s);
-        if (is_outage(rc))
-            s->g.store_down = rc; /* save refuses: never overwrite the cookie */
     }
-    if (rc == CRUMB_E_NOMEM && !store_mode)
-        s->g.store_down = rc; /* the cookie could not be judged: keep it too */
+    /* the request's cookie could not be judged (store unreachable, out of
+     * memory): save refuses, so the fresh session never replaces it */
+    if (is_outage(rc) && (store_mode || rc == CRUMB_E_NOMEM))
+        s->unjudged = rc;
     if (rc != CRUMB_OK || s->fresh) {
         crumb_err frc = make_fresh(s);
         if (frc != CRUMB_OK) {
@@ -493,8 +493,8 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
     *count = 0;
     crumb_ctx *ctx = s->ctx;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
-    if (s->g.store_down)
-        return s->g.store_down; /* the request's cookie may be valid: keep it */
+    if (s->unjudged)
+        return s->unjudged; /* the request's cookie may be valid: keep it */
     if (crumb__auth_unchecked(s)) /* issue 16: bound, client never checked */
         return CRUMB_E_AUTH;
     if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)

@@ -42,13 +42,15 @@ struct crumb_session {
     int migrated;              /* app schema migrated on load */
     int reseal;                /* opened under a decrypt-only key */
     int logged_out;
+    crumb_err unjudged;        /* load could not judge the request's cookie (store
+                                  unreachable; out of memory): save refuses */
     int had_cookie;            /* the request carried our (main) cookie */
     uint32_t req_chunks;       /* bit k: request carried chunk name.k (k >= 1) */
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
     /* store modes: the per-request state store_glue.c keeps (session.c
-     * reads store_down, stale_gen, new_family and the device line) */
+     * reads stale_gen, new_family and the device line) */
     struct crumb__glue {
         uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
         uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
@@ -72,8 +74,6 @@ struct crumb_session {
         int dev_checked;           /* dev_id checked against the store for p.user */
         int new_family;            /* login: a new family, advanced from 0 on save */
         int login;                 /* the user changed in this request */
-        crumb_err store_down;      /* load could not judge the request's cookie (store
-                                      unreachable; out of memory): save refuses */
         char ua_label[64];
         char ip_prefix[48];
         char *dev_line;            /* Set-Cookie line of a new device cookie

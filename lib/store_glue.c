@@ -630,8 +630,8 @@ crumb_err crumb__glue_logout(crumb_session *s)
     crumb_ctx *ctx = s->ctx;
     crumb_store *st = ctx->cfg.store;
     crumb_store_key key;
-    if (s->g.store_down)
-        return s->g.store_down; /* the request's cookie was never checked */
+    if (s->unjudged)
+        return s->unjudged; /* the request's cookie was never checked */
     if (s->fresh)
         return CRUMB_OK;
     sid_key(s, s->p.sid, &key);

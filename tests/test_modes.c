@@ -66,9 +66,12 @@ static void login(crumb_ctx *ctx, struct jar *j, const char *user)
 
 static const uint8_t store_secret[32] = "test_modes store secret........";
 
+static int seal_suite; /* 0 = the default; the attack matrix sets each suite */
+
 static crumb_ctx *make_ctx(crumb_keyring *kr, crumb_store *st, int mode, int policy)
 {
     crumb_ctx_config c = {0};
+    c.seal_suite = seal_suite;
     c.store_secret = store_secret;
     crumb_ctx *ctx = NULL;
     c.cookie_name = "__Host-sid";
@@ -270,6 +273,7 @@ static void test_long_path(crumb_keyring *kr, crumb_store *st, int mode)
     memset(domain, 'd', sizeof domain - 5);
     memcpy(domain + sizeof domain - 5, ".org", 5);
     c.store_secret = store_secret;
+    c.seal_suite = seal_suite;
     c.cookie_name = "sid";
     c.path = path;
     c.domain = domain;
@@ -306,7 +310,7 @@ static void test_many_devices(crumb_keyring *kr, crumb_store *st, int mode)
     static crumb_device_entry de[32];
     char user[32];
     size_t n = 0;
-    snprintf(user, sizeof user, "many%d", mode);
+    snprintf(user, sizeof user, "many%d-%d", mode, seal_suite);
     for (int i = 0; i < 20; i++) {
         memset(&jars[i], 0, sizeof jars[i]);
         login(ctx, &jars[i], user);
@@ -325,6 +329,29 @@ static void test_many_devices(crumb_keyring *kr, crumb_store *st, int mode)
     crumb_ctx_free(ctx);
 }
 
+/* The attacks above, over every store (Redis too), seal suite and store
+ * mode. */
+struct attack_arg {
+    crumb_keyring *kr;
+    crumb_store *st;
+};
+
+static void attack_cell(int suite, int mode, void *arg)
+{
+    struct attack_arg *a = arg;
+    seal_suite = suite;
+    test_long_path(a->kr, a->st, mode);
+    test_many_devices(a->kr, a->st, mode);
+    seal_suite = 0;
+}
+
+static void run_attacks(const matrix_store *ms, void *arg)
+{
+    struct attack_arg a = {arg, ms->st};
+    printf("attacks, store: %s\n", ms->name);
+    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, attack_cell, &a);
+}
+
 static void run_all(const matrix_store *ms, void *arg)
 {
     crumb_keyring *kr = arg;
@@ -335,8 +362,6 @@ static void run_all(const matrix_store *ms, void *arg)
     for (int mode = CRUMB_MODE_STATELESS_STORE; mode <= CRUMB_MODE_SERVER; mode++) {
         test_revocation(kr, st, mode);
         test_replay(kr, st, mode);
-        test_long_path(kr, st, mode);
-        test_many_devices(kr, st, mode);
     }
     test_server_records(kr, st, CRUMB_MODE_SERVER, CRUMB_SIZE_ERROR);
     test_server_records(kr, st, CRUMB_MODE_STATELESS_STORE, CRUMB_SIZE_STORE);
@@ -364,6 +389,8 @@ int main(void)
     crumb_ctx_free(ctx);
 
     matrix_run(MATRIX_MEMORY | MATRIX_FILE, "modes", NULL, run_all, kr);
+    crumb_store_redis_config redis = {0};
+    matrix_run(MATRIX_ALL, "modes-attack", &redis, run_attacks, kr);
     crumb_keyring_free(kr);
     return check_done("test_modes");
 }

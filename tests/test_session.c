@@ -712,11 +712,12 @@ static void test_null_session(void)
 }
 
 /* Every allocation failure in load and save is a clean CRUMB_E_NOMEM. */
-static void test_alloc_failures(void)
+static void test_alloc_failures(int suite)
 {
     crumb_keyring *kr = make_ring(1, 0);
     crumb_ctx_config c = base_cfg();
     c.compress = CRUMB_COMPRESS_ON;
+    c.seal_suite = suite;
     crumb_ctx *ctx = make_ctx(kr, &c);
     jar_clear();
     crumb_session *s = load(ctx, CRUMB_OK);
@@ -898,7 +899,9 @@ int main(void)
     test_compression_and_padding();
     test_modes_and_config();
     test_null_session();
-    test_alloc_failures();
+    for (int suite = 1; suite <= 3; suite++) /* every seal suite compiled in */
+        if (crumb_suite_available(suite))
+            test_alloc_failures(suite);
     test_cgi();
     test_buffer_thresholds();
     return check_done("test_session");

@@ -9,6 +9,7 @@
 #include "check.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "jar.h"
 #include "session_env.h"
 
 #include <fcntl.h>
@@ -86,51 +87,6 @@ static void counting_wrap(crumb_store *st)
 static void counting_unwrap(crumb_store *st)
 {
     st->methods = inner;
-}
-
-/* ==== A browser ========================================================= */
-
-typedef struct jar {
-    char names[8][64];
-    char values[8][4096];
-    int n;
-} jar;
-
-static void jar_apply(jar *j, const char *const *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
-        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
-        int k;
-        for (k = 0; k < j->n; k++)
-            if (strlen(j->names[k]) == nl && !memcmp(j->names[k], lines[i], nl))
-                break;
-        if (strstr(lines[i], "Max-Age=0")) {
-            if (k < j->n) {
-                j->n--;
-                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
-                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
-            }
-            continue;
-        }
-        if (k == j->n && j->n == 8)
-            abort();
-        if (k == j->n)
-            j->n++;
-        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
-        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
-    }
-}
-
-static const char *jar_header(const jar *j)
-{
-    static char h[40000];
-    size_t o = 0;
-    h[0] = 0;
-    for (int k = 0; k < j->n; k++)
-        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
-                              j->values[k]);
-    return h;
 }
 
 static crumb_session *begin(crumb_ctx *ctx, const jar *j)

@@ -25,6 +25,18 @@ void new_user(char *out, size_t cap, const char *tag)
     snprintf(out, cap, "%s-%u-%ld", tag, uniq++, (long)getpid());
 }
 
+void env_config(crumb_ctx_config *c, const env *e, const uint8_t *secret)
+{
+    c->cookie_name = "__Host-sid";
+    c->clock = clock_cb;
+    c->log = log_cb;
+    c->mode = e->mode;
+    c->store = e->st;
+    c->store_secret = secret;
+    c->seal_suite = e->suite;
+    c->accept_suites = 1u << e->suite;
+}
+
 void run_store(const matrix_store *ms, void *arg)
 {
     env *e = arg;

@@ -38,6 +38,11 @@ typedef struct env {
     matrix_cell_fn *cell;
 } env;
 
+/* The ctx configuration every cell starts from: cookie "__Host-sid",
+ * clock_cb, log_cb, e's mode, store and seal suite (the only one accepted),
+ * store secret secret. */
+void env_config(crumb_ctx_config *c, const env *e, const uint8_t *secret);
+
 /* matrix_fn: e->cell over every suite and the two store modes on ms. */
 void run_store(const matrix_store *ms, void *arg);
 

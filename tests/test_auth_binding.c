@@ -42,14 +42,8 @@ static crumb_ctx *make_ctx(const env *e, int policy, unsigned inputs, int64_t ab
 {
     crumb_ctx_config c = {0};
     crumb_ctx *ctx = NULL;
-    c.cookie_name = "__Host-sid";
-    c.clock = clock_cb;
+    env_config(&c, e, e->mode == CRUMB_MODE_STATELESS ? NULL : secret);
     c.log = fp_log_cb;
-    c.mode = e->mode;
-    c.store = e->st;
-    c.store_secret = e->mode == CRUMB_MODE_STATELESS ? NULL : secret;
-    c.seal_suite = e->suite;
-    c.accept_suites = 1u << e->suite;
     c.fingerprint = policy;
     c.fingerprint_inputs = inputs;
     c.fingerprint_key = e->mode == CRUMB_MODE_STATELESS ? fpkey : NULL; /* else store secret */

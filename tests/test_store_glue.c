@@ -24,14 +24,7 @@ static crumb_ctx *make_ctx(const env *e, int keep_devices, int reidentify)
 {
     crumb_ctx_config c = {0};
     crumb_ctx *ctx = NULL;
-    c.cookie_name = "__Host-sid";
-    c.clock = clock_cb;
-    c.log = log_cb;
-    c.mode = e->mode;
-    c.store = e->st;
-    c.store_secret = secret;
-    c.seal_suite = e->suite;
-    c.accept_suites = 1u << e->suite;
+    env_config(&c, e, secret);
     c.rotation_grace = 10;
     c.absolute_lifetime = 1000;
     c.idle_timeout = -1;

@@ -8,6 +8,7 @@
 #ifndef CRUMB_TEST_SESSION_ENV_H
 #define CRUMB_TEST_SESSION_ENV_H
 
+#include "check.h"
 #include "crumb.h"
 #include "crumb_store.h"
 #include "matrix.h"
@@ -42,6 +43,15 @@ typedef struct env {
  * clock_cb, log_cb, e's mode, store and seal suite (the only one accepted),
  * store secret secret. */
 void env_config(crumb_ctx_config *c, const env *e, const uint8_t *secret);
+
+/* e->kr = a new keyring holding key (filled with check_fill) as primary
+ * key 1. Static inline: its CHECKs count in the calling test's summary. */
+static inline void env_keyring(env *e, uint8_t key[32])
+{
+    check_fill(key, 32);
+    CHECK_OK(crumb_keyring_new(&e->kr));
+    CHECK_OK(crumb_keyring_add(e->kr, 1, CRUMB_KEY_PRIMARY, key));
+}
 
 /* matrix_fn: e->cell over every suite and the two store modes on ms. */
 void run_store(const matrix_store *ms, void *arg);

@@ -661,9 +661,7 @@ int main(void)
 {
     env e = {.cell = run_cell};
     check_seed();
-    check_fill(attack_key1, sizeof attack_key1);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, attack_key1));
+    env_keyring(&e, attack_key1);
     attack_kr = e.kr;
     attack_negative_clock();
     attack_stray_chunks();

@@ -374,9 +374,7 @@ int main(void)
     env e = {.cell = run_cell};
     uint8_t key[32];
     check_seed();
-    check_fill(key, sizeof key);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
+    env_keyring(&e, key);
     e.store_name = "no store";
     matrix_suites(CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS, run_cell, &e);
 

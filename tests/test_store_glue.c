@@ -254,9 +254,7 @@ int main(void)
     env e = {.cell = run_cell};
     uint8_t key[32];
     check_seed();
-    check_fill(key, sizeof key);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
+    env_keyring(&e, key);
     crumb_store_redis_config rcfg = {.command_timeout_ms = 300, .retry_interval_ms = 100,
                                      .prefix = "glue:"};
     matrix_run(MATRIX_ALL, "glue", &rcfg, run_store, &e);

@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "jar.h"
 #include "matrix.h"
+#include "session_env.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,46 +23,17 @@
 #include <sys/prctl.h>
 #endif
 
-static int64_t fake_now = 1800000000;
-static int replays;
-static unsigned uniq;
 static const uint8_t secret[32] = "attack test store secret.......";
 static uint8_t attack_key1[32]; /* key 1 of the ring every attack starts with */
 static crumb_keyring *attack_kr;
 
-static int64_t clock_cb(void *ctx)
-{
-    (void)ctx;
-    return fake_now;
-}
-
-static void log_cb(void *ctx, const crumb_event *ev)
-{
-    (void)ctx;
-    replays += ev->reason == CRUMB_R_REPLAY && ev->err == CRUMB_E_REPLAY;
-}
-
 /* ==== Requests ========================================================== */
-
-typedef struct env {
-    crumb_keyring *kr;
-    crumb_store *st;
-    const char *store_name;
-    int suite, mode;
-} env;
 
 static crumb_ctx *make_ctx_with(const env *e, crumb_keyring *kr, int64_t lifetime)
 {
     crumb_ctx_config c = {0};
     crumb_ctx *ctx = NULL;
-    c.cookie_name = "__Host-sid";
-    c.clock = clock_cb;
-    c.log = log_cb;
-    c.mode = e->mode;
-    c.store = e->st;
-    c.store_secret = secret;
-    c.seal_suite = e->suite;
-    c.accept_suites = 1u << e->suite;
+    env_config(&c, e, secret);
     c.rotation_grace = 10;
     if (lifetime) {
         c.absolute_lifetime = lifetime;
@@ -121,11 +93,6 @@ static void login(crumb_ctx *ctx, jar *j, const char *user)
     CHECK_OK(crumb_session_rotate(s));
     CHECK_OK(crumb_session_set_user(s, user, strlen(user)));
     end(s, j, CRUMB_OK);
-}
-
-static void new_user(char *out, size_t cap, const char *tag)
-{
-    snprintf(out, cap, "%s-%u-%ld", tag, uniq++, (long)getpid());
 }
 
 /* The handle of the user's device other than the current one (not revoked). */
@@ -683,23 +650,18 @@ static void run_cell(int suite, int mode, void *arg)
 }
 
 /* One store of the matrix: the outage attacks need the redis-server's pid. */
-static void run_store(const matrix_store *ms, void *arg)
+static void run_attack_store(const matrix_store *ms, void *arg)
 {
-    env *e = arg;
-    e->st = ms->st;
-    e->store_name = ms->name;
     redis_pid = ms->redis_pid;
     outage_run = ms->redis_pid != 0;
-    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
+    run_store(ms, arg);
 }
 
 int main(void)
 {
-    env e = {0};
+    env e = {.cell = run_cell};
     check_seed();
-    check_fill(attack_key1, sizeof attack_key1);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, attack_key1));
+    env_keyring(&e, attack_key1);
     attack_kr = e.kr;
     attack_negative_clock();
     attack_stray_chunks();
@@ -709,7 +671,7 @@ int main(void)
 
     crumb_store_redis_config rcfg = {.command_timeout_ms = 300, .retry_interval_ms = 100,
                                      .prefix = "attack:"};
-    matrix_run(MATRIX_ALL, "attack", &rcfg, run_store, &e);
+    matrix_run(MATRIX_ALL, "attack", &rcfg, run_attack_store, &e);
     crumb_keyring_free(e.kr);
     return check_done("test_attack_session");
 }

@@ -11,6 +11,7 @@
 #include "crumb_store.h"
 #include "jar.h"
 #include "matrix.h"
+#include "session_env.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,22 +19,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int64_t fake_now = 1800000000;
 static int fp_refused, fp_reported;
-static unsigned uniq;
 static const uint8_t secret[32] = "binding test store secret......";
 static const uint8_t fpkey[32] = "binding test fingerprint key...";
 
 static const char UA_A[] = "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0";
 static const char UA_B[] = "Mozilla/5.0 (Windows NT 10.0) Chrome/119.0";
 
-static int64_t clock_cb(void *ctx)
-{
-    (void)ctx;
-    return fake_now;
-}
-
-static void log_cb(void *ctx, const crumb_event *ev)
+static void fp_log_cb(void *ctx, const crumb_event *ev)
 {
     (void)ctx;
     if (ev->reason == CRUMB_R_FINGERPRINT) {
@@ -44,26 +37,13 @@ static void log_cb(void *ctx, const crumb_event *ev)
 
 /* ==== Environment and requests ========================================= */
 
-typedef struct env {
-    crumb_keyring *kr;
-    crumb_store *st;
-    const char *store_name;
-    int suite, mode;
-} env;
-
 static crumb_ctx *make_ctx(const env *e, int policy, unsigned inputs, int64_t abs,
                            int64_t session_lifetime, int browser)
 {
     crumb_ctx_config c = {0};
     crumb_ctx *ctx = NULL;
-    c.cookie_name = "__Host-sid";
-    c.clock = clock_cb;
-    c.log = log_cb;
-    c.mode = e->mode;
-    c.store = e->st;
-    c.store_secret = e->mode == CRUMB_MODE_STATELESS ? NULL : secret;
-    c.seal_suite = e->suite;
-    c.accept_suites = 1u << e->suite;
+    env_config(&c, e, e->mode == CRUMB_MODE_STATELESS ? NULL : secret);
+    c.log = fp_log_cb;
     c.fingerprint = policy;
     c.fingerprint_inputs = inputs;
     c.fingerprint_key = e->mode == CRUMB_MODE_STATELESS ? fpkey : NULL; /* else store secret */
@@ -115,7 +95,7 @@ static void save_at(int line, crumb_session *s, jar *j)
 /* The victim signs in from client A; returns the user name used. */
 static void victim_login(crumb_ctx *ctx, jar *j, char *user, size_t cap)
 {
-    snprintf(user, cap, "victim-%u-%ld", uniq++, (long)getpid());
+    new_user(user, cap, "victim");
     crumb_session *s = load(ctx, j, CRUMB_OK);
     CHECK_OK(crumb_session_check_client(s, UA_A, "198.51.100.7", NULL, 0));
     CHECK_INT(crumb_session_fingerprint(s), CRUMB_FP_UNBOUND);
@@ -389,22 +369,12 @@ static void run_cell(int suite, int mode, void *arg)
     fake_now = t0 + 400 * 86400; /* past everything the last run wrote */
 }
 
-static void run_store(const matrix_store *ms, void *arg)
-{
-    env *e = arg;
-    e->st = ms->st;
-    e->store_name = ms->name;
-    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
-}
-
 int main(void)
 {
-    env e = {0};
+    env e = {.cell = run_cell};
     uint8_t key[32];
     check_seed();
-    check_fill(key, sizeof key);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
+    env_keyring(&e, key);
     e.store_name = "no store";
     matrix_suites(CRUMB_MODE_STATELESS, CRUMB_MODE_STATELESS, run_cell, &e);
 

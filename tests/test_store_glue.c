@@ -10,6 +10,7 @@
 #include "crumb_store.h"
 #include "jar.h"
 #include "matrix.h"
+#include "session_env.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -17,43 +18,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int64_t fake_now = 1800000000;
-static int replays;
-static unsigned uniq;
 static const uint8_t secret[32] = "glue test store secret.........";
-
-static int64_t clock_cb(void *ctx)
-{
-    (void)ctx;
-    return fake_now;
-}
-
-static void log_cb(void *ctx, const crumb_event *ev)
-{
-    (void)ctx;
-    replays += ev->reason == CRUMB_R_REPLAY && ev->err == CRUMB_E_REPLAY;
-}
-
-
-typedef struct env {
-    crumb_keyring *kr;
-    crumb_store *st;
-    const char *store_name;
-    int suite, mode;
-} env;
 
 static crumb_ctx *make_ctx(const env *e, int keep_devices, int reidentify)
 {
     crumb_ctx_config c = {0};
     crumb_ctx *ctx = NULL;
-    c.cookie_name = "__Host-sid";
-    c.clock = clock_cb;
-    c.log = log_cb;
-    c.mode = e->mode;
-    c.store = e->st;
-    c.store_secret = secret;
-    c.seal_suite = e->suite;
-    c.accept_suites = 1u << e->suite;
+    env_config(&c, e, secret);
     c.rotation_grace = 10;
     c.absolute_lifetime = 1000;
     c.idle_timeout = -1;
@@ -99,11 +70,6 @@ static void login_want(crumb_ctx *ctx, jar *j, const char *user, const char *ua,
 static void login_ua(crumb_ctx *ctx, jar *j, const char *user, const char *ua)
 {
     login_want(ctx, j, user, ua, CRUMB_OK);
-}
-
-static void new_user(char *out, size_t cap, const char *tag)
-{
-    snprintf(out, cap, "%s-%u-%ld", tag, uniq++, (long)getpid());
 }
 
 /* The user's device rows as the store has them: count, and how many are
@@ -283,22 +249,12 @@ static void run_cell(int suite, int mode, void *arg)
            check_failures == before ? "ok" : "FAILED");
 }
 
-static void run_store(const matrix_store *ms, void *arg)
-{
-    env *e = arg;
-    e->st = ms->st;
-    e->store_name = ms->name;
-    matrix_suites(CRUMB_MODE_STATELESS_STORE, CRUMB_MODE_SERVER, run_cell, e);
-}
-
 int main(void)
 {
-    env e = {0};
+    env e = {.cell = run_cell};
     uint8_t key[32];
     check_seed();
-    check_fill(key, sizeof key);
-    CHECK_OK(crumb_keyring_new(&e.kr));
-    CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
+    env_keyring(&e, key);
     crumb_store_redis_config rcfg = {.command_timeout_ms = 300, .retry_interval_ms = 100,
                                      .prefix = "glue:"};
     matrix_run(MATRIX_ALL, "glue", &rcfg, run_store, &e);

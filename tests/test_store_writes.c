@@ -9,6 +9,8 @@
 #include "check.h"
 #include "crumb.h"
 #include "crumb_store.h"
+#include "jar.h"
+#include "session_env.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -19,15 +21,7 @@
 #include <sys/prctl.h>
 #endif
 
-static int64_t fake_now = 1800000000;
-static unsigned uniq;
 static const uint8_t secret[32] = "store writes test secret.......";
-
-static int64_t clock_cb(void *ctx)
-{
-    (void)ctx;
-    return fake_now;
-}
 
 /* ==== The counting pass-through ========================================= */
 
@@ -95,51 +89,6 @@ static void counting_unwrap(crumb_store *st)
     st->methods = inner;
 }
 
-/* ==== A browser ========================================================= */
-
-typedef struct jar {
-    char names[8][64];
-    char values[8][4096];
-    int n;
-} jar;
-
-static void jar_apply(jar *j, const char *const *lines, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *eq = strchr(lines[i], '='), *semi = strchr(lines[i], ';');
-        size_t nl = (size_t)(eq - lines[i]), vl = semi ? (size_t)(semi - eq - 1) : strlen(eq + 1);
-        int k;
-        for (k = 0; k < j->n; k++)
-            if (strlen(j->names[k]) == nl && !memcmp(j->names[k], lines[i], nl))
-                break;
-        if (strstr(lines[i], "Max-Age=0")) {
-            if (k < j->n) {
-                j->n--;
-                memmove(j->names[k], j->names[k + 1], sizeof j->names[0] * (size_t)(j->n - k));
-                memmove(j->values[k], j->values[k + 1], sizeof j->values[0] * (size_t)(j->n - k));
-            }
-            continue;
-        }
-        if (k == j->n && j->n == 8)
-            abort();
-        if (k == j->n)
-            j->n++;
-        snprintf(j->names[k], sizeof j->names[k], "%.*s", (int)nl, lines[i]);
-        snprintf(j->values[k], sizeof j->values[k], "%.*s", (int)vl, eq + 1);
-    }
-}
-
-static const char *jar_header(const jar *j)
-{
-    static char h[40000];
-    size_t o = 0;
-    h[0] = 0;
-    for (int k = 0; k < j->n; k++)
-        o += (size_t)snprintf(h + o, sizeof h - o, "%s%s=%s", k ? "; " : "", j->names[k],
-                              j->values[k]);
-    return h;
-}
-
 static crumb_session *begin(crumb_ctx *ctx, const jar *j)
 {
     crumb_session *s = NULL;
@@ -176,13 +125,6 @@ static int64_t listed_last_seen(crumb_ctx *ctx, const jar *j)
 }
 
 /* ==== The test ========================================================== */
-
-typedef struct env {
-    crumb_keyring *kr;
-    crumb_store *st;
-    const char *name;
-    int suite, mode;
-} env;
 
 #define ORDINARY 12 /* requests, one second apart: within the 60 s throttle */
 
@@ -222,7 +164,7 @@ static void test_writes(const env *e)
     CHECK_OK(crumb_ctx_new(&ctx, e->kr, &c));
     if (!ctx)
         abort();
-    snprintf(user, sizeof user, "w-%u-%ld", uniq++, (long)getpid());
+    new_user(user, sizeof user, "w");
     int64_t t0 = fake_now;
 
     cnt.index_put = 0; /* login writes the index and the device */
@@ -275,7 +217,7 @@ static void test_far_expiries(crumb_store *st)
     check_fill(k3.b, sizeof k3.b);
     check_fill(fam.b, sizeof fam.b);
     check_fill(dev.b, sizeof dev.b);
-    snprintf(user, sizeof user, "far-%u-%ld", uniq++, (long)getpid());
+    new_user(user, sizeof user, "far");
     CHECK_OK(crumb_store_put(st, &k1, (const uint8_t *)"x", 1, end, CRUMB_STORE_VERSION_NEW, &nv,
                              now));
     CHECK_OK(crumb_store_revoke_session(st, &k1, end, now));
@@ -322,7 +264,7 @@ static void run_env(env *e)
             e->suite = suites[i];
             e->mode = mode;
             test_writes(e);
-            printf("  %s store, suite %d, %s: %s\n", e->name, suites[i],
+            printf("  %s store, suite %d, %s: %s\n", e->store_name, suites[i],
                    mode == CRUMB_MODE_SERVER ? "server" : "stateless+store",
                    check_failures == before ? "ok" : "FAILED");
         }
@@ -395,7 +337,7 @@ static void run_redis(env *e)
         snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
         crumb_store_redis_config cfg = {.url = url, .prefix = "writes:"};
         CHECK_OK(crumb_store_redis_open(&e->st, &cfg));
-        e->name = "redis";
+        e->store_name = "redis";
         if (e->st) {
             run_env(e);
             crumb_store_close(e->st);
@@ -419,13 +361,13 @@ int main(void)
     CHECK_OK(crumb_keyring_add(e.kr, 1, CRUMB_KEY_PRIMARY, key));
 
     CHECK_OK(crumb_store_memory_open(&e.st, NULL));
-    e.name = "memory";
+    e.store_name = "memory";
     run_env(&e);
     crumb_store_close(e.st);
 
     CHECK(mkdtemp(dir) != NULL);
     CHECK_OK(crumb_store_file_open(&e.st, dir, NULL));
-    e.name = "file";
+    e.store_name = "file";
     run_env(&e);
     crumb_store_close(e.st);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

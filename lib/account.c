@@ -116,7 +116,7 @@ static crumb_err list_devices(crumb_session *s, int active, crumb_device_entry *
         out[i].trust = dev[i].trust;
         out[i].first_seen = dev[i].first_seen;
         out[i].last_seen = dev[i].last_seen;
-        out[i].current = s->g.has_dev && crumb_ct_equal(dev[i].device.b, s->g.dev_id,
+        out[i].current = s->g->has_dev && crumb_ct_equal(dev[i].device.b, s->g->dev_id,
                                                       CRUMB_STORE_IDBYTES);
     }
     return CRUMB_OK;

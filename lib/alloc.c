@@ -1,10 +1,12 @@
 /*
  * alloc.c - the one allocator every heap allocation in libcrumb goes
- * through (with a fail-on-Nth-call hook for fault-injection tests), and
- * locked, non-dumpable pages for key material.
+ * through (with a fail-on-Nth-call hook for fault-injection tests), one
+ * kept block per thread for the per-request session object, and locked,
+ * non-dumpable pages for key material.
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -56,6 +58,70 @@ void *crumb__realloc(void *p, size_t n)
 /* see internal.h */
 void crumb__free(void *p)
 {
+    free(p);
+}
+
+/* ==== A thread's kept block ============================================
+ * The session object (~1.9 KB) is allocated and freed once per request.
+ * Past glibc's per-thread cache (1,032 bytes) each calloc/free pair takes
+ * the arena path and zeroes the block again; a thread instead keeps the
+ * last block it freed, wiped, for its next request. A pthread key, set
+ * the first time a thread keeps a block, frees it at thread exit and
+ * clears the slot (a later free in another key's destructor keeps and
+ * registers again). As in random.c, the library must stay loaded while
+ * threads that used it are alive. */
+struct park {
+    void *blk;      /* all zero (wiped), or NULL */
+    size_t n;       /* its size */
+    int registered; /* the key's destructor will run for this thread */
+};
+static _Thread_local struct park park;
+static pthread_once_t park_once = PTHREAD_ONCE_INIT;
+static pthread_key_t park_key;
+static int park_ok;
+
+/* Thread exit: free the kept block. */
+static void park_drop(void *arg)
+{
+    struct park *k = arg;
+    free(k->blk);
+    k->blk = NULL;
+    k->registered = 0;
+}
+
+static void park_setup(void)
+{
+    park_ok = pthread_key_create(&park_key, park_drop) == 0;
+}
+
+/* see internal.h */
+void *crumb__park_calloc(size_t n)
+{
+    if (alloc_should_fail())
+        return NULL;
+    void *p = park.blk;
+    if (p && park.n == n) {
+        park.blk = NULL;
+        return p;
+    }
+    return calloc(1, n ? n : 1);
+}
+
+/* see internal.h */
+void crumb__park_free(void *p, size_t n)
+{
+    if (p == NULL)
+        return;
+    crumb_wipe(p, n);
+    if (!park.blk && !park.registered) {
+        (void)pthread_once(&park_once, park_setup);
+        park.registered = park_ok && pthread_setspecific(park_key, &park) == 0;
+    }
+    if (!park.blk && park.registered) {
+        park.blk = p;
+        park.n = n;
+        return;
+    }
     free(p);
 }
 

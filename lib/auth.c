@@ -19,7 +19,7 @@ crumb_err crumb_session_check_client(crumb_session *s, const char *ua, const cha
     const crumb_ctx *ctx = s->ctx;
     if (rc != CRUMB_OK || ctx->cfg.fingerprint == CRUMB_FP_OFF)
         return rc;
-    rc = crumb__fp_compute(ctx, ua, s->g.ip_prefix, app, app_len, s->fp.cur);
+    rc = crumb__fp_compute(ctx, ua, s->client.ip_prefix, app, app_len, s->fp.cur);
     if (rc != CRUMB_OK)
         return rc;
     s->fp.have = 1;

@@ -42,10 +42,15 @@ static int slot_of(const crumb_ctx *ctx, const char *name, size_t len)
 /* see session.h */
 void crumb__chunk_scan(const crumb_ctx *ctx, const char *hdr, crumb__req_cookies *rq)
 {
-    size_t len = hdr ? strlen(hdr) : 0, pos = 0;
     crumb_cookie_pair cp;
     rq->seen = 0;
-    while (crumb_cookie_next(hdr, len, &pos, &cp)) {
+    const char *p = hdr;
+    while (p && *p) {
+        const char *semi = strchrnul(p, ';'); /* one pass: no strlen first */
+        int ok = crumb__cookie_pair(p, 0, (size_t)(semi - p), &cp);
+        p = *semi ? semi + 1 : NULL;
+        if (!ok)
+            continue;
         int k = slot_of(ctx, cp.name, cp.name_len);
         if (k < 0 || (rq->seen & (1u << k)))
             continue;
@@ -77,11 +82,15 @@ crumb_err crumb__chunk_find(crumb_session *s, const crumb__req_cookies *rq, crum
     ch->n = 0;
     if (!s->had_cookie)
         return s->req_chunks ? refuse(s, CRUMB_R_BAD_CHUNKS, CRUMB_E_COOKIE) : CRUMB_OK;
-    /* an unchunked value is the token; "N.<part0>" announces N parts */
+    /* an unchunked value is the token; "N.<part0>" announces N parts. The
+     * count has at most 2 digits, so only the first 3 bytes are searched:
+     * a '.' further on is not base64url, and crumb_open refuses it. */
     ch->n = 1;
     ch->skip = 0;
     ch->total = rq->vlen[0];
-    const char *dot = memchr(rq->val[0], '.', rq->vlen[0]);
+    const char *dot = NULL;
+    for (size_t i = 0; !dot && i < 3 && i < rq->vlen[0]; i++)
+        dot = rq->val[0][i] == '.' ? rq->val[0] + i : NULL;
     if (dot) {
         int cnt = parse_small(rq->val[0], (size_t)(dot - rq->val[0]), 2, (int)c->max_chunks);
         if (cnt < 0)

@@ -36,6 +36,19 @@ static void split_pair(const char *hdr, size_t start, size_t end, crumb_cookie_p
     out->value_len = end - vs;
 }
 
+/* see internal.h */
+int crumb__cookie_pair(const char *hdr, size_t start, size_t end, crumb_cookie_pair *out)
+{
+    while (start < end && is_ws(hdr[start]))
+        start++;
+    while (end > start && is_ws(hdr[end - 1]))
+        end--;
+    if (start == end)
+        return 0; /* empty pair */
+    split_pair(hdr, start, end, out);
+    return 1;
+}
+
 /* see crumb.h */
 int crumb_cookie_next(const char *hdr, size_t len, size_t *pos, crumb_cookie_pair *out)
 {
@@ -45,15 +58,10 @@ int crumb_cookie_next(const char *hdr, size_t len, size_t *pos, crumb_cookie_pai
         const char *semi = memchr(hdr + i, ';', len - i);
         size_t end = semi ? (size_t)(semi - hdr) : len;
         i = semi ? end + 1 : len; /* skip ';' */
-        while (start < end && is_ws(hdr[start]))
-            start++;
-        while (end > start && is_ws(hdr[end - 1]))
-            end--;
-        if (start == end)
-            continue; /* empty pair */
-        split_pair(hdr, start, end, out);
-        *pos = i;
-        return 1;
+        if (crumb__cookie_pair(hdr, start, end, out)) {
+            *pos = i;
+            return 1;
+        }
     }
     *pos = len;
     return 0;

@@ -63,6 +63,16 @@ void crumb__free(void *p);
  * it before starting threads. */
 long crumb__alloc_fail_at(long n, int sticky);
 
+/* A zeroed block of n bytes for an object made and
+ * dropped once per request (the session): the block this thread last gave
+ * to crumb__park_free, if it was of size n (already zero: it was wiped),
+ * else a fresh calloc. Counted by the test hook like any allocation. */
+void *crumb__park_calloc(size_t n);
+/* Wipe p (n bytes, from crumb__park_calloc) and keep it for this thread's
+ * next crumb__park_calloc if the thread keeps none yet, else free it. A
+ * thread's kept block is freed when the thread exits. */
+void crumb__park_free(void *p, size_t n);
+
 /* Locked, non-dumpable memory for keys (mmap + mlock + MADV_DONTDUMP where
  * available). Zero-filled. crumb__secure_free wipes before releasing. */
 void *crumb__secure_alloc(size_t n);
@@ -248,6 +258,10 @@ int crumb__key_cmp(const char *a, size_t alen, const char *b, size_t blen);
  * strictly ascending, NUL-free keys; -1 otherwise. */
 int crumb__data_check(const uint8_t *data, size_t len, size_t count);
 
+/* crumb_payload_decode into a payload that is already all zero (a fresh
+ * session object): the same checks and results, without clearing p first. */
+crumb_err crumb__payload_decode_zeroed(crumb_payload *p, const uint8_t *in, size_t n);
+
 /* ==== compress.c ======================================================== */
 
 /* Raw-deflate in (n bytes) into out. zlib allocates through crumb__malloc.
@@ -277,6 +291,10 @@ size_t crumb__unpad(const uint8_t *buf, size_t len);
 
 /* 1 if s[0..n) is an RFC 7230 token (non-empty). */
 int crumb__is_token(const char *s, size_t n);
+
+/* One Cookie header pair hdr[start..end) (no ';' inside), trimmed and split
+ * at its first '=' as crumb_cookie_next does; 0 if it is empty. */
+int crumb__cookie_pair(const char *hdr, size_t start, size_t end, crumb_cookie_pair *out);
 
 /* ==== Store secret (store_secret.c) ==================================== */
 

@@ -76,7 +76,7 @@ static void rd_id(rd *r, char *dst, size_t *len)
     size_t k = (size_t)rd_uint(r, 1);
     const uint8_t *q = rd_take(r, k);
     *len = q ? k : 0;
-    if (q)
+    if (*len)
         memcpy(dst, q, k);
     dst[*len] = '\0';
 }
@@ -294,8 +294,14 @@ static void rd_auth(rd *r, crumb_auth *a, uint32_t version)
 /* see crumb.h */
 crumb_err crumb_payload_decode(crumb_payload *p, const uint8_t *in, size_t n)
 {
-    rd r = {in, n, 0, 0};
     memset(p, 0, sizeof *p);
+    return crumb__payload_decode_zeroed(p, in, n);
+}
+
+/* see internal.h */
+crumb_err crumb__payload_decode_zeroed(crumb_payload *p, const uint8_t *in, size_t n)
+{
+    rd r = {in, n, 0, 0};
     if (n < 1)
         return CRUMB_E_PAYLOAD;
     p->version = in[0];

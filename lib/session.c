@@ -177,7 +177,7 @@ static crumb_err stage_open(crumb_session *s, load_state *ls, const crumb__chunk
 static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *body, size_t len)
 {
     const crumb_ctx *ctx = s->ctx;
-    crumb_err rc = crumb_payload_decode(&s->p, body, len);
+    crumb_err rc = crumb__payload_decode_zeroed(&s->p, body, len); /* s->p is fresh */
     if (rc != CRUMB_OK) {
         log_reason(ctx, rc == CRUMB_E_VERSION ? CRUMB_R_PAYLOAD_VERSION : CRUMB_R_PAYLOAD, rc,
                    &ls->info);
@@ -189,7 +189,7 @@ static crumb_err stage_decode(crumb_session *s, load_state *ls, const uint8_t *b
         rc = crumb__glue_fetch(s, &ref, &s->p, &ls->rec, &ls->rec_cap);
         if (rc == CRUMB_E_NOTFOUND) { /* decided after the replay check */
             s->p = ref;
-            s->g.record_missing = 1;
+            s->g->record_missing = 1;
             rc = CRUMB_OK;
         }
         crumb_wipe(&ref, sizeof ref);
@@ -256,7 +256,7 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
     *out = NULL;
     if (!ctx)
         return CRUMB_E_INVALID;
-    crumb_session *s = crumb__calloc(1, sizeof *s);
+    crumb_session *s = crumb__park_calloc(sizeof *s);
     if (!s)
         return CRUMB_E_NOMEM;
     s->ctx = ctx;
@@ -265,6 +265,10 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
     s->now = crumb_codec_now(ctx->codec);
     s->fresh = 1;
     int store_mode = ctx->cfg.mode != CRUMB_MODE_STATELESS;
+    if (store_mode && !(s->g = crumb__calloc(1, sizeof *s->g))) {
+        crumb__park_free(s, sizeof *s);
+        return CRUMB_E_NOMEM;
+    }
     crumb__req_cookies rq;
     crumb__chunk_scan(ctx, cookie_header, &rq); /* the header's one parse */
     crumb_err rc = load_cookie(s, &rq);
@@ -273,16 +277,16 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
     if (rc == CRUMB_OK && !s->fresh && store_mode) {
         /* after authentication and the time checks: ask the store */
         rc = crumb__glue_check(s);
-        if (rc == CRUMB_OK && s->g.record_missing) {
+        if (rc == CRUMB_OK && s->g->record_missing) {
             /* logged out, swept, or an old id after its grace window */
             crumb__codec_log(ctx->codec, CRUMB_R_REVOKED, CRUMB_E_REVOKED, 0, 0);
             rc = CRUMB_E_REVOKED;
         }
     }
     if (rc != CRUMB_OK && store_mode) {
-        s->g.has_record = 0;
-        s->g.stale_gen = 0;
-        s->g.loaded_gen = 0;
+        s->g->has_record = 0;
+        s->g->stale_gen = 0;
+        s->g->loaded_gen = 0;
         crumb__glue_reset_device(s);
     }
     /* the request's cookie could not be judged (store unreachable, out of
@@ -475,11 +479,11 @@ static crumb_err save_sealed(crumb_session *s, size_t *count, int store_mode, in
         *count = 0;
         return rc;
     }
-    if (s->g.dev_line_ready) {
-        s->lines[(*count)++] = s->g.dev_line;
-        s->g.dev_line_ready = 0;
+    if (s->g && s->g->dev_line_ready) {
+        s->lines[(*count)++] = s->g->dev_line;
+        s->g->dev_line_ready = 0;
     }
-    s->g.login = 0;
+    s->login = 0;
     s->dirty = s->migrated = s->reseal = s->fresh = 0;
     return CRUMB_OK;
 }
@@ -497,7 +501,7 @@ crumb_err crumb_session_save(crumb_session *s, const char *const **lines, size_t
         return s->unjudged; /* the request's cookie may be valid: keep it */
     if (crumb__auth_unchecked(s)) /* issue 16: bound, client never checked */
         return CRUMB_E_AUTH;
-    if (store_mode && s->g.stale_gen && !s->logged_out && !s->g.new_family)
+    if (store_mode && s->g->stale_gen && !s->logged_out && !s->new_family)
         /* raced a rotation: the winner's cookie stands; changes are lost */
         return s->dirty || s->migrated ? CRUMB_E_CONFLICT : CRUMB_OK;
     if (s->logged_out || (s->fresh && !s->dirty)) {
@@ -556,8 +560,9 @@ static crumb_err start_login(crumb_session *s)
         return rc;
     s->p.generation = 1;
     restart_times(s);
-    s->g.new_family = s->g.login = 1;
-    s->g.dev_checked = 0; /* the device is checked for the new user on save */
+    s->new_family = s->login = 1;
+    if (s->g)
+        s->g->dev_checked = 0; /* the device is checked for the new user on save */
     return CRUMB_OK;
 }
 
@@ -571,7 +576,7 @@ crumb_err crumb_session_logout(crumb_session *s)
         rc = crumb__glue_logout(s);
     crumb_err frc = make_fresh(s); /* a failed id draw leaves zero ids; never sealed */
     s->logged_out = 1;
-    s->g.new_family = s->g.login = 0;
+    s->new_family = s->login = 0;
     return rc != CRUMB_OK ? rc : frc;
 }
 
@@ -583,9 +588,12 @@ void crumb_session_free(crumb_session *s)
     if (s->data != s->small)
         wipe_free(s->data, s->data_cap); /* small goes with the wipe of s */
     crumb__free(s->out);
-    crumb__free(s->g.dev_line);
-    crumb_wipe(s, sizeof *s);
-    crumb__free(s);
+    if (s->g) {
+        crumb__free(s->g->dev_line);
+        crumb_wipe(s->g, sizeof *s->g); /* holds the store key */
+        crumb__free(s->g);
+    }
+    crumb__park_free(s, sizeof *s); /* wiped */
 }
 
 /* see crumb.h */
@@ -814,9 +822,9 @@ int crumb_session_next(const crumb_session *s, size_t *pos, const char **key, si
 crumb_err crumb__session_refuse(crumb_session *s)
 {
     if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS) {
-        s->g.has_record = 0;
-        s->g.stale_gen = 0;
-        s->g.loaded_gen = 0;
+        s->g->has_record = 0;
+        s->g->stale_gen = 0;
+        s->g->loaded_gen = 0;
         crumb__glue_reset_device(s);
     }
     crumb_err rc = make_fresh(s);

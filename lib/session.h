@@ -30,6 +30,40 @@ struct crumb_ctx {
                                   (fingerprint.c; wiped on free) */
 };
 
+/* The store modes' per-request state (store_glue.c), s->g. */
+struct crumb__glue {
+    uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
+    uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
+    uint32_t loaded_gen;       /* generation the request came with */
+    int stale_gen;             /* previous generation inside the grace window */
+    int has_record;            /* server record exists (rec_version valid) */
+    int record_missing;        /* reference token whose record is gone */
+    uint64_t rec_version;
+    uint8_t dev_id[16];        /* the session's device: from the authenticated
+                                  payload, else the device cookie, else new */
+    uint8_t cookie_dev[16];    /* device id the request's device cookie named */
+    char dev_tok[128];         /* the device cookie, until opened */
+    size_t dev_tok_len;
+    int dev_tok_pending;       /* dev_tok not opened yet */
+    int dev_bound;             /* the payload's device was looked for */
+    uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
+    crumb_store_key key;       /* its store key (secret: wiped at free) */
+    int key_valid;
+    int has_dev, dev_new, dev_line_ready;
+    int has_cookie_dev;        /* cookie_dev is valid */
+    int dev_checked;           /* dev_id checked against the store for p.user */
+    char *dev_line;            /* Set-Cookie line of a new device cookie
+                                  (CRUMB__DEV_LINE_MAX plus name, Path and Domain bytes, allocated on
+                                  first use, freed with the session) */
+    uint8_t dev_fp[32];        /* keyed fingerprint of set_client's User-Agent
+                                  and IP prefix (store_glue.c) */
+    int has_dev_fp;            /* dev_fp is set */
+    uint8_t indexed_sid[CRUMB_SID_BYTES]; /* the session index entry known to be
+                                  stored: this id ... */
+    int64_t indexed_exp;       /* ... with this expires_at (valid if indexed) */
+    int indexed;               /* set by check and index_put, cleared at logout */
+};
+
 struct crumb_session {
     crumb_ctx *ctx;
     crumb_payload p;           /* fields; p.data points at data below */
@@ -49,44 +83,16 @@ struct crumb_session {
     size_t cookie_size;        /* single-line size needed by the last seal */
     char *out;                 /* save output: lines back to back */
     const char *lines[2 * CRUMB_CHUNKS_MAX + 3];
-    /* store modes: the per-request state store_glue.c keeps (session.c
-     * reads stale_gen, new_family and the device line) */
-    struct crumb__glue {
-        uint8_t loaded_sid[CRUMB_SID_BYTES]; /* session id the request came with */
-        uint8_t loaded_family[CRUMB_SID_BYTES]; /* family the request came with */
-        uint32_t loaded_gen;       /* generation the request came with */
-        int stale_gen;             /* previous generation inside the grace window */
-        int has_record;            /* server record exists (rec_version valid) */
-        int record_missing;        /* reference token whose record is gone */
-        uint64_t rec_version;
-        uint8_t dev_id[16];        /* the session's device: from the authenticated
-                                      payload, else the device cookie, else new */
-        uint8_t cookie_dev[16];    /* device id the request's device cookie named */
-        char dev_tok[128];         /* the device cookie, until opened */
-        size_t dev_tok_len;
-        int dev_tok_pending;       /* dev_tok not opened yet */
-        int dev_bound;             /* the payload's device was looked for */
-        uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
-        crumb_store_key key;       /* its store key (secret: wiped with s) */
-        int key_valid;
-        int has_dev, dev_new, dev_line_ready;
-        int has_cookie_dev;        /* cookie_dev is valid */
-        int dev_checked;           /* dev_id checked against the store for p.user */
-        int new_family;            /* login: a new family, advanced from 0 on save */
-        int login;                 /* the user changed in this request */
+    int new_family;            /* login: a new family, advanced from 0 on save */
+    int login;                 /* the user changed in this request */
+    struct crumb__client {     /* crumb_session_set_client's description */
         char ua_label[64];
         char ip_prefix[48];
-        char *dev_line;            /* Set-Cookie line of a new device cookie
-                                      (CRUMB__DEV_LINE_MAX plus name, Path and Domain bytes, allocated on
-                                      first use, freed with the session) */
-        uint8_t dev_fp[32];        /* keyed fingerprint of set_client's User-Agent
-                                      and IP prefix (store_glue.c) */
-        int has_dev_fp;            /* dev_fp is set */
-        uint8_t indexed_sid[CRUMB_SID_BYTES]; /* the session index entry known to be
-                                      stored: this id ... */
-        int64_t indexed_exp;       /* ... with this expires_at (valid if indexed) */
-        int indexed;               /* set by check and index_put, cleared at logout */
-    } g;
+    } client;
+    /* store modes only (NULL in the stateless mode): the per-request store
+     * state store_glue.c keeps; session.c reads stale_gen and the device
+     * line. A separate block, so the stateless object stays small. */
+    struct crumb__glue *g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
     struct crumb__fpstate {
         uint8_t cur[32];           /* fingerprint of the described client */

@@ -32,14 +32,14 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
  * session). */
 static void sid_key(crumb_session *s, const uint8_t sid[CRUMB_SID_BYTES], crumb_store_key *key)
 {
-    if (s->g.key_valid && crumb_ct_equal(s->g.key_sid, sid, CRUMB_SID_BYTES)) {
-        *key = s->g.key;
+    if (s->g->key_valid && crumb_ct_equal(s->g->key_sid, sid, CRUMB_SID_BYTES)) {
+        *key = s->g->key;
         return;
     }
     crumb__glue_session_key(s->ctx, sid, key);
-    memcpy(s->g.key_sid, sid, CRUMB_SID_BYTES);
-    s->g.key = *key;
-    s->g.key_valid = 1;
+    memcpy(s->g->key_sid, sid, CRUMB_SID_BYTES);
+    s->g->key = *key;
+    s->g->key_valid = 1;
 }
 
 /* 1 if needle occurs in hay. */
@@ -131,18 +131,18 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc)
 static void open_device_cookie(crumb_session *s)
 {
     uint8_t pt[DEVICE_TOKEN_MAX]; /* >= crumb_open_bufsize(DEVICE_TOKEN_MAX) */
-    size_t ptl = 0, vlen = s->g.dev_tok_len;
-    if (!s->g.dev_tok_pending)
+    size_t ptl = 0, vlen = s->g->dev_tok_len;
+    if (!s->g->dev_tok_pending)
         return;
-    s->g.dev_tok_pending = 0;
-    if (crumb_open(s->ctx->dev_codec, pt, sizeof pt, &ptl, s->g.dev_tok, vlen, NULL) ==
+    s->g->dev_tok_pending = 0;
+    if (crumb_open(s->ctx->dev_codec, pt, sizeof pt, &ptl, s->g->dev_tok, vlen, NULL) ==
             CRUMB_OK &&
         ptl == CRUMB_STORE_IDBYTES) {
-        memcpy(s->g.cookie_dev, pt, CRUMB_STORE_IDBYTES);
-        s->g.has_cookie_dev = 1;
-        if (!s->g.has_dev) {
-            memcpy(s->g.dev_id, pt, CRUMB_STORE_IDBYTES);
-            s->g.has_dev = 1;
+        memcpy(s->g->cookie_dev, pt, CRUMB_STORE_IDBYTES);
+        s->g->has_cookie_dev = 1;
+        if (!s->g->has_dev) {
+            memcpy(s->g->dev_id, pt, CRUMB_STORE_IDBYTES);
+            s->g->has_dev = 1;
         }
     }
     crumb_wipe(pt, crumb_open_bufsize(vlen));
@@ -165,15 +165,15 @@ void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int
         return;
     if (vlen > DEVICE_TOKEN_MAX || crumb_open_bufsize(vlen) > DEVICE_TOKEN_MAX)
         return; /* not one of ours: a new device id is issued */
-    memcpy(s->g.dev_tok, rq->val[CRUMB__SLOT_DEVICE], vlen); /* the header may go */
-    s->g.dev_tok_len = vlen;
-    s->g.dev_tok_pending = 1;
+    memcpy(s->g->dev_tok, rq->val[CRUMB__SLOT_DEVICE], vlen); /* the header may go */
+    s->g->dev_tok_len = vlen;
+    s->g->dev_tok_pending = 1;
     /* a session whose payload names its device needs the cookie's id only
      * on save or if the session is refused: open it then (one AEAD less
      * per load); the payload's device is bound now (bind_device's work) */
     if (opened && payload_device(&s->p, d)) {
-        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
-        s->g.has_dev = s->g.dev_bound = 1;
+        memcpy(s->g->dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g->has_dev = s->g->dev_bound = 1;
         return;
     }
     open_device_cookie(s);
@@ -214,8 +214,8 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
         !crumb_ct_equal(out->family, ref->family, CRUMB_SID_BYTES) ||
         out->generation != ref->generation)
         return crumb__glue_fail(s, CRUMB_E_CORRUPT);
-    s->g.rec_version = version;
-    s->g.has_record = 1;
+    s->g->rec_version = version;
+    s->g->has_record = 1;
     return CRUMB_OK;
 }
 
@@ -224,21 +224,21 @@ crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_pa
 static void bind_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
-    if (!s->g.dev_bound && payload_device(&s->p, d)) {
-        memcpy(s->g.dev_id, d, CRUMB_STORE_IDBYTES);
-        s->g.has_dev = 1;
+    if (!s->g->dev_bound && payload_device(&s->p, d)) {
+        memcpy(s->g->dev_id, d, CRUMB_STORE_IDBYTES);
+        s->g->has_dev = 1;
     }
-    s->g.dev_bound = 1;
+    s->g->dev_bound = 1;
 }
 
 /* see session.h: the device cookie's id again (after a refused session). */
 void crumb__glue_reset_device(crumb_session *s)
 {
     open_device_cookie(s);
-    s->g.dev_bound = 0;
-    s->g.has_dev = s->g.has_cookie_dev;
-    memcpy(s->g.dev_id, s->g.cookie_dev, CRUMB_STORE_IDBYTES);
-    s->g.dev_checked = 0;
+    s->g->dev_bound = 0;
+    s->g->has_dev = s->g->has_cookie_dev;
+    memcpy(s->g->dev_id, s->g->cookie_dev, CRUMB_STORE_IDBYTES);
+    s->g->dev_checked = 0;
 }
 
 /* A replay: revoke every device bound to the family (the sightings record
@@ -273,18 +273,18 @@ crumb_err crumb__glue_check(crumb_session *s)
     bind_device(s);
     sid_key(s, s->p.sid, &key);
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->g->dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
         .session = &key,
         .family = &fam,
         .generation = s->p.generation,
         .tenant = s->p.tenant,
         .user = s->p.user_len ? s->p.user : NULL,
-        .device = s->p.user_len && s->g.has_dev ? &dev : NULL,
+        .device = s->p.user_len && s->g->has_dev ? &dev : NULL,
         .issued_at = s->p.issued_at,
         .now = s->now,
     };
-    memcpy(s->g.loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
+    memcpy(s->g->loaded_family, s->p.family, CRUMB_STORE_IDBYTES);
     crumb_err rc = crumb_store_check(st, &req, &res);
     if (rc == CRUMB_E_REVOKED) {
         crumb__codec_log(ctx->codec, CRUMB_R_REVOKED, rc, 0, 0);
@@ -292,19 +292,19 @@ crumb_err crumb__glue_check(crumb_session *s)
     }
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc); /* fail closed */
-    s->g.dev_checked = req.device != NULL;
-    s->g.loaded_gen = s->p.generation;
-    memcpy(s->g.loaded_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g->dev_checked = req.device != NULL;
+    s->g->loaded_gen = s->p.generation;
+    memcpy(s->g->loaded_sid, s->p.sid, CRUMB_SID_BYTES);
     /* the save that sealed this cookie wrote its index entry */
-    memcpy(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES);
-    s->g.indexed_exp = s->p.expires_at;
-    s->g.indexed = s->p.user_len != 0;
+    memcpy(s->g->indexed_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g->indexed_exp = s->p.expires_at;
+    s->g->indexed = s->p.user_len != 0;
     uint64_t g = s->p.generation, cur = res.family_gen;
     if (cur == 0 || g >= cur)
         return CRUMB_OK;
     if (g + 1 == cur &&
         crumb__sat_sub(s->now, res.family_advanced_at) <= ctx->cfg.rotation_grace) {
-        s->g.stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
+        s->g->stale_gen = 1; /* a request that raced a rotation: serve, never re-seal */
         return CRUMB_OK;
     }
     /* an older generation, or the previous one after the grace window */
@@ -325,13 +325,13 @@ crumb_err crumb__glue_check(crumb_session *s)
 static void retire_record(crumb_session *s, int64_t now)
 {
     crumb_store_key old;
-    if (!s->g.has_record)
+    if (!s->g->has_record)
         return;
-    sid_key(s, s->g.loaded_sid, &old);
+    sid_key(s, s->g->loaded_sid, &old);
     (void)crumb_store_touch(s->ctx->cfg.store, &old,
                             crumb__sat_add(now, s->ctx->cfg.rotation_grace), now);
-    s->g.has_record = 0;
-    s->g.rec_version = 0;
+    s->g->has_record = 0;
+    s->g->rec_version = 0;
 }
 
 /* No rotation: refuse to re-seal if a parallel request has rotated (or a
@@ -347,7 +347,7 @@ static crumb_err check_not_superseded(crumb_session *s, const crumb_store_id *fa
     crumb_err rc = crumb_store_family_get(s->ctx->cfg.store, fam, &cur, &at, now);
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
-    if (cur > s->g.loaded_gen) {
+    if (cur > s->g->loaded_gen) {
         crumb__codec_log(s->ctx->codec, CRUMB_R_REPLAY, CRUMB_E_CONFLICT, 0, 0);
         return CRUMB_E_CONFLICT;
     }
@@ -363,8 +363,8 @@ static crumb_err start_family(crumb_session *s, const crumb_store_id *fam, int64
     int64_t until = crumb__live_until(s->ctx, now);
     if (!s->fresh) {
         crumb_store_id old;
-        memcpy(old.b, s->g.loaded_family, CRUMB_STORE_IDBYTES);
-        crumb_err orc = crumb_store_family_advance(st, &old, s->g.loaded_gen, s->g.loaded_gen + 1,
+        memcpy(old.b, s->g->loaded_family, CRUMB_STORE_IDBYTES);
+        crumb_err orc = crumb_store_family_advance(st, &old, s->g->loaded_gen, s->g->loaded_gen + 1,
                                                    until, now, NULL);
         if (orc != CRUMB_OK && orc != CRUMB_E_CONFLICT && orc != CRUMB_E_REVOKED)
             return crumb__glue_fail(s, orc);
@@ -380,12 +380,12 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
     crumb_store_id fam;
     crumb_err rc;
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-    if (s->g.new_family) {
+    if (s->new_family) {
         rc = start_family(s, &fam, now);
-    } else if (s->p.generation == s->g.loaded_gen) {
+    } else if (s->p.generation == s->g->loaded_gen) {
         return check_not_superseded(s, &fam, now);
     } else {
-        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->g.loaded_gen, s->p.generation,
+        rc = crumb_store_family_advance(s->ctx->cfg.store, &fam, s->g->loaded_gen, s->p.generation,
                                         crumb__live_until(s->ctx, now), now, NULL);
         if (rc == CRUMB_E_CONFLICT || rc == CRUMB_E_REVOKED) {
             /* another request rotated this family first: do not fork it */
@@ -398,8 +398,8 @@ static crumb_err settle_family(crumb_session *s, int64_t now)
     if (rc != CRUMB_OK)
         return rc;
     retire_record(s, now);
-    s->g.loaded_gen = s->p.generation;
-    s->g.new_family = 0;
+    s->g->loaded_gen = s->p.generation;
+    s->new_family = 0;
     return CRUMB_OK;
 }
 
@@ -409,7 +409,7 @@ static crumb_err device_refused(crumb_session *s)
 {
     crumb_store_id dev;
     crumb_store_check_res res;
-    memcpy(dev.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(dev.b, s->g->dev_id, CRUMB_STORE_IDBYTES);
     crumb_store_check_req req = {
         .tenant = s->p.tenant,
         .user = s->p.user,
@@ -431,24 +431,24 @@ static crumb_err device_refused(crumb_session *s)
 static crumb_err reidentify(crumb_session *s)
 {
     crumb_store_device d;
-    if (!s->ctx->cfg.device_reidentify || !s->p.user_len || !s->g.has_dev_fp ||
-        s->g.has_cookie_dev)
+    if (!s->ctx->cfg.device_reidentify || !s->p.user_len || !s->g->has_dev_fp ||
+        s->g->has_cookie_dev)
         return CRUMB_OK;
     crumb_err rc = crumb_store_device_find(s->ctx->cfg.store, tenant_of(s), s->p.user,
-                                           s->g.dev_fp, &d);
+                                           s->g->dev_fp, &d);
     if (rc == CRUMB_E_NOTFOUND || rc == CRUMB_E_UNSUPPORTED)
         return CRUMB_OK;
     if (rc != CRUMB_OK)
         return crumb__glue_fail(s, rc);
     if (d.trust == CRUMB_TRUST_REVOKED)
         return CRUMB_OK;
-    memcpy(s->g.dev_id, d.device.b, CRUMB_STORE_IDBYTES);
+    memcpy(s->g->dev_id, d.device.b, CRUMB_STORE_IDBYTES);
     rc = device_refused(s); /* a revocation that outlives the row's state */
     if (rc == CRUMB_E_REVOKED)
         return CRUMB_OK;
     if (rc != CRUMB_OK)
         return rc;
-    s->g.has_dev = 1;
+    s->g->has_dev = 1;
     return CRUMB_OK;
 }
 
@@ -459,29 +459,29 @@ static crumb_err settle_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
     open_device_cookie(s); /* if load left it for now */
-    if (s->g.has_dev && s->p.user_len && !s->g.dev_checked) {
+    if (s->g->has_dev && s->p.user_len && !s->g->dev_checked) {
         crumb_err rc = device_refused(s);
         if (rc == CRUMB_E_REVOKED)
-            s->g.has_dev = 0;
+            s->g->has_dev = 0;
         else if (rc != CRUMB_OK)
             return rc;
     }
-    if (!s->g.has_dev) {
+    if (!s->g->has_dev) {
         crumb_err rc = reidentify(s);
         if (rc != CRUMB_OK)
             return rc;
     }
-    if (!s->g.has_dev) {
-        crumb_err rc = crumb__ctx_random(s->ctx, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    if (!s->g->has_dev) {
+        crumb_err rc = crumb__ctx_random(s->ctx, s->g->dev_id, CRUMB_STORE_IDBYTES);
         if (rc != CRUMB_OK)
             return rc;
-        s->g.has_dev = 1;
+        s->g->has_dev = 1;
     }
-    s->g.dev_checked = s->p.user_len != 0;
-    if (!s->g.has_cookie_dev || !crumb_ct_equal(s->g.cookie_dev, s->g.dev_id, CRUMB_STORE_IDBYTES))
-        s->g.dev_new = 1; /* (re-)issue the device cookie for this device */
+    s->g->dev_checked = s->p.user_len != 0;
+    if (!s->g->has_cookie_dev || !crumb_ct_equal(s->g->cookie_dev, s->g->dev_id, CRUMB_STORE_IDBYTES))
+        s->g->dev_new = 1; /* (re-)issue the device cookie for this device */
     if (s->p.device_len == 0 || payload_device(&s->p, d)) {
-        crumb__hex(s->p.device, s->g.dev_id, CRUMB_STORE_IDBYTES);
+        crumb__hex(s->p.device, s->g->dev_id, CRUMB_STORE_IDBYTES);
         s->p.device_len = 2 * CRUMB_STORE_IDBYTES;
     }
     return CRUMB_OK;
@@ -508,7 +508,7 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb__record_seal(box, cap, &sealed, rec, len, s->ctx->record_key, key.b,
                                       s->ctx->cfg.random, s->ctx->cfg.random_ctx);
-    uint64_t expect = s->g.has_record ? s->g.rec_version : CRUMB_STORE_VERSION_NEW;
+    uint64_t expect = s->g->has_record ? s->g->rec_version : CRUMB_STORE_VERSION_NEW;
     if (rc == CRUMB_OK)
         rc = crumb_store_put(s->ctx->cfg.store, &key, box, sealed, s->p.expires_at, expect, &nv,
                              now);
@@ -516,8 +516,8 @@ crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t le
     crumb__free(box);
     if (rc != CRUMB_OK)
         return rc == CRUMB_E_CONFLICT ? rc : crumb__glue_fail(s, rc);
-    s->g.has_record = 1;
-    s->g.rec_version = nv;
+    s->g->has_record = 1;
+    s->g->rec_version = nv;
     return CRUMB_OK;
 }
 
@@ -532,7 +532,7 @@ static crumb_err promote_device(crumb_session *s, int64_t now)
     size_t n = 0;
     crumb_err rc = crumb_store_device_list(st, tenant_of(s), s->p.user, dev, 4, &n);
     for (size_t i = 0; rc == CRUMB_OK && i < n && i < 4; i++) {
-        if (!crumb_ct_equal(dev[i].device.b, s->g.dev_id, CRUMB_STORE_IDBYTES))
+        if (!crumb_ct_equal(dev[i].device.b, s->g->dev_id, CRUMB_STORE_IDBYTES))
             continue;
         if (dev[i].trust == CRUMB_TRUST_UNKNOWN)
             rc = crumb_store_device_set_trust(st, tenant_of(s), s->p.user, &dev[i].device,
@@ -546,21 +546,21 @@ static crumb_err promote_device(crumb_session *s, int64_t now)
  * *written = 0 when it wrote nothing); at login the device is promoted. */
 static crumb_err sight_device(crumb_session *s, int64_t now, int *written)
 {
-    crumb_store_sighting sig = {.label = s->g.ua_label[0] ? s->g.ua_label : NULL,
-                                .ip_prefix = s->g.ip_prefix[0] ? s->g.ip_prefix : NULL};
+    crumb_store_sighting sig = {.label = s->client.ua_label[0] ? s->client.ua_label : NULL,
+                                .ip_prefix = s->client.ip_prefix[0] ? s->client.ip_prefix : NULL};
     crumb_store_id fam;
     memcpy(fam.b, s->p.family, CRUMB_STORE_IDBYTES);
-    memcpy(sig.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(sig.device.b, s->g->dev_id, CRUMB_STORE_IDBYTES);
     sig.family = &fam; /* a replay of this family revokes this device */
-    if (s->g.has_dev_fp)
-        memcpy(sig.fingerprint, s->g.dev_fp, CRUMB_STORE_FPBYTES);
+    if (s->g->has_dev_fp)
+        memcpy(sig.fingerprint, s->g->dev_fp, CRUMB_STORE_FPBYTES);
     crumb_err rc = crumb_store_device_seen(s->ctx->cfg.store, tenant_of(s), s->p.user, &sig, now,
                                            written);
     if (rc == CRUMB_E_LIMIT) { /* too many devices: track no more, keep serving */
         crumb__codec_log(s->ctx->codec, CRUMB_R_STORE, rc, 0, 0);
         return CRUMB_OK;
     }
-    return rc == CRUMB_OK && s->g.login ? promote_device(s, now) : rc;
+    return rc == CRUMB_OK && s->login ? promote_device(s, now) : rc;
 }
 
 /* The session's index entry, written only when the store's copy is not
@@ -569,23 +569,23 @@ static crumb_err sight_device(crumb_session *s, int64_t now, int *written)
  * granularity of last_seen). An ordinary request writes nothing. */
 static crumb_err index_entry(crumb_session *s, int64_t now, int sighted)
 {
-    if (s->g.indexed && !s->g.login && !sighted && s->g.indexed_exp == s->p.expires_at &&
-        crumb_ct_equal(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES))
+    if (s->g->indexed && !s->login && !sighted && s->g->indexed_exp == s->p.expires_at &&
+        crumb_ct_equal(s->g->indexed_sid, s->p.sid, CRUMB_SID_BYTES))
         return CRUMB_OK;
     crumb_store_session_info info = {0};
     sid_key(s, s->p.sid, &info.session);
     memcpy(info.family.b, s->p.family, CRUMB_STORE_IDBYTES);
-    memcpy(info.device.b, s->g.dev_id, CRUMB_STORE_IDBYTES);
+    memcpy(info.device.b, s->g->dev_id, CRUMB_STORE_IDBYTES);
     info.created = s->p.issued_at;
     info.last_seen = now;
     info.expires_at = s->p.expires_at;
-    snprintf(info.label, sizeof info.label, "%s", s->g.ua_label);
+    snprintf(info.label, sizeof info.label, "%s", s->client.ua_label);
     crumb_err rc = crumb_store_index_put(s->ctx->cfg.store, tenant_of(s), s->p.user, &info, now);
     if (rc != CRUMB_OK)
         return rc;
-    memcpy(s->g.indexed_sid, s->p.sid, CRUMB_SID_BYTES);
-    s->g.indexed_exp = s->p.expires_at;
-    s->g.indexed = 1;
+    memcpy(s->g->indexed_sid, s->p.sid, CRUMB_SID_BYTES);
+    s->g->indexed_exp = s->p.expires_at;
+    s->g->indexed = 1;
     return CRUMB_OK;
 }
 
@@ -602,24 +602,24 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         if (rc != CRUMB_OK)
             return crumb__glue_fail(s, rc);
     }
-    if (s->g.dev_new) { /* the long-lived device cookie */
+    if (s->g->dev_new) { /* the long-lived device cookie */
         char tok[128];
         size_t tl = 0, got = 0;
         /* room for the token, dates and flags, plus the context's own
          * name, Path and Domain (which crumb_ctx_new does not bound) */
         size_t cap = CRUMB__DEV_LINE_MAX + ctx->fmt.name_len + ctx->fmt.pre_len;
-        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g.dev_id, CRUMB_STORE_IDBYTES, 0);
+        rc = crumb_seal(ctx->dev_codec, tok, sizeof tok, &tl, s->g->dev_id, CRUMB_STORE_IDBYTES, 0);
         if (rc == CRUMB_OK)
-            if (!s->g.dev_line && !(s->g.dev_line = crumb__malloc(cap)))
+            if (!s->g->dev_line && !(s->g->dev_line = crumb__malloc(cap)))
                 rc = CRUMB_E_NOMEM;
         if (rc == CRUMB_OK)
-            rc = crumb__cookie_line(s->g.dev_line, cap, &got, &ctx->fmt,
+            rc = crumb__cookie_line(s->g->dev_line, cap, &got, &ctx->fmt,
                                     CRUMB__DEVICE_SUFFIX, 2, tok, tl, DEVICE_MAX_AGE,
                                     crumb__sat_add(now, DEVICE_MAX_AGE));
         if (rc != CRUMB_OK)
             return rc;
-        s->g.dev_new = 0;
-        s->g.dev_line_ready = 1;
+        s->g->dev_new = 0;
+        s->g->dev_line_ready = 1;
     }
     return CRUMB_OK;
 }
@@ -636,12 +636,12 @@ crumb_err crumb__glue_logout(crumb_session *s)
         return CRUMB_OK;
     sid_key(s, s->p.sid, &key);
     crumb_err rc = crumb_store_revoke_session(st, &key, crumb__live_until(ctx, s->now), s->now);
-    if (rc == CRUMB_OK && s->g.has_record)
+    if (rc == CRUMB_OK && s->g->has_record)
         rc = crumb_store_delete(st, &key);
     if (rc == CRUMB_OK && s->p.user_len)
         rc = crumb_store_index_delete(st, tenant_of(s), s->p.user, &key);
-    s->g.has_record = 0;
-    s->g.indexed = 0;
+    s->g->has_record = 0;
+    s->g->indexed = 0;
     if (rc != CRUMB_OK && rc != CRUMB_E_NOTFOUND)
         return crumb__glue_fail(s, rc);
     return CRUMB_OK;
@@ -654,20 +654,22 @@ crumb_err crumb__glue_logout(crumb_session *s)
  * User-Agent the application passed; none in the stateless mode. */
 static void device_fingerprint(crumb_session *s, const char *ua)
 {
-    uint8_t buf[8 + 512 + 1 + sizeof s->g.ip_prefix];
+    uint8_t buf[8 + 512 + 1 + sizeof s->client.ip_prefix];
     size_t n = 0, ul = ua ? strnlen(ua, 512) : 0;
-    s->g.has_dev_fp = 0;
-    if (ul == 0 || s->ctx->cfg.mode == CRUMB_MODE_STATELESS)
+    if (s->ctx->cfg.mode == CRUMB_MODE_STATELESS)
+        return;
+    s->g->has_dev_fp = 0;
+    if (ul == 0)
         return;
     memcpy(buf, "devfp\0", 6);
     n = 6;
     memcpy(buf + n, ua, ul);
     n += ul;
     buf[n++] = 0;
-    size_t il = strnlen(s->g.ip_prefix, sizeof s->g.ip_prefix - 1);
-    memcpy(buf + n, s->g.ip_prefix, il);
+    size_t il = strnlen(s->client.ip_prefix, sizeof s->client.ip_prefix - 1);
+    memcpy(buf + n, s->client.ip_prefix, il);
     n += il;
-    s->g.has_dev_fp = crumb__hmac_pre_mac(s->g.dev_fp, &s->ctx->store_mac, buf, n, NULL, 0) == 0;
+    s->g->has_dev_fp = crumb__hmac_pre_mac(s->g->dev_fp, &s->ctx->store_mac, buf, n, NULL, 0) == 0;
 }
 
 /* see crumb.h */
@@ -675,8 +677,8 @@ crumb_err crumb_session_set_client(crumb_session *s, const char *ua, const char 
 {
     if (!s)
         return CRUMB_E_INVALID;
-    device_label(s->g.ua_label, sizeof s->g.ua_label, ua);
-    ip_prefix(s->g.ip_prefix, sizeof s->g.ip_prefix, ip);
+    device_label(s->client.ua_label, sizeof s->client.ua_label, ua);
+    ip_prefix(s->client.ip_prefix, sizeof s->client.ip_prefix, ip);
     device_fingerprint(s, ua);
     return CRUMB_OK;
 }

@@ -112,11 +112,6 @@ int cli_unhex(uint8_t *out, size_t n, const char *s);
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void cli_hex(char *out, const uint8_t *in, size_t n);
 
-/* The CLI includes only the public headers (include/): lib/hex.c's
- * crumb__hex is internal. cmd_store.c still spells it crumb__hex; this maps
- * it to the CLI's own until that file says cli_hex. */
-#define crumb__hex cli_hex
-
 /* Write a JSON string literal for n bytes of s (must be valid UTF-8). */
 void cli_json_str(FILE *f, const char *s, size_t n);
 

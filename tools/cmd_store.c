@@ -1,10 +1,11 @@
 /*
  * cmd_store.c - `crumb store`: administer a session store through the
- * public store interface (crumb_store.h): list a user's sessions and
- * devices, revoke, global not-before, device trust, sweep, stats, health,
- * fsck; a table maps each subcommand to its check and run functions.
+ * public store interface (crumb_store.h): sessions, devices, revoke,
+ * not-before, trust, sweep, stats, health, fsck. A table maps each
+ * subcommand to its argument check and its run (output: store_show.c).
  */
 #include "cli.h"
+#include "cmd_store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,27 +57,6 @@ static const char store_help[] =
     "Exit codes: 0 ok, 1 check found a revocation, 2 usage, 4 store error\n"
     "(also fsck finding corrupt records).\n";
 
-/* State shared by the store subcommands. */
-typedef struct sctx {
-    crumb_store *s;
-    const char *tenant;
-    int json;
-    int64_t now;
-    const char *cmd;
-} sctx;
-
-/* Report a store error; returns EX_STORE (EX_USAGE for bad arguments). */
-static int store_fail(const sctx *x, crumb_err e)
-{
-    if (e == CRUMB_E_UNSUPPORTED)
-        return cli_fail(EX_STORE, x->cmd, "the %s store does not support this",
-                        crumb_store_name(x->s));
-    if (e == CRUMB_E_INVALID)
-        return cli_fail(EX_USAGE, x->cmd, "store refused the arguments: %s",
-                        cli_strerror(e));
-    return cli_fail(EX_STORE, x->cmd, "%s", cli_strerror(e));
-}
-
 /* Parse a hex id of n bytes; 0 or -1 (reported). */
 static int parse_hex(const sctx *x, const char *what, const char *s, uint8_t *out, size_t n)
 {
@@ -103,189 +83,6 @@ static int check_user(const sctx *x, const char *user)
         return -1;
     }
     return 0;
-}
-
-/* Name of a trust level. */
-static const char *trust_name(int t)
-{
-    switch (t) {
-    case CRUMB_TRUST_UNKNOWN: return "unknown";
-    case CRUMB_TRUST_SEEN: return "seen";
-    case CRUMB_TRUST_TRUSTED: return "trusted";
-    case CRUMB_TRUST_REVOKED: return "revoked";
-    default: return "?";
-    }
-}
-
-/* Name of a check rule. */
-static const char *rule_name(int r)
-{
-    switch (r) {
-    case CRUMB_STORE_RULE_NONE: return "none";
-    case CRUMB_STORE_RULE_SESSION: return "session";
-    case CRUMB_STORE_RULE_FAMILY: return "family";
-    case CRUMB_STORE_RULE_USER: return "user";
-    case CRUMB_STORE_RULE_DEVICE: return "device";
-    case CRUMB_STORE_RULE_GLOBAL: return "global";
-    default: return "?";
-    }
-}
-
-/* 1 if all n bytes are zero. */
-static int all_zero(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
-/* `sessions USER`. */
-static int do_sessions(const sctx *x, const char *user, size_t limit)
-{
-    crumb_store_session_info *v = calloc(limit ? limit : 1, sizeof *v);
-    size_t n = 0;
-    if (!v)
-        return cli_fail(EX_INTERNAL, x->cmd, "out of memory");
-    crumb_err e = crumb_store_index_list(x->s, x->tenant, user, v, limit, &n, x->now);
-    if (e != CRUMB_OK) {
-        free(v);
-        return store_fail(x, e);
-    }
-    size_t shown = n < limit ? n : limit;
-    if (x->json)
-        printf("{\"user\":");
-    if (x->json) {
-        cli_json_str(stdout, user, strlen(user));
-        printf(",\"total\":%zu,\"sessions\":[", n);
-    } else {
-        printf("%zu session%s\n", n, n == 1 ? "" : "s");
-    }
-    for (size_t i = 0; i < shown; i++) {
-        char h[2 * CRUMB_STORE_KEYBYTES + 1], f[2 * CRUMB_STORE_IDBYTES + 1],
-            d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
-        cli_hex(h, v[i].session.b, CRUMB_STORE_KEYBYTES);
-        cli_hex(f, v[i].family.b, CRUMB_STORE_IDBYTES);
-        if (all_zero(v[i].device.b, CRUMB_STORE_IDBYTES))
-            d[0] = '\0';
-        else
-            cli_hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
-        if (x->json) {
-            printf("%s{\"handle\":\"%s\",\"family\":\"%s\",\"device\":\"%s\",\"created\":%lld,"
-                   "\"last_seen\":%lld,\"expires_at\":%lld,\"label\":",
-                   i ? "," : "", h, f, d, (long long)v[i].created, (long long)v[i].last_seen,
-                   (long long)v[i].expires_at);
-            cli_json_str(stdout, v[i].label, strnlen(v[i].label, sizeof v[i].label));
-            putchar('}');
-            continue;
-        }
-        cli_time(t1, v[i].created);
-        cli_time(t2, v[i].last_seen);
-        cli_time(t3, v[i].expires_at);
-        printf("session %s\n  family    %s\n  device    %s\n  label     ", h, f,
-               d[0] ? d : "(none)");
-        cli_print_bytes(stdout, (const uint8_t *)v[i].label,
-                        strnlen(v[i].label, sizeof v[i].label));
-        printf("\n  created   %s\n  last seen %s\n  expires   %s\n", t1, t2, t3);
-    }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
-    free(v);
-    return EX_OK;
-}
-
-/* `devices USER`. */
-static int do_devices(const sctx *x, const char *user, size_t limit)
-{
-    crumb_store_device *v = calloc(limit ? limit : 1, sizeof *v);
-    size_t n = 0;
-    if (!v)
-        return cli_fail(EX_INTERNAL, x->cmd, "out of memory");
-    crumb_err e = crumb_store_device_list(x->s, x->tenant, user, v, limit, &n);
-    if (e != CRUMB_OK) {
-        free(v);
-        return store_fail(x, e);
-    }
-    size_t shown = n < limit ? n : limit;
-    if (x->json) {
-        printf("{\"user\":");
-        cli_json_str(stdout, user, strlen(user));
-        printf(",\"total\":%zu,\"devices\":[", n);
-    } else {
-        printf("%zu device%s\n", n, n == 1 ? "" : "s");
-    }
-    for (size_t i = 0; i < shown; i++) {
-        char d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
-        size_t ll = strnlen(v[i].label, sizeof v[i].label);
-        size_t il = strnlen(v[i].ip_prefix, sizeof v[i].ip_prefix);
-        cli_hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
-        if (x->json) {
-            printf("%s{\"device\":\"%s\",\"trust\":\"%s\",\"first_seen\":%lld,"
-                   "\"last_seen\":%lld,\"trust_changed_at\":%lld,\"label\":",
-                   i ? "," : "", d, trust_name(v[i].trust), (long long)v[i].first_seen,
-                   (long long)v[i].last_seen, (long long)v[i].trust_changed_at);
-            cli_json_str(stdout, v[i].label, ll);
-            printf(",\"ip_prefix\":");
-            cli_json_str(stdout, v[i].ip_prefix, il);
-            putchar('}');
-            continue;
-        }
-        cli_time(t1, v[i].first_seen);
-        cli_time(t2, v[i].last_seen);
-        cli_time(t3, v[i].trust_changed_at);
-        printf("device %s\n  trust      %s\n  label      ", d, trust_name(v[i].trust));
-        cli_print_bytes(stdout, (const uint8_t *)v[i].label, ll);
-        printf("\n  ip prefix  ");
-        cli_print_bytes(stdout, (const uint8_t *)v[i].ip_prefix, il);
-        printf("\n  first seen %s\n  last seen  %s\n", t1, t2);
-        if (v[i].trust_changed_at)
-            printf("  trust set  %s\n", t3);
-    }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
-    free(v);
-    return EX_OK;
-}
-
-/* One name/count row of a counts table. */
-typedef struct count_row {
-    const char *name;
-    uint64_t v;
-} count_row;
-
-/* Print n rows as "name  count" lines padded to width, or as one JSON
- * object with --json. */
-static void print_rows(const sctx *x, const count_row *rows, size_t n, int width)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (x->json)
-            printf("%s\"%s\":%llu", i ? "," : "{", rows[i].name, (unsigned long long)rows[i].v);
-        else
-            printf("%-*s %llu\n", width, rows[i].name, (unsigned long long)rows[i].v);
-    }
-    if (x->json)
-        printf("}\n");
-}
-
-/* Print sweep counts (human or JSON). */
-static void print_counts(const sctx *x, const crumb_store_sweep_counts *c)
-{
-    const count_row rows[] = {
-        {"sessions", c->sessions},
-        {"index_entries", c->index_entries},
-        {"revocations", c->revocations},
-        {"families", c->families},
-        {"devices_demoted", c->devices_demoted},
-        {"devices_revoked", c->devices_revoked},
-        {"devices_purged", c->devices_purged},
-        {"corrupt", c->corrupt},
-        {"temp_files", c->temp_files},
-    };
-    print_rows(x, rows, sizeof rows / sizeof rows[0], 16);
 }
 
 /* Open the store named by --file or --redis (with --prefix). */
@@ -315,16 +112,13 @@ static int do_fsck(sctx *x, int repair, const crumb_store_retention *ret)
     if (e == CRUMB_E_UNSUPPORTED && !repair) {
         crumb_store_sweep_counts counts;
         if ((e = crumb_store_sweep(x->s, x->now, ret, &counts)) != CRUMB_OK)
-            return store_fail(x, e);
-        print_counts(x, &counts);
+            return cli_store_fail(x, e);
+        cli_store_print_counts(x, &counts);
         vr.left = counts.corrupt;
     } else if (e != CRUMB_OK && e != CRUMB_E_CORRUPT) {
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     } else {
-        const count_row rows[] = {{"records", vr.records}, {"corrupt", vr.corrupt},
-                                  {"repaired", vr.repaired}, {"removed", vr.removed},
-                                  {"left", vr.left}};
-        print_rows(x, rows, sizeof rows / sizeof rows[0], 16);
+        cli_store_print_verify(x, &vr);
     }
     if (vr.left)
         return cli_fail(EX_STORE, x->cmd,
@@ -479,13 +273,13 @@ static int check_user_arg(const sctx *x, sreq *q, size_t *want)
 /* `sessions USER`. */
 static int run_sessions(sctx *x, const sreq *q)
 {
-    return do_sessions(x, arg_at(q, 1), q->limit);
+    return cli_store_sessions(x, arg_at(q, 1), q->limit);
 }
 
 /* `devices USER`. */
 static int run_devices(sctx *x, const sreq *q)
 {
-    return do_devices(x, arg_at(q, 1), q->limit);
+    return cli_store_devices(x, arg_at(q, 1), q->limit);
 }
 
 /* `revoke user USER [--before T] [--except HANDLE]`: check. */
@@ -543,7 +337,7 @@ static int run_revoke(sctx *x, const sreq *q)
     else
         e = crumb_store_revoke_device(x->s, x->tenant, a2, &q->dev, until, x->now);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     if (!strcmp(what, "device"))
         printf("revoked device %s of %s\n", arg_at(q, 3), a2);
     else
@@ -568,7 +362,7 @@ static int run_not_before(sctx *x, const sreq *q)
     char tb[64];
     cli_time(tb, q->t);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     printf("not-before %s\n", tb);
     return EX_OK;
 }
@@ -590,7 +384,7 @@ static int check_trust(const sctx *x, sreq *q, size_t *want)
     if (check_user_device(x, q, want) != EX_OK)
         return EX_USAGE;
     for (int l = 0; l <= 3; l++)
-        if (a3 && !strcmp(a3, trust_name(l)))
+        if (a3 && !strcmp(a3, cli_trust_name(l)))
             q->trust = l;
     if (q->trust < 0)
         return cli_fail(EX_USAGE, x->cmd, "LEVEL: unknown, seen, trusted or revoked");
@@ -606,8 +400,8 @@ static int run_trust(sctx *x, const sreq *q)
     if (e == CRUMB_E_NOTFOUND)
         return cli_fail(EX_STORE, x->cmd, "no such device for %s", a1);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
-    printf("device %s %s\n", arg_at(q, 2), trust_name(q->trust));
+        return cli_store_fail(x, e);
+    printf("device %s %s\n", arg_at(q, 2), cli_trust_name(q->trust));
     return EX_OK;
 }
 
@@ -623,7 +417,7 @@ static int run_forget_device(sctx *x, const sreq *q)
     if (e == CRUMB_E_NOTFOUND)
         return cli_fail(EX_STORE, x->cmd, "no such device for %s", a1);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     printf("device %s forgotten\n", arg_at(q, 2));
     return EX_OK;
 }
@@ -638,7 +432,7 @@ static int run_record_device(sctx *x, const sreq *q)
     sg.ip_prefix = q->ip;
     crumb_err e = crumb_store_device_seen(x->s, x->tenant, arg_at(q, 1), &sg, x->now, NULL);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     printf("device %s recorded\n", arg_at(q, 2));
     return EX_OK;
 }
@@ -693,7 +487,7 @@ static int run_record_session(sctx *x, const sreq *q)
     if (e == CRUMB_OK)
         e = crumb_store_index_put(x->s, x->tenant, arg_at(q, 1), &info, x->now);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     char h[2 * CRUMB_STORE_KEYBYTES + 1];
     cli_hex(h, key.b, sizeof key.b);
     printf("%s\n", h);
@@ -716,30 +510,6 @@ static int check_check(const sctx *x, sreq *q, size_t *want)
     return EX_OK;
 }
 
-/* Print the answer of `check` (allowed, or revoked by which rule). */
-static void print_check(const sctx *x, const sreq *q, crumb_err e,
-                        const crumb_store_check_res *res)
-{
-    if (x->json) {
-        printf("{\"allowed\":%s,\"rule\":\"%s\",\"family_gen\":%llu,"
-               "\"family_advanced_at\":%lld,\"revoked_at\":%lld,\"owner\":",
-               e == CRUMB_OK ? "true" : "false", rule_name(res->rule),
-               (unsigned long long)res->family_gen, (long long)res->family_advanced_at,
-               (long long)res->revoked_at);
-        cli_json_str(stdout, res->owner, strlen(res->owner));
-        printf("}\n");
-    } else if (e == CRUMB_OK) {
-        printf("allowed\n");
-    } else {
-        printf("revoked (rule: %s)\n", rule_name(res->rule));
-        if (res->owner[0] || res->revoked_at) /* seed 003's lookup answer */
-            printf("owner %s, revoked at %lld\n", res->owner[0] ? res->owner : "-",
-                   (long long)res->revoked_at);
-    }
-    if (!x->json && q->family)
-        printf("family generation %llu\n", (unsigned long long)res->family_gen);
-}
-
 /* `check ...`: exit 0 if allowed, 1 if revoked. */
 static int run_check(sctx *x, const sreq *q)
 {
@@ -755,8 +525,8 @@ static int run_check(sctx *x, const sreq *q)
     cq.now = x->now;
     crumb_err e = crumb_store_check(x->s, &cq, &res);
     if (e != CRUMB_OK && e != CRUMB_E_REVOKED)
-        return store_fail(x, e);
-    print_check(x, q, e, &res);
+        return cli_store_fail(x, e);
+    cli_store_print_check(x, e, &res, q->family != NULL);
     return e == CRUMB_OK ? EX_OK : EX_REJECT;
 }
 
@@ -766,8 +536,8 @@ static int run_sweep(sctx *x, const sreq *q)
     crumb_store_sweep_counts counts;
     crumb_err e = crumb_store_sweep(x->s, x->now, &q->ret, &counts);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
-    print_counts(x, &counts);
+        return cli_store_fail(x, e);
+    cli_store_print_counts(x, &counts);
     return EX_OK;
 }
 
@@ -784,14 +554,8 @@ static int run_stats(sctx *x, const sreq *q)
     (void)q;
     crumb_err e = crumb_store_stats_get(x->s, &st);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
-    const count_row rows[] = {
-        {"sessions", st.sessions},       {"session_bytes", st.session_bytes},
-        {"revocations", st.revocations}, {"families", st.families},
-        {"devices", st.devices},         {"evictions", st.evictions},
-        {"checks", st.checks},           {"corrupt", st.corrupt},
-    };
-    print_rows(x, rows, sizeof rows / sizeof rows[0], 14);
+        return cli_store_fail(x, e);
+    cli_store_print_stats(x, &st);
     return EX_OK;
 }
 
@@ -801,7 +565,7 @@ static int run_health(sctx *x, const sreq *q)
     (void)q;
     crumb_err e = crumb_store_health(x->s, x->now);
     if (e != CRUMB_OK)
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     printf("ok\n");
     return EX_OK;
 }

@@ -1,7 +1,8 @@
 /*
  * cli.h - shared pieces of the `crumb` command-line tool: exit codes,
  * option matching, key-ring loading, atomic file writes, output helpers,
- * and the entry point of each subcommand. Uses only the public API.
+ * auth-state and factor names, and the entry point of each subcommand.
+ * Uses only the public API.
  */
 #ifndef CRUMB_CLI_H
 #define CRUMB_CLI_H
@@ -112,11 +113,6 @@ int cli_unhex(uint8_t *out, size_t n, const char *s);
 /* Lowercase hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
 void cli_hex(char *out, const uint8_t *in, size_t n);
 
-/* The CLI includes only the public headers (include/): lib/hex.c's
- * crumb__hex is internal. cmd_store.c still spells it crumb__hex; this maps
- * it to the CLI's own until that file says cli_hex. */
-#define crumb__hex cli_hex
-
 /* Write a JSON string literal for n bytes of s (must be valid UTF-8). */
 void cli_json_str(FILE *f, const char *s, size_t n);
 
@@ -129,6 +125,27 @@ void cli_print_bytes(FILE *f, const uint8_t *s, size_t n);
 
 /* Format t as "YYYY-MM-DDTHH:MM:SSZ (t)" into out (64 bytes). */
 void cli_time(char out[64], int64_t t);
+
+/* Auth state and factor names (auth_names.c). The state for a name, or -1
+ * if unknown. */
+int cli_auth_state_parse(const char *s);
+
+/* st if it is a known auth state, else 0 (anonymous): an enum may hold any
+ * int. */
+int cli_auth_state_clamp(int st);
+
+/* Name of auth state cli_auth_state_clamp(st). */
+const char *cli_auth_state_name(int st);
+
+/* Factor bit from a name or a number (n bytes of s); 0 if unknown. */
+uint32_t cli_factor_parse(const char *s, size_t n);
+
+/* Parse "password,totp" (or numbers) into a bit set; 0 or -1. */
+int cli_factors_parse(const char *s, uint32_t *out);
+
+/* Print a factor set as "password,totp,0x10000" to f ("none" if empty), or
+ * as a JSON array if json. */
+void cli_factors_print(FILE *f, uint32_t bits, int json);
 
 /* Subcommands: each returns an exit code. argv[0] is the subcommand name. */
 int cmd_keygen(int argc, char **argv);

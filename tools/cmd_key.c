@@ -259,51 +259,68 @@ static int key_export(const crumb_keyring *kr, int env)
     return fflush(stdout) == 0 ? EX_OK : EX_IO;
 }
 
-static int run_key_cmd(const cli_common *cp, const char *cmd, const char *sub, uint32_t id,
-                       uint32_t new_id, int have_id, int primary, int force, int env);
+/* The options and arguments of one `crumb key` run. */
+typedef struct key_opts {
+    cli_common c;
+    const char *sub, *arg; /* subcommand, its ID argument */
+    int force, primary, env, have_id;
+    uint32_t new_id; /* --id */
+} key_opts;
+
+/* Returned by key_arg when the command goes on. */
+#define KEY_GO (-1)
+
+/* Take the option or argument at argv[*i] into o. Returns KEY_GO or an
+ * exit code (--help: EX_OK; errors reported). */
+static int key_arg(key_opts *o, int argc, char **argv, int *i)
+{
+    const char *v;
+    int r;
+    if (cli_is_help(argv[*i])) {
+        fputs(key_help, stdout);
+        return EX_OK;
+    }
+    if ((r = cli_common_opt(&o->c, "key", argc, argv, i)) != 0)
+        return r < 0 ? EX_USAGE : KEY_GO;
+    if ((r = cli_opt(argc, argv, i, "--force", NULL)) != 0)
+        o->force = 1;
+    else if ((r = cli_opt(argc, argv, i, "--primary", NULL)) != 0)
+        o->primary = 1;
+    else if ((r = cli_opt(argc, argv, i, "--env", NULL)) != 0)
+        o->env = 1;
+    else if ((r = cli_opt(argc, argv, i, "--id", &v)) != 0) {
+        if (r < 0)
+            return cli_fail(EX_USAGE, "key", "option --id needs a value");
+        if (parse_key_id("key add", v, &o->new_id) != 0)
+            return EX_USAGE;
+        o->have_id = 1;
+    } else if (argv[*i][0] == '-' && argv[*i][1] != '\0')
+        return cli_fail(EX_USAGE, "key", "unknown option %s (see crumb key --help)", argv[*i]);
+    else if (!o->sub)
+        o->sub = argv[*i];
+    else if (!o->arg)
+        o->arg = argv[*i];
+    else
+        return cli_fail(EX_USAGE, "key", "unexpected argument '%s'", argv[*i]);
+    return KEY_GO;
+}
+
+static int run_key_cmd(const key_opts *o, const char *cmd, uint32_t id);
 
 /* see cli.h */
 int cmd_key(int argc, char **argv)
 {
-    cli_common c = {0};
-    const char *sub = NULL, *arg = NULL, *v;
-    int force = 0, primary = 0, env = 0, have_id = 0, r;
-    uint32_t new_id = 0;
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(key_help, stdout);
-            return EX_OK;
-        }
-        if ((r = cli_common_opt(&c, "key", argc, argv, &i)) != 0) {
-            if (r < 0)
-                return EX_USAGE;
-            continue;
-        }
-        if ((r = cli_opt(argc, argv, &i, "--force", NULL)) != 0)
-            force = 1;
-        else if ((r = cli_opt(argc, argv, &i, "--primary", NULL)) != 0)
-            primary = 1;
-        else if ((r = cli_opt(argc, argv, &i, "--env", NULL)) != 0)
-            env = 1;
-        else if ((r = cli_opt(argc, argv, &i, "--id", &v)) != 0) {
-            if (r < 0)
-                return cli_fail(EX_USAGE, "key", "option --id needs a value");
-            if (parse_key_id("key add", v, &new_id) != 0)
-                return EX_USAGE;
-            have_id = 1;
-        } else if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_fail(EX_USAGE, "key", "unknown option %s (see crumb key --help)", argv[i]);
-        else if (!sub)
-            sub = argv[i];
-        else if (!arg)
-            arg = argv[i];
-        else
-            return cli_fail(EX_USAGE, "key", "unexpected argument '%s'", argv[i]);
-    }
-    if (!sub) {
+    key_opts o;
+    int r;
+    memset(&o, 0, sizeof o);
+    for (int i = 1; i < argc; i++)
+        if ((r = key_arg(&o, argc, argv, &i)) != KEY_GO)
+            return r;
+    if (!o.sub) {
         fputs(key_help, stderr);
         return EX_USAGE;
     }
+    const char *sub = o.sub;
     int readonly = !strcmp(sub, "list") || !strcmp(sub, "export");
     int known = readonly || !strcmp(sub, "add") || !strcmp(sub, "promote") ||
                 !strcmp(sub, "retire") || !strcmp(sub, "revoke") || !strcmp(sub, "remove");
@@ -312,116 +329,126 @@ int cmd_key(int argc, char **argv)
     char cmd[32];
     snprintf(cmd, sizeof cmd, "key %s", sub);
     uint32_t id = 0;
-    if (!readonly && strcmp(sub, "add") != 0 && parse_key_id(cmd, arg, &id) != 0)
+    if (!readonly && strcmp(sub, "add") != 0 && parse_key_id(cmd, o.arg, &id) != 0)
         return EX_USAGE;
-    if ((readonly || !strcmp(sub, "add")) && arg)
-        return cli_fail(EX_USAGE, cmd, "unexpected argument '%s'", arg);
-    if (!readonly && c.keys_env)
+    if ((readonly || !strcmp(sub, "add")) && o.arg)
+        return cli_fail(EX_USAGE, cmd, "unexpected argument '%s'", o.arg);
+    if (!readonly && o.c.keys_env)
         return cli_fail(EX_USAGE, cmd, "keys from --keys-env cannot be changed; use a key file");
 
     int lock = -1;
     if (!readonly) {
-        const char *p = c.keys ? c.keys : getenv("CRUMB_KEYFILE");
+        const char *p = o.c.keys ? o.c.keys : getenv("CRUMB_KEYFILE");
         if (p && *p && (lock = cli_lock_dir_of(p)) < 0)
             return cli_fail(EX_IO, cmd, "cannot lock the directory of %s: %s", p,
                             strerror(errno));
     }
-    r = run_key_cmd(&c, cmd, sub, id, new_id, have_id, primary, force, env);
+    r = run_key_cmd(&o, cmd, id);
     cli_unlock(lock);
+    return r;
+}
+
+/* `key add`: a new random key under --id or the highest id + 1, primary
+ * with --primary. Sets *id, *what and *e (the ring's answer); returns EX_OK
+ * or an exit code (reported). */
+static int key_add(crumb_keyring *kr, const key_opts *o, const char *cmd, uint32_t *id,
+                   const char **what, crumb_err *e)
+{
+    uint32_t new_id = o->new_id;
+    if (!o->have_id) {
+        crumb_key_info info[CRUMB_KEYRING_MAX];
+        size_t n = crumb_keyring_list(kr, info, CRUMB_KEYRING_MAX);
+        new_id = 1;
+        for (size_t k = 0; k < n && k < CRUMB_KEYRING_MAX; k++)
+            if (info[k].id >= new_id)
+                new_id = info[k].id + 1;
+        if (new_id == 0)
+            return cli_fail(EX_USAGE, cmd, "no free key id above the highest; pass --id");
+    }
+    uint8_t key[CRUMB_KEYBYTES];
+    *e = crumb_key_generate(key);
+    if (*e == CRUMB_OK)
+        *e = crumb_keyring_add(kr, new_id,
+                               o->primary ? CRUMB_KEY_PRIMARY : CRUMB_KEY_DECRYPT_ONLY, key);
+    crumb_wipe(key, sizeof key);
+    *id = new_id;
+    *what = o->primary ? "added as primary" : "added as decrypt-only";
+    return EX_OK;
+}
+
+/* `key promote|retire|revoke|remove ID` (the ring's answer in *e, the
+ * verb for the report in *what); refuses, without --force, to reinstate a
+ * revoked key, to remove a live one or to retire/revoke the primary.
+ * Returns EX_OK or an exit code (reported). */
+static int key_set(crumb_keyring *kr, const key_opts *o, const char *cmd, const char *path,
+                   uint32_t id, const char **what, crumb_err *e)
+{
+    int st = key_state(kr, id);
+    if (st == 0)
+        return cli_fail(EX_USAGE, cmd, "no key %lu in %s", (unsigned long)id, path);
+    if (!strcmp(o->sub, "promote")) {
+        if (st == CRUMB_KEY_REVOKED && !o->force)
+            return cli_fail(EX_USAGE, cmd, "key %lu is revoked; --force to reinstate it",
+                            (unsigned long)id);
+        *e = crumb_keyring_set_state(kr, id, CRUMB_KEY_PRIMARY);
+        *what = "is now primary";
+    } else if (!strcmp(o->sub, "remove")) {
+        if (st != CRUMB_KEY_REVOKED && !o->force)
+            return cli_fail(EX_USAGE, cmd, "key %lu is %s; revoke it first (or --force)",
+                            (unsigned long)id, state_name(st));
+        *e = crumb_keyring_remove(kr, id);
+        *what = "removed";
+    } else {
+        int to = !strcmp(o->sub, "retire") ? CRUMB_KEY_DECRYPT_ONLY : CRUMB_KEY_REVOKED;
+        if (st == CRUMB_KEY_PRIMARY && !o->force)
+            return cli_fail(EX_USAGE, cmd, "key %lu is the primary: promote another key "
+                                           "first (or --force: sealing then fails)",
+                            (unsigned long)id);
+        *e = crumb_keyring_set_state(kr, id, to);
+        *what = to == CRUMB_KEY_REVOKED ? "is now revoked" : "is now decrypt-only";
+    }
+    return EX_OK;
+}
+
+/* Report the ring's answer e to a change of key id; if it is CRUMB_OK,
+ * save kr to path and print "key ID WHAT". Returns an exit code. */
+static int key_commit(const crumb_keyring *kr, const char *cmd, const char *path, uint32_t id,
+                      const char *what, crumb_err e)
+{
+    if (e == CRUMB_E_EXISTS)
+        return cli_fail(EX_USAGE, cmd, "key id %lu is taken", (unsigned long)id);
+    if (e == CRUMB_E_LIMIT)
+        return cli_fail(EX_USAGE, cmd, "key ring full (%u keys): remove revoked keys",
+                        CRUMB_KEYRING_MAX);
+    if (e != CRUMB_OK)
+        return cli_fail(cli_exit_for(e), cmd, "%s", cli_strerror(e));
+    int r = save_ring(kr, cmd, path, 1);
+    if (r == EX_OK)
+        printf("key %lu %s\n", (unsigned long)id, what);
     return r;
 }
 
 /* Load the keys, apply one `key` subcommand, save; returns an exit code.
  * Modifying subcommands run with the key file's directory locked. */
-static int run_key_cmd(const cli_common *cp, const char *cmd, const char *sub, uint32_t id,
-                       uint32_t new_id, int have_id, int primary, int force, int env)
+static int run_key_cmd(const key_opts *o, const char *cmd, uint32_t id)
 {
-    cli_common c = *cp;
     crumb_keyring *kr = NULL;
     int r;
-    if ((r = cli_load_keys(&c, cmd, &kr)) != EX_OK)
+    if ((r = cli_load_keys(&o->c, cmd, &kr)) != EX_OK)
         return r;
-    if (!strcmp(sub, "list")) {
-        r = key_list(kr, c.json);
-        crumb_keyring_free(kr);
-        return r;
-    }
-    if (!strcmp(sub, "export")) {
-        r = key_export(kr, env);
-        crumb_keyring_free(kr);
-        return r;
-    }
-
-    const char *path = c.keys ? c.keys : getenv("CRUMB_KEYFILE");
-    crumb_err e = CRUMB_OK;
-    const char *what = "";
-    if (!strcmp(sub, "add")) {
-        crumb_key_info info[CRUMB_KEYRING_MAX];
-        size_t n = crumb_keyring_list(kr, info, CRUMB_KEYRING_MAX);
-        if (!have_id) {
-            new_id = 1;
-            for (size_t k = 0; k < n && k < CRUMB_KEYRING_MAX; k++)
-                if (info[k].id >= new_id)
-                    new_id = info[k].id + 1;
-            if (new_id == 0) {
-                crumb_keyring_free(kr);
-                return cli_fail(EX_USAGE, cmd, "no free key id above the highest; pass --id");
-            }
-        }
-        uint8_t key[CRUMB_KEYBYTES];
-        e = crumb_key_generate(key);
-        if (e == CRUMB_OK)
-            e = crumb_keyring_add(kr, new_id,
-                                  primary ? CRUMB_KEY_PRIMARY : CRUMB_KEY_DECRYPT_ONLY, key);
-        crumb_wipe(key, sizeof key);
-        id = new_id;
-        what = primary ? "added as primary" : "added as decrypt-only";
+    if (!strcmp(o->sub, "list")) {
+        r = key_list(kr, o->c.json);
+    } else if (!strcmp(o->sub, "export")) {
+        r = key_export(kr, o->env);
     } else {
-        int st = key_state(kr, id);
-        if (st == 0) {
-            crumb_keyring_free(kr);
-            return cli_fail(EX_USAGE, cmd, "no key %lu in %s", (unsigned long)id, path);
-        }
-        if (!strcmp(sub, "promote")) {
-            if (st == CRUMB_KEY_REVOKED && !force) {
-                crumb_keyring_free(kr);
-                return cli_fail(EX_USAGE, cmd, "key %lu is revoked; --force to reinstate it",
-                                (unsigned long)id);
-            }
-            e = crumb_keyring_set_state(kr, id, CRUMB_KEY_PRIMARY);
-            what = "is now primary";
-        } else if (!strcmp(sub, "remove")) {
-            if (st != CRUMB_KEY_REVOKED && !force) {
-                crumb_keyring_free(kr);
-                return cli_fail(EX_USAGE, cmd, "key %lu is %s; revoke it first (or --force)",
-                                (unsigned long)id, state_name(st));
-            }
-            e = crumb_keyring_remove(kr, id);
-            what = "removed";
-        } else {
-            int to = !strcmp(sub, "retire") ? CRUMB_KEY_DECRYPT_ONLY : CRUMB_KEY_REVOKED;
-            if (st == CRUMB_KEY_PRIMARY && !force) {
-                crumb_keyring_free(kr);
-                return cli_fail(EX_USAGE, cmd, "key %lu is the primary: promote another key "
-                                               "first (or --force: sealing then fails)",
-                                (unsigned long)id);
-            }
-            e = crumb_keyring_set_state(kr, id, to);
-            what = to == CRUMB_KEY_REVOKED ? "is now revoked" : "is now decrypt-only";
-        }
+        const char *path = o->c.keys ? o->c.keys : getenv("CRUMB_KEYFILE");
+        crumb_err e = CRUMB_OK;
+        const char *what = "";
+        r = !strcmp(o->sub, "add") ? key_add(kr, o, cmd, &id, &what, &e)
+                                   : key_set(kr, o, cmd, path, id, &what, &e);
+        if (r == EX_OK)
+            r = key_commit(kr, cmd, path, id, what, e);
     }
-    if (e != CRUMB_OK) {
-        crumb_keyring_free(kr);
-        if (e == CRUMB_E_EXISTS)
-            return cli_fail(EX_USAGE, cmd, "key id %lu is taken", (unsigned long)id);
-        if (e == CRUMB_E_LIMIT)
-            return cli_fail(EX_USAGE, cmd, "key ring full (%u keys): remove revoked keys",
-                            CRUMB_KEYRING_MAX);
-        return cli_fail(cli_exit_for(e), cmd, "%s", cli_strerror(e));
-    }
-    r = save_ring(kr, cmd, path, 1);
     crumb_keyring_free(kr);
-    if (r == EX_OK)
-        printf("key %lu %s\n", (unsigned long)id, what);
     return r;
 }

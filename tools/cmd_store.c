@@ -1,10 +1,11 @@
 /*
  * cmd_store.c - `crumb store`: administer a session store through the
- * public store interface (crumb_store.h): list a user's sessions and
- * devices, revoke a session / family / user / device, set the global
- * not-before, change device trust, sweep, stats, health and fsck.
+ * public store interface (crumb_store.h): sessions, devices, revoke,
+ * not-before, trust, sweep, stats, health, fsck. A table maps each
+ * subcommand to its argument check and its run (output: store_show.c).
  */
 #include "cli.h"
+#include "cmd_store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,27 +57,6 @@ static const char store_help[] =
     "Exit codes: 0 ok, 1 check found a revocation, 2 usage, 4 store error\n"
     "(also fsck finding corrupt records).\n";
 
-/* State shared by the store subcommands. */
-typedef struct sctx {
-    crumb_store *s;
-    const char *tenant;
-    int json;
-    int64_t now;
-    const char *cmd;
-} sctx;
-
-/* Report a store error; returns EX_STORE (EX_USAGE for bad arguments). */
-static int store_fail(const sctx *x, crumb_err e)
-{
-    if (e == CRUMB_E_UNSUPPORTED)
-        return cli_fail(EX_STORE, x->cmd, "the %s store does not support this",
-                        crumb_store_name(x->s));
-    if (e == CRUMB_E_INVALID)
-        return cli_fail(EX_USAGE, x->cmd, "store refused the arguments: %s",
-                        cli_strerror(e));
-    return cli_fail(EX_STORE, x->cmd, "%s", cli_strerror(e));
-}
-
 /* Parse a hex id of n bytes; 0 or -1 (reported). */
 static int parse_hex(const sctx *x, const char *what, const char *s, uint8_t *out, size_t n)
 {
@@ -103,179 +83,6 @@ static int check_user(const sctx *x, const char *user)
         return -1;
     }
     return 0;
-}
-
-/* Name of a trust level. */
-static const char *trust_name(int t)
-{
-    switch (t) {
-    case CRUMB_TRUST_UNKNOWN: return "unknown";
-    case CRUMB_TRUST_SEEN: return "seen";
-    case CRUMB_TRUST_TRUSTED: return "trusted";
-    case CRUMB_TRUST_REVOKED: return "revoked";
-    default: return "?";
-    }
-}
-
-/* Name of a check rule. */
-static const char *rule_name(int r)
-{
-    switch (r) {
-    case CRUMB_STORE_RULE_NONE: return "none";
-    case CRUMB_STORE_RULE_SESSION: return "session";
-    case CRUMB_STORE_RULE_FAMILY: return "family";
-    case CRUMB_STORE_RULE_USER: return "user";
-    case CRUMB_STORE_RULE_DEVICE: return "device";
-    case CRUMB_STORE_RULE_GLOBAL: return "global";
-    default: return "?";
-    }
-}
-
-/* 1 if all n bytes are zero. */
-static int all_zero(const uint8_t *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
-
-/* `sessions USER`. */
-static int do_sessions(const sctx *x, const char *user, size_t limit)
-{
-    crumb_store_session_info *v = calloc(limit ? limit : 1, sizeof *v);
-    size_t n = 0;
-    if (!v)
-        return cli_fail(EX_INTERNAL, x->cmd, "out of memory");
-    crumb_err e = crumb_store_index_list(x->s, x->tenant, user, v, limit, &n, x->now);
-    if (e != CRUMB_OK) {
-        free(v);
-        return store_fail(x, e);
-    }
-    size_t shown = n < limit ? n : limit;
-    if (x->json)
-        printf("{\"user\":");
-    if (x->json) {
-        cli_json_str(stdout, user, strlen(user));
-        printf(",\"total\":%zu,\"sessions\":[", n);
-    } else {
-        printf("%zu session%s\n", n, n == 1 ? "" : "s");
-    }
-    for (size_t i = 0; i < shown; i++) {
-        char h[2 * CRUMB_STORE_KEYBYTES + 1], f[2 * CRUMB_STORE_IDBYTES + 1],
-            d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
-        crumb__hex(h, v[i].session.b, CRUMB_STORE_KEYBYTES);
-        crumb__hex(f, v[i].family.b, CRUMB_STORE_IDBYTES);
-        if (all_zero(v[i].device.b, CRUMB_STORE_IDBYTES))
-            d[0] = '\0';
-        else
-            crumb__hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
-        if (x->json) {
-            printf("%s{\"handle\":\"%s\",\"family\":\"%s\",\"device\":\"%s\",\"created\":%lld,"
-                   "\"last_seen\":%lld,\"expires_at\":%lld,\"label\":",
-                   i ? "," : "", h, f, d, (long long)v[i].created, (long long)v[i].last_seen,
-                   (long long)v[i].expires_at);
-            cli_json_str(stdout, v[i].label, strnlen(v[i].label, sizeof v[i].label));
-            putchar('}');
-            continue;
-        }
-        cli_time(t1, v[i].created);
-        cli_time(t2, v[i].last_seen);
-        cli_time(t3, v[i].expires_at);
-        printf("session %s\n  family    %s\n  device    %s\n  label     ", h, f,
-               d[0] ? d : "(none)");
-        cli_print_bytes(stdout, (const uint8_t *)v[i].label,
-                        strnlen(v[i].label, sizeof v[i].label));
-        printf("\n  created   %s\n  last seen %s\n  expires   %s\n", t1, t2, t3);
-    }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
-    free(v);
-    return EX_OK;
-}
-
-/* `devices USER`. */
-static int do_devices(const sctx *x, const char *user, size_t limit)
-{
-    crumb_store_device *v = calloc(limit ? limit : 1, sizeof *v);
-    size_t n = 0;
-    if (!v)
-        return cli_fail(EX_INTERNAL, x->cmd, "out of memory");
-    crumb_err e = crumb_store_device_list(x->s, x->tenant, user, v, limit, &n);
-    if (e != CRUMB_OK) {
-        free(v);
-        return store_fail(x, e);
-    }
-    size_t shown = n < limit ? n : limit;
-    if (x->json) {
-        printf("{\"user\":");
-        cli_json_str(stdout, user, strlen(user));
-        printf(",\"total\":%zu,\"devices\":[", n);
-    } else {
-        printf("%zu device%s\n", n, n == 1 ? "" : "s");
-    }
-    for (size_t i = 0; i < shown; i++) {
-        char d[2 * CRUMB_STORE_IDBYTES + 1], t1[64], t2[64], t3[64];
-        size_t ll = strnlen(v[i].label, sizeof v[i].label);
-        size_t il = strnlen(v[i].ip_prefix, sizeof v[i].ip_prefix);
-        crumb__hex(d, v[i].device.b, CRUMB_STORE_IDBYTES);
-        if (x->json) {
-            printf("%s{\"device\":\"%s\",\"trust\":\"%s\",\"first_seen\":%lld,"
-                   "\"last_seen\":%lld,\"trust_changed_at\":%lld,\"label\":",
-                   i ? "," : "", d, trust_name(v[i].trust), (long long)v[i].first_seen,
-                   (long long)v[i].last_seen, (long long)v[i].trust_changed_at);
-            cli_json_str(stdout, v[i].label, ll);
-            printf(",\"ip_prefix\":");
-            cli_json_str(stdout, v[i].ip_prefix, il);
-            putchar('}');
-            continue;
-        }
-        cli_time(t1, v[i].first_seen);
-        cli_time(t2, v[i].last_seen);
-        cli_time(t3, v[i].trust_changed_at);
-        printf("device %s\n  trust      %s\n  label      ", d, trust_name(v[i].trust));
-        cli_print_bytes(stdout, (const uint8_t *)v[i].label, ll);
-        printf("\n  ip prefix  ");
-        cli_print_bytes(stdout, (const uint8_t *)v[i].ip_prefix, il);
-        printf("\n  first seen %s\n  last seen  %s\n", t1, t2);
-        if (v[i].trust_changed_at)
-            printf("  trust set  %s\n", t3);
-    }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
-    free(v);
-    return EX_OK;
-}
-
-/* Print sweep counts (human or JSON). */
-static void print_counts(const sctx *x, const crumb_store_sweep_counts *c)
-{
-    const struct {
-        const char *name;
-        uint64_t v;
-    } rows[] = {
-        {"sessions", c->sessions},
-        {"index_entries", c->index_entries},
-        {"revocations", c->revocations},
-        {"families", c->families},
-        {"devices_demoted", c->devices_demoted},
-        {"devices_revoked", c->devices_revoked},
-        {"devices_purged", c->devices_purged},
-        {"corrupt", c->corrupt},
-        {"temp_files", c->temp_files},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        if (x->json)
-            printf("%s\"%s\":%llu", i ? "," : "{", rows[i].name, (unsigned long long)rows[i].v);
-        else
-            printf("%-16s %llu\n", rows[i].name, (unsigned long long)rows[i].v);
-    }
-    if (x->json)
-        printf("}\n");
 }
 
 /* Open the store named by --file or --redis (with --prefix). */
@@ -305,26 +112,13 @@ static int do_fsck(sctx *x, int repair, const crumb_store_retention *ret)
     if (e == CRUMB_E_UNSUPPORTED && !repair) {
         crumb_store_sweep_counts counts;
         if ((e = crumb_store_sweep(x->s, x->now, ret, &counts)) != CRUMB_OK)
-            return store_fail(x, e);
-        print_counts(x, &counts);
+            return cli_store_fail(x, e);
+        cli_store_print_counts(x, &counts);
         vr.left = counts.corrupt;
     } else if (e != CRUMB_OK && e != CRUMB_E_CORRUPT) {
-        return store_fail(x, e);
+        return cli_store_fail(x, e);
     } else {
-        const struct {
-            const char *name;
-            uint64_t v;
-        } rows[] = {{"records", vr.records}, {"corrupt", vr.corrupt}, {"repaired", vr.repaired},
-                    {"removed", vr.removed}, {"left", vr.left}};
-        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-            if (x->json)
-                printf("%s\"%s\":%llu", i ? "," : "{", rows[i].name,
-                       (unsigned long long)rows[i].v);
-            else
-                printf("%-16s %llu\n", rows[i].name, (unsigned long long)rows[i].v);
-        }
-        if (x->json)
-            printf("}\n");
+        cli_store_print_verify(x, &vr);
     }
     if (vr.left)
         return cli_fail(EX_STORE, x->cmd,
@@ -339,369 +133,528 @@ static int do_fsck(sctx *x, int repair, const crumb_store_retention *ret)
     return EX_OK;
 }
 
+/* ==== Arguments ======================================================== */
+
+/* The options and positional arguments of one `crumb store` run, and the
+ * values a subcommand's check parsed from them before the store is opened. */
+typedef struct sreq {
+    cli_common c;
+    const char *file, *redis, *prefix;
+    const char *pos[4]; /* pos[0] is the subcommand */
+    size_t npos, limit;
+    const char *before, *except, *keep, *expires, *handle;
+    const char *family, *device, *label, *ip, *user, *issued, *days[3];
+    int repair;
+    int64_t keep_s;            /* --keep, in seconds */
+    crumb_store_key key;       /* HANDLE, --handle / --session, --except */
+    crumb_store_id fam, dev;   /* FAMILY / --family, DEVICE / --device */
+    int64_t t;                 /* --before, --expires, --issued-at, not-before T */
+    int trust;                 /* trust LEVEL */
+    crumb_store_retention ret; /* --*-days */
+} sreq;
+
+/* Returned by the option parser when the command goes on. */
+#define STORE_GO (-1)
+
+/* Take the option or positional argument at argv[*i] into q. Returns
+ * STORE_GO, or an exit code (--help: EX_OK; errors reported). */
+static int store_arg(sctx *x, sreq *q, int argc, char **argv, int *i)
+{
+    const char *v;
+    int r;
+    if (cli_is_help(argv[*i])) {
+        fputs(store_help, stdout);
+        return EX_OK;
+    }
+    if (strcmp(argv[*i], "--repair") == 0) {
+        q->repair = 1;
+        return STORE_GO;
+    }
+    if ((r = cli_common_opt(&q->c, "store", argc, argv, i)) != 0)
+        return r < 0 ? EX_USAGE : STORE_GO;
+    struct {
+        const char *name;
+        const char **dst;
+    } opts[] = {
+        {"--file", &q->file},       {"--redis", &q->redis},
+        {"--tenant", &x->tenant},   {"--before", &q->before},
+        {"--except", &q->except},   {"--keep", &q->keep},
+        {"--expires", &q->expires}, {"--handle", &q->handle},
+        {"--session", &q->handle},  {"--family", &q->family},
+        {"--device", &q->device},   {"--label", &q->label},
+        {"--ip", &q->ip},           {"--user", &q->user},
+        {"--issued-at", &q->issued}, {"--trusted-days", &q->days[0]},
+        {"--seen-days", &q->days[1]}, {"--revoked-days", &q->days[2]},
+        {"--limit", &v},            {"--prefix", &q->prefix},
+    };
+    size_t k;
+    r = 0;
+    for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
+        if ((r = cli_opt(argc, argv, i, opts[k].name, opts[k].dst)) != 0)
+            break;
+    if (r < 0)
+        return cli_fail(EX_USAGE, "store", "option %s needs a value", opts[k].name);
+    if (r > 0) {
+        uint64_t lim;
+        if (opts[k].dst == &v) {
+            if (cli_parse_u64(v, &lim) != 0 || lim == 0 || lim > LIST_MAX)
+                return cli_fail(EX_USAGE, "store", "--limit wants 1..%u", LIST_MAX);
+            q->limit = (size_t)lim;
+        }
+        return STORE_GO;
+    }
+    if (argv[*i][0] == '-' && argv[*i][1] != '\0')
+        return cli_fail(EX_USAGE, "store", "unknown option %s (see crumb store --help)",
+                        argv[*i]);
+    if (q->npos >= sizeof q->pos / sizeof q->pos[0])
+        return cli_fail(EX_USAGE, "store", "unexpected argument '%s'", argv[*i]);
+    q->pos[q->npos++] = argv[*i];
+    return STORE_GO;
+}
+
+/* Checks every subcommand shares, before its own: which store, --tenant,
+ * --keep; also takes --json and the clock into x. EX_OK or EX_USAGE. */
+static int check_common(sctx *x, sreq *q)
+{
+#if !(defined(CRUMB_HAVE_REDIS) && CRUMB_HAVE_REDIS)
+    if (q->redis)
+        return cli_fail(EX_USAGE, x->cmd, "--redis: this build has no Redis store "
+                                          "(build with make REDIS=on)");
+#endif
+    if (!q->file == !q->redis)
+        return cli_fail(EX_USAGE, x->cmd, "which store? pass --file DIR or --redis URL");
+    if (x->tenant && strlen(x->tenant) > CRUMB_STORE_NAME_MAX)
+        return cli_fail(EX_USAGE, x->cmd, "--tenant is longer than %u bytes",
+                        CRUMB_STORE_NAME_MAX);
+    x->json = q->c.json;
+    x->now = cli_now(&q->c);
+    q->keep_s = DEFAULT_KEEP;
+    if (q->keep && (cli_parse_i64(q->keep, &q->keep_s) != 0 || q->keep_s <= 0))
+        return cli_fail(EX_USAGE, x->cmd, "--keep wants seconds > 0");
+    q->t = x->now;
+    q->trust = -1;
+    return EX_OK;
+}
+
+/* --trusted-days, --seen-days, --revoked-days into q->ret (seconds).
+ * EX_OK or EX_USAGE. */
+static int check_days(const sctx *x, sreq *q)
+{
+    int64_t *rd[3] = {&q->ret.trusted_idle, &q->ret.seen_idle, &q->ret.revoked_grace};
+    for (int d = 0; d < 3; d++) {
+        if (q->days[d] && (cli_parse_i64(q->days[d], rd[d]) || *rd[d] <= 0 ||
+                           *rd[d] > INT64_MAX / 86400))
+            return cli_fail(EX_USAGE, x->cmd, "--*-days want whole days > 0");
+        *rd[d] *= 86400; /* the store takes seconds */
+    }
+    return EX_OK;
+}
+
+/* Positional argument n (pos[0] is the subcommand), or NULL. */
+static const char *arg_at(const sreq *q, size_t n)
+{
+    return q->npos > n ? q->pos[n] : NULL;
+}
+
+/* ==== Subcommands ====================================================== */
+/* Each has a check, run before the store is opened (EX_OK, setting *want
+ * to the number of positional arguments it takes with the subcommand; or
+ * EX_USAGE, reported), and a run, over the open store (an exit code). */
+
+/* `sessions USER`, `devices USER`: check. */
+static int check_user_arg(const sctx *x, sreq *q, size_t *want)
+{
+    if (check_user(x, arg_at(q, 1)))
+        return EX_USAGE;
+    *want = 2;
+    return EX_OK;
+}
+
+/* `sessions USER`. */
+static int run_sessions(sctx *x, const sreq *q)
+{
+    return cli_store_sessions(x, arg_at(q, 1), q->limit);
+}
+
+/* `devices USER`. */
+static int run_devices(sctx *x, const sreq *q)
+{
+    return cli_store_devices(x, arg_at(q, 1), q->limit);
+}
+
+/* `revoke user USER [--before T] [--except HANDLE]`: check. */
+static int check_revoke_user(const sctx *x, sreq *q, size_t *want)
+{
+    if (check_user(x, arg_at(q, 2)) ||
+        (q->except && parse_hex(x, "--except HANDLE", q->except, q->key.b, sizeof q->key.b)))
+        return EX_USAGE;
+    if (q->before && cli_parse_i64(q->before, &q->t))
+        return cli_fail(EX_USAGE, x->cmd, "--before wants seconds since the epoch");
+    *want = 3;
+    return EX_OK;
+}
+
+/* `revoke session|family|user|device ...`: check. */
+static int check_revoke(const sctx *x, sreq *q, size_t *want)
+{
+    const char *what = arg_at(q, 1), *a2 = arg_at(q, 2);
+    if (!what)
+        return cli_fail(EX_USAGE, x->cmd, "revoke what? session, family, user or device");
+    if (!strcmp(what, "session")) {
+        if (parse_hex(x, "HANDLE", a2, q->key.b, sizeof q->key.b))
+            return EX_USAGE;
+        *want = 3;
+    } else if (!strcmp(what, "family")) {
+        if (parse_hex(x, "FAMILY", a2, q->fam.b, sizeof q->fam.b))
+            return EX_USAGE;
+        *want = 3;
+    } else if (!strcmp(what, "user")) {
+        return check_revoke_user(x, q, want);
+    } else if (!strcmp(what, "device")) {
+        if (check_user(x, a2) || parse_hex(x, "DEVICE", arg_at(q, 3), q->dev.b, sizeof q->dev.b))
+            return EX_USAGE;
+        *want = 4;
+    } else {
+        return cli_fail(EX_USAGE, x->cmd, "revoke session, family, user or device, not '%s'",
+                        what);
+    }
+    return EX_OK;
+}
+
+/* `revoke ...`: kept --keep seconds from now. */
+static int run_revoke(sctx *x, const sreq *q)
+{
+    const char *what = arg_at(q, 1), *a2 = arg_at(q, 2);
+    int64_t until = x->now + q->keep_s;
+    crumb_err e;
+    if (!strcmp(what, "session"))
+        e = crumb_store_revoke_session(x->s, &q->key, until, x->now);
+    else if (!strcmp(what, "family"))
+        e = crumb_store_revoke_family(x->s, &q->fam, until, x->now);
+    else if (!strcmp(what, "user"))
+        e = crumb_store_revoke_user(x->s, x->tenant, a2, q->t, q->except ? &q->key : NULL,
+                                    until, x->now);
+    else
+        e = crumb_store_revoke_device(x->s, x->tenant, a2, &q->dev, until, x->now);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    if (!strcmp(what, "device"))
+        printf("revoked device %s of %s\n", arg_at(q, 3), a2);
+    else
+        printf("revoked %s %s\n", what, a2);
+    return EX_OK;
+}
+
+/* `not-before [T]`: check. */
+static int check_not_before(const sctx *x, sreq *q, size_t *want)
+{
+    const char *a1 = arg_at(q, 1);
+    if (a1 && cli_parse_i64(a1, &q->t))
+        return cli_fail(EX_USAGE, x->cmd, "not-before wants seconds since the epoch");
+    *want = a1 ? 2 : 1;
+    return EX_OK;
+}
+
+/* `not-before [T]`. */
+static int run_not_before(sctx *x, const sreq *q)
+{
+    crumb_err e = crumb_store_revoke_all(x->s, q->t, x->now);
+    char tb[64];
+    cli_time(tb, q->t);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    printf("not-before %s\n", tb);
+    return EX_OK;
+}
+
+/* `forget-device USER DEVICE`, `record-device USER DEVICE`: check. */
+static int check_user_device(const sctx *x, sreq *q, size_t *want)
+{
+    if (check_user(x, arg_at(q, 1)) ||
+        parse_hex(x, "DEVICE", arg_at(q, 2), q->dev.b, sizeof q->dev.b))
+        return EX_USAGE;
+    *want = 3;
+    return EX_OK;
+}
+
+/* `trust USER DEVICE LEVEL`: check. */
+static int check_trust(const sctx *x, sreq *q, size_t *want)
+{
+    const char *a3 = arg_at(q, 3);
+    if (check_user_device(x, q, want) != EX_OK)
+        return EX_USAGE;
+    for (int l = 0; l <= 3; l++)
+        if (a3 && !strcmp(a3, cli_trust_name(l)))
+            q->trust = l;
+    if (q->trust < 0)
+        return cli_fail(EX_USAGE, x->cmd, "LEVEL: unknown, seen, trusted or revoked");
+    *want = 4;
+    return EX_OK;
+}
+
+/* `trust USER DEVICE LEVEL`. */
+static int run_trust(sctx *x, const sreq *q)
+{
+    const char *a1 = arg_at(q, 1);
+    crumb_err e = crumb_store_device_set_trust(x->s, x->tenant, a1, &q->dev, q->trust, x->now);
+    if (e == CRUMB_E_NOTFOUND)
+        return cli_fail(EX_STORE, x->cmd, "no such device for %s", a1);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    printf("device %s %s\n", arg_at(q, 2), cli_trust_name(q->trust));
+    return EX_OK;
+}
+
+/* `forget-device USER DEVICE`. */
+static int run_forget_device(sctx *x, const sreq *q)
+{
+    const char *a1 = arg_at(q, 1);
+    crumb_store_device cur;
+    /* deletes are idempotent; tell the operator about a typo all the same */
+    crumb_err e = crumb_store_device_get(x->s, x->tenant, a1, &q->dev, &cur);
+    if (e == CRUMB_OK || e == CRUMB_E_UNSUPPORTED)
+        e = crumb_store_device_delete(x->s, x->tenant, a1, &q->dev);
+    if (e == CRUMB_E_NOTFOUND)
+        return cli_fail(EX_STORE, x->cmd, "no such device for %s", a1);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    printf("device %s forgotten\n", arg_at(q, 2));
+    return EX_OK;
+}
+
+/* `record-device USER DEVICE [--label L] [--ip PREFIX]`. */
+static int run_record_device(sctx *x, const sreq *q)
+{
+    crumb_store_sighting sg;
+    memset(&sg, 0, sizeof sg);
+    sg.device = q->dev;
+    sg.label = q->label;
+    sg.ip_prefix = q->ip;
+    crumb_err e = crumb_store_device_seen(x->s, x->tenant, arg_at(q, 1), &sg, x->now, NULL);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    printf("device %s recorded\n", arg_at(q, 2));
+    return EX_OK;
+}
+
+/* The hex ids --handle / --session, --family, --device (named handle_opt
+ * for the first in messages); 0 or -1 (reported). */
+static int parse_id_opts(const sctx *x, sreq *q, const char *handle_opt)
+{
+    if ((q->handle && parse_hex(x, handle_opt, q->handle, q->key.b, sizeof q->key.b)) ||
+        (q->family && parse_hex(x, "--family", q->family, q->fam.b, sizeof q->fam.b)) ||
+        (q->device && parse_hex(x, "--device", q->device, q->dev.b, sizeof q->dev.b)))
+        return -1;
+    return 0;
+}
+
+/* `record-session USER --expires T ...`: check. */
+static int check_record_session(const sctx *x, sreq *q, size_t *want)
+{
+    if (check_user(x, arg_at(q, 1)))
+        return EX_USAGE;
+    if (!q->expires || cli_parse_i64(q->expires, &q->t))
+        return cli_fail(EX_USAGE, x->cmd, "--expires T (seconds since the epoch) required");
+    if (parse_id_opts(x, q, "--handle"))
+        return EX_USAGE;
+    *want = 2;
+    return EX_OK;
+}
+
+/* `record-session USER --expires T ...`: prints the handle (random unless
+ * --handle; the family too unless --family). */
+static int run_record_session(sctx *x, const sreq *q)
+{
+    crumb_store_session_info info;
+    crumb_store_key key = q->key;
+    crumb_store_id fam = q->fam;
+    crumb_err e = CRUMB_OK;
+    memset(&info, 0, sizeof info);
+    uint8_t rnd[CRUMB_KEYBYTES];
+    if (!q->handle)
+        e = crumb_key_generate(key.b); /* a store key is 32 bytes, as a key */
+    if (e == CRUMB_OK && !q->family) {
+        e = crumb_key_generate(rnd);
+        memcpy(fam.b, rnd, sizeof fam.b);
+    }
+    info.family = fam;
+    info.session = key;
+    info.device = q->dev;
+    info.created = info.last_seen = x->now;
+    info.expires_at = q->t;
+    if (q->label)
+        snprintf(info.label, sizeof info.label, "%s", q->label);
+    if (e == CRUMB_OK)
+        e = crumb_store_index_put(x->s, x->tenant, arg_at(q, 1), &info, x->now);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    char h[2 * CRUMB_STORE_KEYBYTES + 1];
+    cli_hex(h, key.b, sizeof key.b);
+    printf("%s\n", h);
+    return EX_OK;
+}
+
+/* `check [--session H] [--family F] [--user U] [--device D] [--issued-at T]`:
+ * check. */
+static int check_check(const sctx *x, sreq *q, size_t *want)
+{
+    (void)want; /* no positional arguments */
+    if (parse_id_opts(x, q, "--session"))
+        return EX_USAGE;
+    if (q->issued && cli_parse_i64(q->issued, &q->t))
+        return cli_fail(EX_USAGE, x->cmd, "--issued-at wants seconds");
+    if (q->device && !q->user)
+        return cli_fail(EX_USAGE, x->cmd, "--device needs --user");
+    if (q->user && check_user(x, q->user))
+        return EX_USAGE;
+    return EX_OK;
+}
+
+/* `check ...`: exit 0 if allowed, 1 if revoked. */
+static int run_check(sctx *x, const sreq *q)
+{
+    crumb_store_check_req cq;
+    crumb_store_check_res res;
+    memset(&cq, 0, sizeof cq);
+    cq.session = q->handle ? &q->key : NULL;
+    cq.family = q->family ? &q->fam : NULL;
+    cq.tenant = x->tenant;
+    cq.user = q->user;
+    cq.device = q->device ? &q->dev : NULL;
+    cq.issued_at = q->t;
+    cq.now = x->now;
+    crumb_err e = crumb_store_check(x->s, &cq, &res);
+    if (e != CRUMB_OK && e != CRUMB_E_REVOKED)
+        return cli_store_fail(x, e);
+    cli_store_print_check(x, e, &res, q->family != NULL);
+    return e == CRUMB_OK ? EX_OK : EX_REJECT;
+}
+
+/* `sweep [--*-days N]`. */
+static int run_sweep(sctx *x, const sreq *q)
+{
+    crumb_store_sweep_counts counts;
+    crumb_err e = crumb_store_sweep(x->s, x->now, &q->ret, &counts);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    cli_store_print_counts(x, &counts);
+    return EX_OK;
+}
+
+/* `fsck [--repair]`. */
+static int run_fsck(sctx *x, const sreq *q)
+{
+    return do_fsck(x, q->repair, &q->ret);
+}
+
+/* `stats`. */
+static int run_stats(sctx *x, const sreq *q)
+{
+    crumb_store_stats st;
+    (void)q;
+    crumb_err e = crumb_store_stats_get(x->s, &st);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    cli_store_print_stats(x, &st);
+    return EX_OK;
+}
+
+/* `health`. */
+static int run_health(sctx *x, const sreq *q)
+{
+    (void)q;
+    crumb_err e = crumb_store_health(x->s, x->now);
+    if (e != CRUMB_OK)
+        return cli_store_fail(x, e);
+    printf("ok\n");
+    return EX_OK;
+}
+
+/* The subcommands: check (NULL: no positional arguments) and run. */
+static const struct store_sub {
+    const char *name;
+    int (*check)(const sctx *x, sreq *q, size_t *want);
+    int (*run)(sctx *x, const sreq *q);
+} store_subs[] = {
+    {"sessions", check_user_arg, run_sessions},
+    {"devices", check_user_arg, run_devices},
+    {"revoke", check_revoke, run_revoke},
+    {"not-before", check_not_before, run_not_before},
+    {"trust", check_trust, run_trust},
+    {"forget-device", check_user_device, run_forget_device},
+    {"check", check_check, run_check},
+    {"record-session", check_record_session, run_record_session},
+    {"record-device", check_user_device, run_record_device},
+    {"sweep", NULL, run_sweep},
+    {"stats", NULL, run_stats},
+    {"health", NULL, run_health},
+    {"fsck", NULL, run_fsck},
+};
+
+/* ==== Driver =========================================================== */
+
+/* Open the store q names; EX_OK or EX_STORE (reported). */
+static int open_or_fail(sctx *x, const sreq *q)
+{
+    crumb_err e = open_store(x, q->file, q->redis, q->prefix);
+    if (e == CRUMB_OK)
+        return EX_OK;
+    if (q->redis)
+        return cli_fail(EX_STORE, x->cmd, "cannot open %s: %s", q->redis, cli_strerror(e));
+    if (e == CRUMB_E_INVALID)
+        return cli_fail(EX_STORE, x->cmd, "%s: bad path or permissions too open (the "
+                                          "directory must be 0700)", q->file);
+    return cli_fail(EX_STORE, x->cmd, "cannot open %s: %s", q->file, cli_strerror(e));
+}
+
+/* Validate sub's arguments (all of them before touching the store), open
+ * the store, run sub, close; returns the exit code. */
+static int store_run(sctx *x, sreq *q, const struct store_sub *sub)
+{
+    size_t want_pos = 1;
+    int rc;
+    if ((rc = check_common(x, q)) != EX_OK)
+        return rc;
+    if (sub->check && (rc = sub->check(x, q, &want_pos)) != EX_OK)
+        return rc;
+    if (q->npos > want_pos)
+        return cli_fail(EX_USAGE, x->cmd, "unexpected argument '%s'", q->pos[want_pos]);
+    if ((rc = check_days(x, q)) != EX_OK || (rc = open_or_fail(x, q)) != EX_OK)
+        return rc;
+    rc = sub->run(x, q);
+    crumb_store_close(x->s);
+    if (fflush(stdout) != 0 && rc == EX_OK)
+        rc = cli_fail(EX_IO, x->cmd, "cannot write stdout");
+    return rc;
+}
+
 /* see cli.h */
 int cmd_store(int argc, char **argv)
 {
-    cli_common c = {0};
     sctx x = {0};
-    const char *file = NULL, *redis = NULL, *v;
-    const char *pos[4] = {0};
-    size_t npos = 0, limit = 100;
-    const char *before = NULL, *except = NULL, *keep = NULL, *expires = NULL, *handle = NULL;
-    const char *family = NULL, *device = NULL, *label = NULL, *ip = NULL, *user = NULL;
-    const char *issued = NULL, *days[3] = {0}, *prefix = NULL;
-    int r, repair = 0;
+    sreq q;
+    int rc;
+    memset(&q, 0, sizeof q);
+    q.limit = 100;
     x.cmd = "store";
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(store_help, stdout);
-            return EX_OK;
-        }
-        if (strcmp(argv[i], "--repair") == 0) {
-            repair = 1;
-            continue;
-        }
-        if ((r = cli_common_opt(&c, "store", argc, argv, &i)) != 0) {
-            if (r < 0)
-                return EX_USAGE;
-            continue;
-        }
-        struct {
-            const char *name;
-            const char **dst;
-        } opts[] = {
-            {"--file", &file},       {"--redis", &redis},
-            {"--tenant", &x.tenant}, {"--before", &before},
-            {"--except", &except},   {"--keep", &keep},
-            {"--expires", &expires}, {"--handle", &handle},
-            {"--session", &handle},  {"--family", &family},
-            {"--device", &device},   {"--label", &label},
-            {"--ip", &ip},           {"--user", &user},
-            {"--issued-at", &issued}, {"--trusted-days", &days[0]},
-            {"--seen-days", &days[1]}, {"--revoked-days", &days[2]},
-            {"--limit", &v},         {"--prefix", &prefix},
-        };
-        size_t k;
-        r = 0;
-        for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
-            if ((r = cli_opt(argc, argv, &i, opts[k].name, opts[k].dst)) != 0)
-                break;
-        if (r < 0)
-            return cli_fail(EX_USAGE, "store", "option %s needs a value", opts[k].name);
-        if (r > 0) {
-            uint64_t lim;
-            if (opts[k].dst == &v) {
-                if (cli_parse_u64(v, &lim) != 0 || lim == 0 || lim > LIST_MAX)
-                    return cli_fail(EX_USAGE, "store", "--limit wants 1..%u", LIST_MAX);
-                limit = (size_t)lim;
-            }
-            continue;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_fail(EX_USAGE, "store", "unknown option %s (see crumb store --help)",
-                            argv[i]);
-        else if (npos < sizeof pos / sizeof pos[0])
-            pos[npos++] = argv[i];
-        else
-            return cli_fail(EX_USAGE, "store", "unexpected argument '%s'", argv[i]);
-    }
-    if (npos == 0) {
+    for (int i = 1; i < argc; i++)
+        if ((rc = store_arg(&x, &q, argc, argv, &i)) != STORE_GO)
+            return rc;
+    if (q.npos == 0) {
         fputs(store_help, stderr);
         return EX_USAGE;
     }
-    const char *sub = pos[0];
-    static const char *const subs[] = {"sessions", "devices", "revoke", "not-before", "trust",
-                                       "forget-device", "check", "record-session",
-                                       "record-device", "sweep", "stats", "health", "fsck"};
-    size_t si;
-    for (si = 0; si < sizeof subs / sizeof subs[0]; si++)
-        if (strcmp(sub, subs[si]) == 0)
-            break;
-    if (si == sizeof subs / sizeof subs[0])
-        return cli_fail(EX_USAGE, "store", "unknown command '%s' (see crumb store --help)", sub);
-    if (repair && strcmp(sub, "fsck") != 0)
+    const struct store_sub *sub = NULL;
+    for (size_t si = 0; si < sizeof store_subs / sizeof store_subs[0]; si++)
+        if (strcmp(q.pos[0], store_subs[si].name) == 0)
+            sub = &store_subs[si];
+    if (!sub)
+        return cli_fail(EX_USAGE, "store", "unknown command '%s' (see crumb store --help)",
+                        q.pos[0]);
+    if (q.repair && strcmp(sub->name, "fsck") != 0)
         return cli_fail(EX_USAGE, "store", "--repair goes with fsck only");
     char cmdname[48];
-    snprintf(cmdname, sizeof cmdname, "store %s", sub);
+    snprintf(cmdname, sizeof cmdname, "store %s", sub->name);
     x.cmd = cmdname;
-#if !(defined(CRUMB_HAVE_REDIS) && CRUMB_HAVE_REDIS)
-    if (redis)
-        return cli_fail(EX_USAGE, x.cmd, "--redis: this build has no Redis store "
-                                         "(build with make REDIS=on)");
-#endif
-    if (!file == !redis)
-        return cli_fail(EX_USAGE, x.cmd, "which store? pass --file DIR or --redis URL");
-    if (x.tenant && strlen(x.tenant) > CRUMB_STORE_NAME_MAX)
-        return cli_fail(EX_USAGE, x.cmd, "--tenant is longer than %u bytes",
-                        CRUMB_STORE_NAME_MAX);
-    x.json = c.json;
-    x.now = cli_now(&c);
-    int64_t keep_s = DEFAULT_KEEP;
-    if (keep && (cli_parse_i64(keep, &keep_s) != 0 || keep_s <= 0))
-        return cli_fail(EX_USAGE, x.cmd, "--keep wants seconds > 0");
-
-    /* validate the arguments before touching the store */
-    crumb_store_key key = {{0}};
-    crumb_store_id fam = {{0}}, dev = {{0}};
-    int64_t t = x.now;
-    int trust = -1;
-    const char *a1 = npos > 1 ? pos[1] : NULL, *a2 = npos > 2 ? pos[2] : NULL;
-    const char *a3 = npos > 3 ? pos[3] : NULL;
-    size_t want_pos = 1;
-    if (!strcmp(sub, "sessions") || !strcmp(sub, "devices")) {
-        if (check_user(&x, a1))
-            return EX_USAGE;
-        want_pos = 2;
-    } else if (!strcmp(sub, "revoke")) {
-        if (!a1)
-            return cli_fail(EX_USAGE, x.cmd, "revoke what? session, family, user or device");
-        if (!strcmp(a1, "session")) {
-            if (parse_hex(&x, "HANDLE", a2, key.b, sizeof key.b))
-                return EX_USAGE;
-            want_pos = 3;
-        } else if (!strcmp(a1, "family")) {
-            if (parse_hex(&x, "FAMILY", a2, fam.b, sizeof fam.b))
-                return EX_USAGE;
-            want_pos = 3;
-        } else if (!strcmp(a1, "user")) {
-            if (check_user(&x, a2) ||
-                (except && parse_hex(&x, "--except HANDLE", except, key.b, sizeof key.b)))
-                return EX_USAGE;
-            if (before && cli_parse_i64(before, &t))
-                return cli_fail(EX_USAGE, x.cmd, "--before wants seconds since the epoch");
-            want_pos = 3;
-        } else if (!strcmp(a1, "device")) {
-            if (check_user(&x, a2) || parse_hex(&x, "DEVICE", a3, dev.b, sizeof dev.b))
-                return EX_USAGE;
-            want_pos = 4;
-        } else {
-            return cli_fail(EX_USAGE, x.cmd, "revoke session, family, user or device, not '%s'",
-                            a1);
-        }
-    } else if (!strcmp(sub, "not-before")) {
-        if (a1 && cli_parse_i64(a1, &t))
-            return cli_fail(EX_USAGE, x.cmd, "not-before wants seconds since the epoch");
-        want_pos = a1 ? 2 : 1;
-    } else if (!strcmp(sub, "trust") || !strcmp(sub, "forget-device") ||
-               !strcmp(sub, "record-device")) {
-        if (check_user(&x, a1) || parse_hex(&x, "DEVICE", a2, dev.b, sizeof dev.b))
-            return EX_USAGE;
-        want_pos = 3;
-        if (!strcmp(sub, "trust")) {
-            for (int l = 0; l <= 3; l++)
-                if (a3 && !strcmp(a3, trust_name(l)))
-                    trust = l;
-            if (trust < 0)
-                return cli_fail(EX_USAGE, x.cmd, "LEVEL: unknown, seen, trusted or revoked");
-            want_pos = 4;
-        }
-    } else if (!strcmp(sub, "record-session")) {
-        if (check_user(&x, a1))
-            return EX_USAGE;
-        if (!expires || cli_parse_i64(expires, &t))
-            return cli_fail(EX_USAGE, x.cmd, "--expires T (seconds since the epoch) required");
-        if ((handle && parse_hex(&x, "--handle", handle, key.b, sizeof key.b)) ||
-            (family && parse_hex(&x, "--family", family, fam.b, sizeof fam.b)) ||
-            (device && parse_hex(&x, "--device", device, dev.b, sizeof dev.b)))
-            return EX_USAGE;
-        want_pos = 2;
-    } else if (!strcmp(sub, "check")) {
-        if ((handle && parse_hex(&x, "--session", handle, key.b, sizeof key.b)) ||
-            (family && parse_hex(&x, "--family", family, fam.b, sizeof fam.b)) ||
-            (device && parse_hex(&x, "--device", device, dev.b, sizeof dev.b)))
-            return EX_USAGE;
-        if (issued && cli_parse_i64(issued, &t))
-            return cli_fail(EX_USAGE, x.cmd, "--issued-at wants seconds");
-        if (device && !user)
-            return cli_fail(EX_USAGE, x.cmd, "--device needs --user");
-        if (user && check_user(&x, user))
-            return EX_USAGE;
-    }
-    if (npos > want_pos)
-        return cli_fail(EX_USAGE, x.cmd, "unexpected argument '%s'", pos[want_pos]);
-    crumb_store_retention ret = {0};
-    int64_t *rd[3] = {&ret.trusted_idle, &ret.seen_idle, &ret.revoked_grace};
-    for (int d = 0; d < 3; d++) {
-        if (days[d] && (cli_parse_i64(days[d], rd[d]) || *rd[d] <= 0 ||
-                        *rd[d] > INT64_MAX / 86400))
-            return cli_fail(EX_USAGE, x.cmd, "--*-days want whole days > 0");
-        *rd[d] *= 86400; /* the store takes seconds */
-    }
-
-    crumb_err e = open_store(&x, file, redis, prefix);
-    if (e != CRUMB_OK) {
-        if (redis)
-            return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", redis, cli_strerror(e));
-        if (e == CRUMB_E_INVALID)
-            return cli_fail(EX_STORE, x.cmd, "%s: bad path or permissions too open (the "
-                                             "directory must be 0700)", file);
-        return cli_fail(EX_STORE, x.cmd, "cannot open %s: %s", file, cli_strerror(e));
-    }
-    int rc = EX_OK;
-    int64_t until = x.now + keep_s;
-    if (!strcmp(sub, "sessions")) {
-        rc = do_sessions(&x, a1, limit);
-    } else if (!strcmp(sub, "devices")) {
-        rc = do_devices(&x, a1, limit);
-    } else if (!strcmp(sub, "revoke")) {
-        if (!strcmp(a1, "session"))
-            e = crumb_store_revoke_session(x.s, &key, until, x.now);
-        else if (!strcmp(a1, "family"))
-            e = crumb_store_revoke_family(x.s, &fam, until, x.now);
-        else if (!strcmp(a1, "user"))
-            e = crumb_store_revoke_user(x.s, x.tenant, a2, t, except ? &key : NULL, until,
-                                        x.now);
-        else
-            e = crumb_store_revoke_device(x.s, x.tenant, a2, &dev, until, x.now);
-        if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else if (!strcmp(a1, "device"))
-            printf("revoked device %s of %s\n", a3, a2);
-        else
-            printf("revoked %s %s\n", a1, a2);
-    } else if (!strcmp(sub, "not-before")) {
-        e = crumb_store_revoke_all(x.s, t, x.now);
-        char tb[64];
-        cli_time(tb, t);
-        if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            printf("not-before %s\n", tb);
-    } else if (!strcmp(sub, "trust")) {
-        e = crumb_store_device_set_trust(x.s, x.tenant, a1, &dev, trust, x.now);
-        if (e == CRUMB_E_NOTFOUND)
-            rc = cli_fail(EX_STORE, x.cmd, "no such device for %s", a1);
-        else if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            printf("device %s %s\n", a2, trust_name(trust));
-    } else if (!strcmp(sub, "forget-device")) {
-        crumb_store_device cur;
-        /* deletes are idempotent; tell the operator about a typo all the same */
-        e = crumb_store_device_get(x.s, x.tenant, a1, &dev, &cur);
-        if (e == CRUMB_OK || e == CRUMB_E_UNSUPPORTED)
-            e = crumb_store_device_delete(x.s, x.tenant, a1, &dev);
-        if (e == CRUMB_E_NOTFOUND)
-            rc = cli_fail(EX_STORE, x.cmd, "no such device for %s", a1);
-        else if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            printf("device %s forgotten\n", a2);
-    } else if (!strcmp(sub, "record-device")) {
-        crumb_store_sighting sg;
-        memset(&sg, 0, sizeof sg);
-        sg.device = dev;
-        sg.label = label;
-        sg.ip_prefix = ip;
-        e = crumb_store_device_seen(x.s, x.tenant, a1, &sg, x.now, NULL);
-        if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            printf("device %s recorded\n", a2);
-    } else if (!strcmp(sub, "record-session")) {
-        crumb_store_session_info info;
-        memset(&info, 0, sizeof info);
-        uint8_t rnd[CRUMB_KEYBYTES];
-        if (!handle)
-            e = crumb_key_generate(key.b); /* a store key is 32 bytes, as a key */
-        if (e == CRUMB_OK && !family) {
-            e = crumb_key_generate(rnd);
-            memcpy(fam.b, rnd, sizeof fam.b);
-        }
-        info.family = fam;
-        info.session = key;
-        info.device = dev;
-        info.created = info.last_seen = x.now;
-        info.expires_at = t;
-        if (label)
-            snprintf(info.label, sizeof info.label, "%s", label);
-        if (e == CRUMB_OK)
-            e = crumb_store_index_put(x.s, x.tenant, a1, &info, x.now);
-        if (e != CRUMB_OK) {
-            rc = store_fail(&x, e);
-        } else {
-            char h[2 * CRUMB_STORE_KEYBYTES + 1];
-            crumb__hex(h, key.b, sizeof key.b);
-            printf("%s\n", h);
-        }
-    } else if (!strcmp(sub, "check")) {
-        crumb_store_check_req q;
-        crumb_store_check_res res;
-        memset(&q, 0, sizeof q);
-        q.session = handle ? &key : NULL;
-        q.family = family ? &fam : NULL;
-        q.tenant = x.tenant;
-        q.user = user;
-        q.device = device ? &dev : NULL;
-        q.issued_at = t;
-        q.now = x.now;
-        e = crumb_store_check(x.s, &q, &res);
-        if (e == CRUMB_OK || e == CRUMB_E_REVOKED) {
-            if (x.json) {
-                printf("{\"allowed\":%s,\"rule\":\"%s\",\"family_gen\":%llu,"
-                       "\"family_advanced_at\":%lld,\"revoked_at\":%lld,\"owner\":",
-                       e == CRUMB_OK ? "true" : "false", rule_name(res.rule),
-                       (unsigned long long)res.family_gen, (long long)res.family_advanced_at,
-                       (long long)res.revoked_at);
-                cli_json_str(stdout, res.owner, strlen(res.owner));
-                printf("}\n");
-            } else if (e == CRUMB_OK) {
-                printf("allowed\n");
-            } else {
-                printf("revoked (rule: %s)\n", rule_name(res.rule));
-                if (res.owner[0] || res.revoked_at) /* seed 003's lookup answer */
-                    printf("owner %s, revoked at %lld\n", res.owner[0] ? res.owner : "-",
-                           (long long)res.revoked_at);
-            }
-            if (!x.json && family)
-                printf("family generation %llu\n", (unsigned long long)res.family_gen);
-            rc = e == CRUMB_OK ? EX_OK : EX_REJECT;
-        } else {
-            rc = store_fail(&x, e);
-        }
-    } else if (!strcmp(sub, "sweep")) {
-        crumb_store_sweep_counts counts;
-        e = crumb_store_sweep(x.s, x.now, &ret, &counts);
-        if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            print_counts(&x, &counts);
-    } else if (!strcmp(sub, "fsck")) {
-        rc = do_fsck(&x, repair, &ret);
-    } else if (!strcmp(sub, "stats")) {
-        crumb_store_stats st;
-        e = crumb_store_stats_get(x.s, &st);
-        if (e != CRUMB_OK) {
-            rc = store_fail(&x, e);
-        } else {
-            const struct {
-                const char *name;
-                uint64_t v;
-            } rows[] = {
-                {"sessions", st.sessions},       {"session_bytes", st.session_bytes},
-                {"revocations", st.revocations}, {"families", st.families},
-                {"devices", st.devices},         {"evictions", st.evictions},
-                {"checks", st.checks},           {"corrupt", st.corrupt},
-            };
-            for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-                if (x.json)
-                    printf("%s\"%s\":%llu", i ? "," : "{", rows[i].name,
-                           (unsigned long long)rows[i].v);
-                else
-                    printf("%-14s %llu\n", rows[i].name, (unsigned long long)rows[i].v);
-            }
-            if (x.json)
-                printf("}\n");
-        }
-    } else if (!strcmp(sub, "health")) {
-        e = crumb_store_health(x.s, x.now);
-        if (e != CRUMB_OK)
-            rc = store_fail(&x, e);
-        else
-            printf("ok\n");
-    }
-    crumb_store_close(x.s);
-    if (fflush(stdout) != 0 && rc == EX_OK)
-        rc = cli_fail(EX_IO, x.cmd, "cannot write stdout");
-    return rc;
+    return store_run(&x, &q, sub);
 }

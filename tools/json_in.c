@@ -105,6 +105,55 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k + 1;
 }
 
+/* Decode a \u escape (p->i after the 'u'), joining a surrogate pair, into
+ * *cp; 0 or -1 (reported). */
+static int parse_u_escape(jp *p, uint32_t *cp)
+{
+    long hi = hex4(p);
+    if (hi < 0)
+        return fail(p, "bad \\u escape");
+    if (hi >= 0xd800 && hi <= 0xdbff) {
+        if (p->n - p->i < 6 || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
+            return fail(p, "lone surrogate");
+        p->i += 2;
+        long lo = hex4(p);
+        if (lo < 0xdc00 || lo > 0xdfff)
+            return fail(p, "lone surrogate");
+        *cp = 0x10000u + (((uint32_t)hi - 0xd800u) << 10) + ((uint32_t)lo - 0xdc00u);
+    } else if (hi >= 0xdc00 && hi <= 0xdfff) {
+        return fail(p, "lone surrogate");
+    } else {
+        *cp = (uint32_t)hi;
+    }
+    return 0;
+}
+
+/* Decode the escape after a backslash (p->i past it) into buf at *o,
+ * advancing both; 0 or -1 (reported). */
+static int parse_escape(jp *p, char *buf, size_t *o)
+{
+    uint32_t cp;
+    char e = p->s[p->i++];
+    switch (e) {
+    case '"': buf[(*o)++] = '"'; break;
+    case '\\': buf[(*o)++] = '\\'; break;
+    case '/': buf[(*o)++] = '/'; break;
+    case 'b': buf[(*o)++] = '\b'; break;
+    case 'f': buf[(*o)++] = '\f'; break;
+    case 'n': buf[(*o)++] = '\n'; break;
+    case 'r': buf[(*o)++] = '\r'; break;
+    case 't': buf[(*o)++] = '\t'; break;
+    case 'u':
+        if (parse_u_escape(p, &cp) != 0)
+            return -1;
+        *o += put_utf8(buf + *o, cp);
+        break;
+    default:
+        return fail(p, "bad escape");
+    }
+    return 0;
+}
+
 /* Parse a string literal (p->i at the quote) into a malloc'd buffer. */
 static int parse_string(jp *p, char **out, size_t *len)
 {
@@ -140,40 +189,8 @@ static int parse_string(jp *p, char **out, size_t *len)
             continue;
         }
         p->i++;
-        char e = p->s[p->i++];
-        switch (e) {
-        case '"': buf[o++] = '"'; break;
-        case '\\': buf[o++] = '\\'; break;
-        case '/': buf[o++] = '/'; break;
-        case 'b': buf[o++] = '\b'; break;
-        case 'f': buf[o++] = '\f'; break;
-        case 'n': buf[o++] = '\n'; break;
-        case 'r': buf[o++] = '\r'; break;
-        case 't': buf[o++] = '\t'; break;
-        case 'u': {
-            long hi = hex4(p);
-            uint32_t cp;
-            if (hi < 0)
-                return fail(p, "bad \\u escape");
-            if (hi >= 0xd800 && hi <= 0xdbff) {
-                if (p->n - p->i < 6 || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
-                    return fail(p, "lone surrogate");
-                p->i += 2;
-                long lo = hex4(p);
-                if (lo < 0xdc00 || lo > 0xdfff)
-                    return fail(p, "lone surrogate");
-                cp = 0x10000u + (((uint32_t)hi - 0xd800u) << 10) + ((uint32_t)lo - 0xdc00u);
-            } else if (hi >= 0xdc00 && hi <= 0xdfff) {
-                return fail(p, "lone surrogate");
-            } else {
-                cp = (uint32_t)hi;
-            }
-            o += put_utf8(buf + o, cp);
-            break;
-        }
-        default:
-            return fail(p, "bad escape");
-        }
+        if (parse_escape(p, buf, &o) != 0)
+            return -1;
         if (p->i > end)
             return fail(p, "bad escape");
     }
@@ -251,6 +268,61 @@ static jin *add_kid(jp *p, jin *j, size_t *cap)
     return k;
 }
 
+static int parse_value(jp *p, jin *j, int depth);
+
+/* Parse an object member's name and the ':' after it into kid k of j (the
+ * latest), refusing a name j already has; 0 or -1 (reported). */
+static int parse_member_name(jp *p, const jin *j, jin *k)
+{
+    if (p->i >= p->n || p->s[p->i] != '"')
+        return fail(p, "expected a member name");
+    if (parse_string(p, &k->key, &k->key_len) != 0)
+        return -1;
+    for (size_t m = 0; m + 1 < j->count; m++)
+        if (j->kids[m].key_len == k->key_len && memcmp(j->kids[m].key, k->key, k->key_len) == 0)
+            return fail(p, "duplicate member name");
+    skip_ws(p);
+    if (p->i >= p->n || p->s[p->i] != ':')
+        return fail(p, "expected ':'");
+    p->i++;
+    return 0;
+}
+
+/* Parse an object (obj = 1) or array at p->i (the opening bracket) into j;
+ * its members are at depth + 1. */
+static int parse_container(jp *p, jin *j, int depth, int obj)
+{
+    char close = obj ? '}' : ']';
+    size_t cap = 0;
+    j->type = obj ? JIN_OBJ : JIN_ARR;
+    p->i++;
+    skip_ws(p);
+    if (p->i < p->n && p->s[p->i] == close) {
+        p->i++;
+        return 0;
+    }
+    for (;;) {
+        jin *k = add_kid(p, j, &cap);
+        if (!k)
+            return -1;
+        skip_ws(p);
+        if (obj && parse_member_name(p, j, k) != 0)
+            return -1;
+        if (parse_value(p, k, depth + 1) != 0)
+            return -1;
+        skip_ws(p);
+        if (p->i < p->n && p->s[p->i] == ',') {
+            p->i++;
+            continue;
+        }
+        if (p->i < p->n && p->s[p->i] == close) {
+            p->i++;
+            return 0;
+        }
+        return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+}
+
 /* Parse any value at p->i into j. */
 static int parse_value(jp *p, jin *j, int depth)
 {
@@ -277,48 +349,7 @@ static int parse_value(jp *p, jin *j, int depth)
         return fail(p, "unexpected character");
     if (depth >= JIN_DEPTH_MAX)
         return fail(p, "nested too deeply");
-    int obj = c == '{';
-    char close = obj ? '}' : ']';
-    size_t cap = 0;
-    j->type = obj ? JIN_OBJ : JIN_ARR;
-    p->i++;
-    skip_ws(p);
-    if (p->i < p->n && p->s[p->i] == close) {
-        p->i++;
-        return 0;
-    }
-    for (;;) {
-        jin *k = add_kid(p, j, &cap);
-        if (!k)
-            return -1;
-        skip_ws(p);
-        if (obj) {
-            if (p->i >= p->n || p->s[p->i] != '"')
-                return fail(p, "expected a member name");
-            if (parse_string(p, &k->key, &k->key_len) != 0)
-                return -1;
-            for (size_t m = 0; m + 1 < j->count; m++)
-                if (j->kids[m].key_len == k->key_len &&
-                    memcmp(j->kids[m].key, k->key, k->key_len) == 0)
-                    return fail(p, "duplicate member name");
-            skip_ws(p);
-            if (p->i >= p->n || p->s[p->i] != ':')
-                return fail(p, "expected ':'");
-            p->i++;
-        }
-        if (parse_value(p, k, depth + 1) != 0)
-            return -1;
-        skip_ws(p);
-        if (p->i < p->n && p->s[p->i] == ',') {
-            p->i++;
-            continue;
-        }
-        if (p->i < p->n && p->s[p->i] == close) {
-            p->i++;
-            return 0;
-        }
-        return fail(p, obj ? "expected ',' or '}'" : "expected ',' or ']'");
-    }
+    return parse_container(p, j, depth, c == '{');
 }
 
 /* see json_in.h */

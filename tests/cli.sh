@@ -379,6 +379,9 @@ t 0 "store revoke user" ST revoke user bob
 t 1 "store check: bob after user revocation" ST check --user bob --issued-at $((NOW - 10))
 has "$OUT" "rule: user" "check names the user rule"
 t 0 "store check: bob's newer session" ST check --user bob --issued-at $((NOW + 10))
+# a huge --keep saturates to "for good" (it overflowed: UB the ASan/UBSan CLI run catches)
+t 0 "store revoke family --keep INT64_MAX" ST revoke family 0123456789abcdef0123456789abcdef --keep 9223372036854775807
+t 1 "store check: that family stays revoked" ST check --family 0123456789abcdef0123456789abcdef
 t 0 "store not-before" ST not-before $((NOW - 100))
 t 1 "store check: global not-before" ST check --issued-at $((NOW - 200))
 has "$OUT" "rule: global" "check names the global rule"

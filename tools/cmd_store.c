@@ -325,7 +325,8 @@ static int check_revoke(const sctx *x, sreq *q, size_t *want)
 static int run_revoke(sctx *x, const sreq *q)
 {
     const char *what = arg_at(q, 1), *a2 = arg_at(q, 2);
-    int64_t until = x->now + q->keep_s;
+    /* saturate: a huge --keep means "for good", never a wrapped past time */
+    int64_t until = x->now > 0 && q->keep_s > INT64_MAX - x->now ? INT64_MAX : x->now + q->keep_s;
     crumb_err e;
     if (!strcmp(what, "session"))
         e = crumb_store_revoke_session(x->s, &q->key, until, x->now);

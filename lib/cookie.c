@@ -278,6 +278,15 @@ crumb_err crumb__imf_fixdate(char out[30], int64_t t)
 {
     static const char wd[] = "ThuFriSatSunMonTueWed";
     static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* the thread's last date: saves of one second share their Expires */
+    static _Thread_local struct {
+        int64_t t;
+        char s[30];
+    } last;
+    if (last.s[0] && last.t == t) {
+        memcpy(out, last.s, 30);
+        return CRUMB_OK;
+    }
     if (!crumb__imf_in_range(t))
         return CRUMB_E_INVALID;
     int64_t days = t / 86400, secs = t % 86400;
@@ -309,6 +318,8 @@ crumb_err crumb__imf_fixdate(char out[30], int64_t t)
     put2(out + 17, (uint64_t)(secs / 3600));
     put2(out + 20, (uint64_t)(secs / 60 % 60));
     put2(out + 23, (uint64_t)(secs % 60));
+    memcpy(last.s, out, 30);
+    last.t = t;
     return CRUMB_OK;
 }
 

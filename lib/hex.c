@@ -27,11 +27,13 @@ int crumb__hexval(int c)
                                   : -1;
 }
 
-/* Value of a lowercase hex digit, or -1: handles have one spelling. */
-static int lowval(int c)
-{
-    return c >= 'A' && c <= 'F' ? -1 : crumb__hexval(c);
-}
+/* One more than each byte's value as a lowercase hex digit; 0 if it is
+ * not one (handles have one spelling: 'A'..'F' are refused). */
+static const uint8_t lowval1[256] = {
+    ['0'] = 1,   ['1'] = 2,   ['2'] = 3,   ['3'] = 4,   ['4'] = 5,   ['5'] = 6,
+    ['6'] = 7,   ['7'] = 8,   ['8'] = 9,   ['9'] = 10,  ['a'] = 11,  ['b'] = 12,
+    ['c'] = 13,  ['d'] = 14,  ['e'] = 15,  ['f'] = 16,
+};
 
 /* see internal.h */
 int crumb__unhex(uint8_t *out, size_t n, const char *s)
@@ -39,10 +41,10 @@ int crumb__unhex(uint8_t *out, size_t n, const char *s)
     if (s == NULL || strlen(s) != 2 * n)
         return -1;
     for (size_t i = 0; i < n; i++) {
-        int hi = lowval(s[2 * i]), lo = lowval(s[2 * i + 1]);
-        if (hi < 0 || lo < 0)
+        unsigned h = lowval1[(unsigned char)s[2 * i]], l = lowval1[(unsigned char)s[2 * i + 1]];
+        if (!h || !l)
             return -1;
-        out[i] = (uint8_t)(hi << 4 | lo);
+        out[i] = (uint8_t)((h - 1) << 4 | (l - 1));
     }
     return 0;
 }

@@ -42,21 +42,30 @@ static void set_data_buf(crumb_session *s, uint8_t *d, size_t cap)
     s->data_cap = cap;
 }
 
-/* Turn s into a fresh anonymous session (keeps the request cookie facts). */
-static crumb_err make_fresh(crumb_session *s)
+/* Start a fresh anonymous session in s, whose payload and data are all
+ * zero: new times and ids (one draw for both). */
+static crumb_err start_fresh(crumb_session *s)
 {
     const crumb_ctx_config *c = &s->ctx->cfg;
-    crumb_wipe(&s->p, sizeof s->p);
-    if (s->data)
-        crumb_wipe(s->data, s->data_cap);
+    _Static_assert(offsetof(crumb_payload, family) ==
+                       offsetof(crumb_payload, sid) + CRUMB_SID_BYTES,
+                   "sid and family are adjacent: drawn together");
     s->p.version = CRUMB_PAYLOAD_VERSION;
     crumb__expiry_start(s->ctx, &s->p, s->now);
     s->p.app_schema = c->app_schema;
     s->p.data = s->data;
     s->fresh = 1;
     s->dirty = s->migrated = s->reseal = 0;
-    crumb_err rc = crumb__ctx_random(s->ctx, s->p.sid, CRUMB_SID_BYTES);
-    return rc ? rc : crumb__ctx_random(s->ctx, s->p.family, CRUMB_SID_BYTES);
+    return crumb__ctx_random(s->ctx, s->p.sid, 2 * CRUMB_SID_BYTES); /* sid, family */
+}
+
+/* Turn s into a fresh anonymous session (keeps the request cookie facts). */
+static crumb_err make_fresh(crumb_session *s)
+{
+    crumb_wipe(&s->p, sizeof s->p);
+    if (s->data)
+        crumb_wipe(s->data, s->data_cap);
+    return start_fresh(s);
 }
 
 /* Move the decoded payload's data (pointing into the request's plaintext)
@@ -294,7 +303,8 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
     if (is_outage(rc) && (store_mode || rc == CRUMB_E_NOMEM))
         s->unjudged = rc;
     if (rc != CRUMB_OK || s->fresh) {
-        crumb_err frc = make_fresh(s);
+        /* without our cookie nothing was decoded: s is still all zero */
+        crumb_err frc = s->had_cookie ? make_fresh(s) : start_fresh(s);
         if (frc != CRUMB_OK) {
             crumb_session_free(s);
             return frc;

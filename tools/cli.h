@@ -59,6 +59,18 @@ int cli_exit_for(crumb_err e);
  * (then "--name=v" is not a match). */
 int cli_opt(int argc, char **argv, int *i, const char *name, const char **val);
 
+/* One valued option of a command's table. */
+typedef struct cli_optdef {
+    const char *name;
+    const char **dst;
+} cli_optdef;
+
+/* cli_opt for each option of t[0..n) in turn: 1 with *hit set to the one
+ * that matched, 0 if none did, -1 if it lacks its value (reported as
+ * "cmd: option NAME needs a value"). */
+int cli_opt_table(const cli_optdef *t, size_t n, const char *cmd, int argc, char **argv, int *i,
+                  size_t *hit);
+
 /* Try the common options at argv[*i]: 1 consumed, 0 not common, -1 usage
  * error (already reported). */
 int cli_common_opt(cli_common *c, const char *cmd, int argc, char **argv, int *i);

@@ -452,10 +452,7 @@ static int seal_arg(seal_opts *o, int argc, char **argv, int *i)
     }
     if ((r = cli_common_opt(&o->c, "seal", argc, argv, i)) != 0)
         return r < 0 ? EX_USAGE : SEAL_GO;
-    struct {
-        const char *name;
-        const char **dst;
-    } opts[] = {{"--user", &o->user},           {"--tenant", &o->tenant},
+    const cli_optdef opts[] = {{"--user", &o->user},           {"--tenant", &o->tenant},
                 {"--device", &o->device},       {"--ttl", &o->ttl},
                 {"--idle", &o->idle},           {"--schema", &o->schema},
                 {"--generation", &o->gen},      {"--family", &o->family},
@@ -464,12 +461,9 @@ static int seal_arg(seal_opts *o, int argc, char **argv, int *i)
                 {"--workflow", &o->workflow},   {"--auth-time", &o->auth_time},
                 {"--data", &v},                 {"--data-hex", &v}};
     size_t k;
-    r = 0;
-    for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
-        if ((r = cli_opt(argc, argv, i, opts[k].name, opts[k].dst)) != 0)
-            break;
+    r = cli_opt_table(opts, sizeof opts / sizeof opts[0], "seal", argc, argv, i, &k);
     if (r < 0)
-        return cli_fail(EX_USAGE, "seal", "option %s needs a value", opts[k].name);
+        return EX_USAGE;
     if (r > 0)
         return SEAL_GO;
     if (cli_opt(argc, argv, i, "--stdin", NULL) || strcmp(argv[*i], "-") == 0)

@@ -172,10 +172,7 @@ static int store_arg(sctx *x, sreq *q, int argc, char **argv, int *i)
     }
     if ((r = cli_common_opt(&q->c, "store", argc, argv, i)) != 0)
         return r < 0 ? EX_USAGE : STORE_GO;
-    struct {
-        const char *name;
-        const char **dst;
-    } opts[] = {
+    const cli_optdef opts[] = {
         {"--file", &q->file},       {"--redis", &q->redis},
         {"--tenant", &x->tenant},   {"--before", &q->before},
         {"--except", &q->except},   {"--keep", &q->keep},
@@ -188,12 +185,9 @@ static int store_arg(sctx *x, sreq *q, int argc, char **argv, int *i)
         {"--limit", &v},            {"--prefix", &q->prefix},
     };
     size_t k;
-    r = 0;
-    for (k = 0; k < sizeof opts / sizeof opts[0]; k++)
-        if ((r = cli_opt(argc, argv, i, opts[k].name, opts[k].dst)) != 0)
-            break;
+    r = cli_opt_table(opts, sizeof opts / sizeof opts[0], "store", argc, argv, i, &k);
     if (r < 0)
-        return cli_fail(EX_USAGE, "store", "option %s needs a value", opts[k].name);
+        return EX_USAGE;
     if (r > 0) {
         uint64_t lim;
         if (opts[k].dst == &v) {

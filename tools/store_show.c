@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Close a listing: the JSON array, or how many entries --limit left out. */
+static void list_end(const sctx *x, size_t shown, size_t n)
+{
+    if (x->json)
+        printf("]}\n");
+    else if (shown < n)
+        printf("(%zu more; raise --limit)\n", n - shown);
+}
+
 /* see cmd_store.h */
 int cli_store_fail(const sctx *x, crumb_err e)
 {
@@ -104,10 +113,7 @@ int cli_store_sessions(const sctx *x, const char *user, size_t limit)
                         strnlen(v[i].label, sizeof v[i].label));
         printf("\n  created   %s\n  last seen %s\n  expires   %s\n", t1, t2, t3);
     }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
+    list_end(x, shown, n);
     free(v);
     return EX_OK;
 }
@@ -159,10 +165,7 @@ int cli_store_devices(const sctx *x, const char *user, size_t limit)
         if (v[i].trust_changed_at)
             printf("  trust set  %s\n", t3);
     }
-    if (x->json)
-        printf("]}\n");
-    else if (shown < n)
-        printf("(%zu more; raise --limit)\n", n - shown);
+    list_end(x, shown, n);
     free(v);
     return EX_OK;
 }

@@ -94,6 +94,24 @@ int cli_opt(int argc, char **argv, int *i, const char *name, const char **val)
 }
 
 /* see cli.h */
+int cli_opt_table(const cli_optdef *t, size_t n, const char *cmd, int argc, char **argv, int *i,
+                  size_t *hit)
+{
+    for (size_t k = 0; k < n; k++) {
+        int r = cli_opt(argc, argv, i, t[k].name, t[k].dst);
+        if (r < 0) {
+            cli_fail(EX_USAGE, cmd, "option %s needs a value", t[k].name);
+            return -1;
+        }
+        if (r > 0) {
+            *hit = k;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* see cli.h */
 int cli_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;

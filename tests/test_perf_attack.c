@@ -858,6 +858,8 @@ typedef struct valid {
     const char *user[2];
 } valid;
 
+static int code_pairs[64][64]; /* [former code][code now]: refusals that changed code */
+
 static void scan_load_diff(crumb_ctx *c, const pool *pl, const pool *gen, const valid *ok,
                            int rounds, int *accepted, int *codes_differ)
 {
@@ -890,7 +892,11 @@ static void scan_load_diff(crumb_ctx *c, const pool *pl, const pool *gen, const 
         } else if (want != CRUMB_OK || (a.seen & 1u)) { /* refused before: refused now */
             CHECK(rc != CRUMB_OK);
             blank(s, CRUMB_FP_UNCHECKED);
-            *codes_differ += want != CRUMB_OK && rc != want;
+            if (want != CRUMB_OK && rc != want) {
+                ++*codes_differ;
+                if (want >= 0 && want < 64 && rc >= 0 && rc < 64)
+                    code_pairs[want][rc]++;
+            }
         } else { /* no cookie of ours */
             CHECK_OK(rc);
             blank(s, CRUMB_FP_UNCHECKED);
@@ -980,6 +986,13 @@ static void cookie_diff(env *e, int rounds)
     CHECK(accepted > rounds / 20); /* the accept path was exercised */
     printf("cookie header differential: %d headers, %d accepted, %d refused with another code\n",
            rounds, accepted, differ);
+    for (int a = 0; a < 64; a++)
+        for (int b = 0; b < 64; b++)
+            if (code_pairs[a][b]) {
+                printf("  refused with %s before, %s now: %d\n", crumb_strerror(a),
+                       crumb_strerror(b), code_pairs[a][b]);
+                code_pairs[a][b] = 0;
+            }
     for (int i = 0; i < pl.n; i++)
         free(pl.p[i]);
     for (int i = 0; i < gen.n; i++)
@@ -1172,6 +1185,28 @@ static void *freer(void *p)
     return NULL;
 }
 
+/* A session the application keeps in its own thread-specific slot, freed
+ * by that key's destructor at thread exit: after the library's own
+ * destructor has run (keys run in creation order), so the block is kept
+ * and registered again, and must still be freed. */
+static pthread_key_t app_key;
+
+static void app_drop(void *p)
+{
+    crumb_session_free(p);
+}
+
+static void *app_tls_thread(void *p)
+{
+    crumb_ctx *ctx = p;
+    crumb_session *a = NULL, *b = NULL;
+    if (crumb_session_load(&a, ctx, NULL) == CRUMB_OK)
+        crumb_session_free(a); /* kept: the library's key is set */
+    if (crumb_session_load(&b, ctx, NULL) == CRUMB_OK)
+        (void)pthread_setspecific(app_key, b);
+    return NULL;
+}
+
 /* threads x (stateless, memory store) contexts with per-thread clocks. */
 static void threads_run(crumb_keyring *kr, int nthreads, int iters)
 {
@@ -1206,6 +1241,12 @@ static void threads_run(crumb_keyring *kr, int nthreads, int iters)
             CHECK_OK(crumb_session_load(&ss[i], ctx[m], NULL));
         pthread_t f;
         CHECK_INT(pthread_create(&f, NULL, freer, ss), 0);
+        CHECK_INT(pthread_join(f, NULL), 0);
+    }
+    CHECK_INT(pthread_key_create(&app_key, app_drop), 0);
+    for (int m = 0; m < 2; m++) {
+        pthread_t f;
+        CHECK_INT(pthread_create(&f, NULL, app_tls_thread, ctx[m]), 0);
         CHECK_INT(pthread_join(f, NULL), 0);
     }
     crumb_ctx_free(ctx[0]);
@@ -1249,6 +1290,52 @@ static void expires_walk(crumb_keyring *kr)
     crumb_ctx_free(ctx);
 }
 
+/* ==== A freed session under ASan ======================================= */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define PERF_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PERF_ASAN 1
+#endif
+#endif
+
+#ifdef PERF_ASAN
+#include <fcntl.h>
+#include <sys/wait.h>
+
+/* A session used after crumb_session_free: in an ASan build the kept block
+ * must still be reported (as the freed heap block was before 78bb9aa), so
+ * the sanitizer runs of the tests and fuzzers keep catching such bugs. */
+static void freed_session_reported(crumb_keyring *kr)
+{
+    crumb_ctx_config c = {.cookie_name = "__Host-sid", .clock = clock_cb};
+    crumb_ctx *ctx = NULL;
+    CHECK_OK(crumb_ctx_new(&ctx, kr, &c));
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 2); /* the child's ASan report is expected */
+        crumb_session *s = NULL;
+        if (crumb_session_load(&s, ctx, NULL) != CRUMB_OK)
+            _exit(3);
+        crumb_session_free(s);
+        volatile int fresh = crumb_session_is_new(s); /* use after free */
+        (void)fresh;
+        _exit(0); /* not reported */
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+    CHECK(!(WIFEXITED(st) && (WEXITSTATUS(st) == 0 || WEXITSTATUS(st) == 3)));
+    printf("ASan: a freed session's use is %s\n",
+           WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "NOT reported" : "reported");
+    crumb_ctx_free(ctx);
+}
+#endif
+
 /* ==== Driver ============================================================ */
 
 static void run_cell(int suite, int mode, void *arg)
@@ -1291,6 +1378,9 @@ int main(int argc, char **argv)
     check_seed();
     env_keyring(&e, key1);
     int only_threads = argc > 1 && !strcmp(argv[1], "threads"); /* for valgrind */
+#ifdef PERF_ASAN
+    freed_session_reported(e.kr);
+#endif
     expires_walk(e.kr);
     threads_run(e.kr, only_threads ? 4 : 8, only_threads ? 40 : 150);
     if (!only_threads) {

@@ -514,6 +514,7 @@ static void chunk_failure_cell(env *e, int mode)
 static void nomem_cell(env *e, int mode)
 {
     crumb_ctx *c = mkctx(e, (opts){.mode = mode});
+    crumb_ctx *o = mkctx(e, (opts){.mode = CRUMB_MODE_STATELESS}); /* the other mode */
     jar v = {0};
     char h[JAR_MAX * 4200];
     victim(c, &v, "perf-nomem");
@@ -544,13 +545,20 @@ static void nomem_cell(env *e, int mode)
         }
         const void *blk = s;
         crumb_session_free(s);
-        CHECK_OK(crumb_session_load(&t, c, NULL));
+        crumb_ctx *next = k % 2 ? o : c; /* the next request, either mode */
+        crumb_session *u = NULL;
+        CHECK_OK(crumb_session_load(&t, next, NULL));
+        CHECK_OK(crumb_session_load(&u, next, NULL)); /* into a new block */
         CHECK(!blk || t == blk);
-        if (t)
+        if (t && u) {
             blank(t, CRUMB_FP_UNCHECKED);
+            same(t, u);
+        }
+        crumb_session_free(u);
         crumb_session_free(t);
     }
     CHECK(hit >= 2);
+    crumb_ctx_free(o);
     crumb_ctx_free(c);
 }
 
@@ -858,6 +866,23 @@ typedef struct valid {
     const char *user[2];
 } valid;
 
+/* crumb_cookie_next against the former one over a random prefix of h. */
+static void next_diff(const char *h)
+{
+    size_t hl = strlen(h), cut = hl ? (size_t)(check_rand() % (hl + 1)) : 0;
+    size_t p1 = 0, p2 = 0;
+    crumb_cookie_pair x, y;
+    for (int more = 1; more;) {
+        int m1 = old_next(h, cut, &p1, &x), m2 = crumb_cookie_next(h, cut, &p2, &y);
+        CHECK_INT(m1, m2);
+        CHECK_INT(p1, p2);
+        if (m1 && m2)
+            CHECK(x.name == y.name && x.name_len == y.name_len && x.value == y.value &&
+                  x.value_len == y.value_len);
+        more = m1 && m2;
+    }
+}
+
 static int code_pairs[64][64]; /* [former code][code now]: refusals that changed code */
 
 static void scan_load_diff(crumb_ctx *c, const pool *pl, const pool *gen, const valid *ok,
@@ -870,6 +895,7 @@ static void scan_load_diff(crumb_ctx *c, const pool *pl, const pool *gen, const 
         crumb_err want = old_verdict(c, h, &a, tok, sizeof tok);
         crumb__chunk_scan(c, h, &b);
         int f0 = check_failures;
+        next_diff(h);
         CHECK_INT(b.seen, a.seen);
         for (int k = 0; k <= (int)CRUMB__SLOT_DEVICE; k++)
             if (a.seen & b.seen & (1u << k)) {
@@ -910,6 +936,38 @@ static void scan_load_diff(crumb_ctx *c, const pool *pl, const pool *gen, const 
             return;
         }
     }
+}
+
+/* Pairs around our cookie: the head and the attacker's token, counts that
+ * are not ours, names that are almost ours, foreign and empty pairs. */
+static void mangled_pairs(pool *pl, const char *head, const char *atok)
+{
+    pool_add(pl, "__Host-sid=%s%s", head, "");
+    pool_add(pl, "__Host-sid=%s%s", atok, "");
+    pool_add(pl, "__Host-sid=%s%s", atok, "");
+    pool_add(pl, "__Host-sid=0%s%s", head, "");
+    pool_add(pl, "__Host-sid=1%s%s", head + 1, "");
+    pool_add(pl, "__Host-sid=9%s%s", head + 1, "");
+    pool_add(pl, "__Host-sid=1%s%s", head, ""); /* "1N." */
+    pool_add(pl, "__Host-sid=.%s%s", atok, "");
+    pool_add(pl, "__Host-sid=%s.%s", "12", atok);
+    pool_add(pl, "__Host-sid=%s.%s", "123", atok);
+    pool_add(pl, "__Host-sid=%s.%s", "1234", atok);
+    pool_add(pl, "__Host-sid=%s%s", "", "");
+    pool_add(pl, "__Host-sid%s%s", "", "");
+    pool_add(pl, "__Host-sid.d=%s%s", atok, "");
+    pool_add(pl, "__Host-sid.0=%s%s", "AAAA", "");
+    pool_add(pl, "__Host-sid.01=%s%s", "AAAA", "");
+    pool_add(pl, "__Host-sid.16=%s%s", "AAAA", "");
+    pool_add(pl, "__Host-sid.=%s%s", "AAAA", "");
+    pool_add(pl, "__Host-sid.x=%s%s", "AAAA", "");
+    pool_add(pl, "__host-sid=%s%s", atok, "");
+    pool_add(pl, "x__Host-sid=%s%s", atok, "");
+    pool_add(pl, "=%s%s", atok, "");
+    pool_add(pl, "a=b=c%s%s", "", "");
+    pool_add(pl, "theme=dark%s%s", "", "");
+    pool_add(pl, "%s%s", "", "");
+    pool_add(pl, "__Host-sid=\"%s\"%s", atok, "");
 }
 
 /* The victim's cookie chunked over a stateless context with small cookies;
@@ -954,32 +1012,7 @@ static void cookie_diff(env *e, int rounds)
         pool_add(&pl, "%s=x%s", nm, pv);
     }
     const char *atok = jar_value(&at, "__Host-sid");
-    pool_add(&pl, "__Host-sid=%s%s", head, "");
-    pool_add(&pl, "__Host-sid=%s%s", atok, "");
-    pool_add(&pl, "__Host-sid=%s%s", atok, "");
-    pool_add(&pl, "__Host-sid=0%s%s", head, "");
-    pool_add(&pl, "__Host-sid=1%s%s", head + 1, "");
-    pool_add(&pl, "__Host-sid=9%s%s", head + 1, "");
-    pool_add(&pl, "__Host-sid=1%s%s", head, ""); /* "1N." */
-    pool_add(&pl, "__Host-sid=.%s%s", atok, "");
-    pool_add(&pl, "__Host-sid=%s.%s", "12", atok);
-    pool_add(&pl, "__Host-sid=%s.%s", "123", atok);
-    pool_add(&pl, "__Host-sid=%s.%s", "1234", atok);
-    pool_add(&pl, "__Host-sid=%s%s", "", "");
-    pool_add(&pl, "__Host-sid%s%s", "", "");
-    pool_add(&pl, "__Host-sid.d=%s%s", atok, "");
-    pool_add(&pl, "__Host-sid.0=%s%s", "AAAA", "");
-    pool_add(&pl, "__Host-sid.01=%s%s", "AAAA", "");
-    pool_add(&pl, "__Host-sid.16=%s%s", "AAAA", "");
-    pool_add(&pl, "__Host-sid.=%s%s", "AAAA", "");
-    pool_add(&pl, "__Host-sid.x=%s%s", "AAAA", "");
-    pool_add(&pl, "__host-sid=%s%s", atok, "");
-    pool_add(&pl, "x__Host-sid=%s%s", atok, "");
-    pool_add(&pl, "=%s%s", atok, "");
-    pool_add(&pl, "a=b=c%s%s", "", "");
-    pool_add(&pl, "theme=dark%s%s", "", "");
-    pool_add(&pl, "%s%s", "", "");
-    pool_add(&pl, "__Host-sid=\"%s\"%s", atok, "");
+    mangled_pairs(&pl, head, atok);
     valid ok = {{joined, atok}, {user, "attacker"}};
     int accepted = 0, differ = 0;
     scan_load_diff(c, &pl, &gen, &ok, rounds, &accepted, &differ);

@@ -127,6 +127,17 @@ static const void *dirty(crumb_ctx *ctx, const jar *v)
 
 /* ==== What a session shows ============================================== */
 
+/* Byte offsets where a and b differ (for the failure message). */
+static void diff_report(const char *what, const void *a, const void *b, size_t n)
+{
+    const uint8_t *x = a, *y = b;
+    for (size_t i = 0, shown = 0; i < n && shown < 8; i++)
+        if (x[i] != y[i]) {
+            fprintf(stderr, "    %s differs at offset %zu: %02x != %02x\n", what, i, x[i], y[i]);
+            shown++;
+        }
+}
+
 /* The session shows nothing of anybody: anonymous, no data, no binding. */
 static void blank_at(int line, crumb_session *s, int fp_status)
 {
@@ -159,6 +170,27 @@ static void blank_at(int line, crumb_session *s, int fp_status)
     CHECK_INT(crumb_session_list(s, se, 2, &n), want);
     CHECK_INT(n, 0);
     CHECK(!s->login && !s->new_family && !s->dirty && !s->migrated && !s->reseal);
+    /* every payload field (v2 included) as in a request without a cookie */
+    crumb_session *u = NULL;
+    CHECK_OK(crumb_session_load(&u, s->ctx, NULL));
+    if (u) {
+        crumb_payload a = *p, b = *crumb_session_payload(u);
+        memset(a.sid, 0, sizeof a.sid);
+        memset(b.sid, 0, sizeof b.sid);
+        memset(a.family, 0, sizeof a.family);
+        memset(b.family, 0, sizeof b.family);
+        a.data = b.data = NULL;
+        CHECK(memcmp(&a, &b, sizeof a) == 0);
+        if (memcmp(&a, &b, sizeof a) != 0)
+            diff_report("payload", &a, &b, sizeof a);
+        CHECK(s->data_cap == u->data_cap || s->data != s->small);
+        for (size_t i = 0; i < s->data_cap; i++)
+            if (s->data[i]) { /* data buffer wiped */
+                CHECK(0);
+                break;
+            }
+    }
+    crumb_session_free(u);
     if (check_failures != f0)
         fprintf(stderr, "  (blank session checked at line %d)\n", line);
 }
@@ -187,17 +219,6 @@ static void norm(crumb_session *c, struct crumb__glue *gc, const crumb_session *
         gc->key_valid = 0;
         gc->dev_line = NULL;
     }
-}
-
-/* Byte offsets where a and b differ (for the failure message). */
-static void diff_report(const char *what, const void *a, const void *b, size_t n)
-{
-    const uint8_t *x = a, *y = b;
-    for (size_t i = 0, shown = 0; i < n && shown < 8; i++)
-        if (x[i] != y[i]) {
-            fprintf(stderr, "    %s differs at offset %zu: %02x != %02x\n", what, i, x[i], y[i]);
-            shown++;
-        }
 }
 
 /* s (in the reused block) equals t (a fresh calloc) but for norm's fields. */
@@ -543,6 +564,8 @@ static void nomem_cell(env *e, int mode)
             CHECK_INT(crumb_session_save(s, &lines, &n), rc); /* unjudged */
             CHECK_INT(n, 0);
         }
+        /* blank() kept a block of its own: hold it, so s's block is kept */
+        void *held = crumb__park_calloc(sizeof(crumb_session));
         const void *blk = s;
         crumb_session_free(s);
         crumb_ctx *next = k % 2 ? o : c; /* the next request, either mode */
@@ -556,6 +579,7 @@ static void nomem_cell(env *e, int mode)
         }
         crumb_session_free(u);
         crumb_session_free(t);
+        crumb__park_free(held, sizeof(crumb_session));
     }
     CHECK(hit >= 2);
     crumb_ctx_free(o);

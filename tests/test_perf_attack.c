@@ -280,7 +280,7 @@ static void same_save_at(int line, crumb_session *s, crumb_session *t)
 }
 #define same_save(s, t) same_save_at(__LINE__, s, t)
 
-/* ==== Idea 1: residue between sessions of one thread ==================== */
+/* ==== Residue between sessions of one thread ============================ */
 
 /* One request header run twice: into the block the victim's session left
  * (kept), and into a new one; both must be the same session, save the same
@@ -373,7 +373,7 @@ static void residue_cell(env *e)
     crumb_ctx_free(cs);
 }
 
-/* ==== Idea 3: loads that fail after decoding =========================== */
+/* ==== Loads that fail after decoding =================================== */
 
 /* s came from a refused request: it shows nothing, saving it only deletes
  * our cookies, and after a change it seals a new anonymous session that
@@ -586,7 +586,7 @@ static void nomem_cell(env *e, int mode)
     crumb_ctx_free(c);
 }
 
-/* ==== Idea 2: stateless sessions through every public call ============== */
+/* ==== Stateless sessions through every public call ====================== */
 
 /* Every public session call on s; a stateless session must never need the
  * store state (NULL): run under ASan this is the check. */
@@ -707,7 +707,7 @@ static void stateless_sweep(env *e)
     }
 }
 
-/* ==== Idea 4: the Cookie header, against the parser before 78bb9aa ====== */
+/* ==== The Cookie header, against the parser before 78bb9aa ============== */
 
 /* crumb_cookie_next as it was (memchr over a strlen'd header), verbatim. */
 static int old_ws(char c)
@@ -1057,7 +1057,7 @@ static void cookie_diff(env *e, int rounds)
     crumb_ctx_free(c);
 }
 
-/* ==== Idea 5: the thread's Expires cache ================================ */
+/* ==== The thread's Expires cache ======================================== */
 
 /* IMF-fixdate from the C library (years 0000..9999). */
 static void ref_date(char out[30], int64_t t)
@@ -1165,7 +1165,7 @@ static const char *header_of(const jar *j, char *buf, size_t cap)
     return buf;
 }
 
-/* ==== Idea 6: threads =================================================== */
+/* ==== Threads =========================================================== */
 
 typedef struct worker_arg {
     crumb_ctx *ctx;

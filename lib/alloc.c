@@ -12,6 +12,24 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PARK_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PARK_ASAN 1
+#endif
+#endif
+#ifdef PARK_ASAN
+/* An ASan build poisons the kept block, so a session used after
+ * crumb_session_free is still reported as the freed heap block was. */
+#include <sanitizer/asan_interface.h>
+#define park_poison(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define park_unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define park_poison(p, n) ((void)(p), (void)(n))
+#define park_unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Atomic (relaxed) so that threads allocating concurrently are not a data
  * race; setting the hook while other threads allocate is still unsupported. */
 static atomic_long alloc_calls;   /* allocations since the hook was last set */
@@ -84,6 +102,8 @@ static int park_ok;
 static void park_drop(void *arg)
 {
     struct park *k = arg;
+    if (k->blk)
+        park_unpoison(k->blk, k->n);
     free(k->blk);
     k->blk = NULL;
     k->registered = 0;
@@ -102,6 +122,7 @@ void *crumb__park_calloc(size_t n)
     void *p = park.blk;
     if (p && park.n == n) {
         park.blk = NULL;
+        park_unpoison(p, n);
         return p;
     }
     return calloc(1, n ? n : 1);
@@ -120,6 +141,7 @@ void crumb__park_free(void *p, size_t n)
     if (!park.blk && park.registered) {
         park.blk = p;
         park.n = n;
+        park_poison(p, n);
         return;
     }
     free(p);

@@ -56,7 +56,9 @@ static crumb_err start_fresh(crumb_session *s)
     s->p.data = s->data;
     s->fresh = 1;
     s->dirty = s->migrated = s->reseal = 0;
-    return crumb__ctx_random(s->ctx, s->p.sid, 2 * CRUMB_SID_BYTES); /* sid, family */
+    /* sid and family in one draw, through a pointer to the whole payload */
+    uint8_t *ids = (uint8_t *)&s->p + offsetof(crumb_payload, sid);
+    return crumb__ctx_random(s->ctx, ids, 2 * CRUMB_SID_BYTES);
 }
 
 /* Turn s into a fresh anonymous session (keeps the request cookie facts). */

@@ -132,7 +132,7 @@ static int parse_u_escape(jp *p, uint32_t *cp)
  * advancing both; 0 or -1 (reported). */
 static int parse_escape(jp *p, char *buf, size_t *o)
 {
-    uint32_t cp;
+    uint32_t cp = 0; /* set by parse_u_escape on success */
     char e = p->s[p->i++];
     switch (e) {
     case '"': buf[(*o)++] = '"'; break;

@@ -23,5 +23,15 @@ ir() { # total instructions of one run
 printf '%-22s %14s   (callgrind, (Ir(N=%s) - Ir(N=0)) / %s)\n' op instructions/op "$N" "$N"
 for op in $OPS; do
     a=$(ir "$op" 0) && b=$(ir "$op" "$N") || exit 1
-    printf '%-22s %14s\n' "$op" "$(( (b - a + N / 2) / N ))"
+    printf '%-22s %14s\n' "$op" "$(( (b - a + N / 2) / N ))" | tee -a "$tmp/res"
 done
+# issue 15's session-path targets, from the ops measured above (if present)
+awk '{ v[$1] = $2 }
+     function verdict(name, x, lim) {
+         printf "%-34s %6.3fx  (target <= %.2fx: %s)\n", name, x, lim, x <= lim ? "met" : "MISSED" }
+     END {
+         if (v["open"] && v["load"]) verdict("load / open", v["load"] / v["open"], 1.2)
+         if (v["open"] && v["seal"] && v["load-set-save"])
+             verdict("load-set-save / (open + seal)", v["load-set-save"] / (v["open"] + v["seal"]), 1.3)
+         if (v["line"]) printf "%-34s %6d   (target < 1,500: %s)\n", "Set-Cookie line", v["line"], v["line"] < 1500 ? "met" : "MISSED"
+     }' "$tmp/res"

@@ -294,12 +294,8 @@ crumb_err crumb_session_load(crumb_session **out, crumb_ctx *ctx, const char *co
             rc = CRUMB_E_REVOKED;
         }
     }
-    if (rc != CRUMB_OK && store_mode) {
-        s->g->has_record = 0;
-        s->g->stale_gen = 0;
-        s->g->loaded_gen = 0;
-        crumb__glue_reset_device(s);
-    }
+    if (rc != CRUMB_OK && store_mode)
+        crumb__glue_refused(s);
     /* the request's cookie could not be judged (store unreachable, out of
      * memory): save refuses, so the fresh session never replaces it */
     if (is_outage(rc) && (store_mode || rc == CRUMB_E_NOMEM))
@@ -485,15 +481,11 @@ static crumb_err save_sealed(crumb_session *s, size_t *count, int store_mode, in
     crumb__expiry_touch(s->ctx, &s->p, now);
     rc = seal_lines(s, now, count);
     if (rc == CRUMB_OK && store_mode)
-        rc = crumb__glue_after_save(s, now);
+        rc = crumb__glue_after_save(s, now, count); /* may add the device line */
     if (rc != CRUMB_OK) {
         s->p.idle_at = idle_saved;
         *count = 0;
         return rc;
-    }
-    if (s->g && s->g->dev_line_ready) {
-        s->lines[(*count)++] = s->g->dev_line;
-        s->g->dev_line_ready = 0;
     }
     s->login = 0;
     s->dirty = s->migrated = s->reseal = s->fresh = 0;
@@ -572,9 +564,7 @@ static crumb_err start_login(crumb_session *s)
         return rc;
     s->p.generation = 1;
     restart_times(s);
-    s->new_family = s->login = 1;
-    if (s->g)
-        s->g->dev_checked = 0; /* the device is checked for the new user on save */
+    s->new_family = s->login = 1; /* save checks the device for the new user */
     return CRUMB_OK;
 }
 
@@ -833,12 +823,8 @@ int crumb_session_next(const crumb_session *s, size_t *pos, const char **key, si
  * cookie (save deletes or replaces the cookie the request carried). */
 crumb_err crumb__session_refuse(crumb_session *s)
 {
-    if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS) {
-        s->g->has_record = 0;
-        s->g->stale_gen = 0;
-        s->g->loaded_gen = 0;
-        crumb__glue_reset_device(s);
-    }
+    if (s->ctx->cfg.mode != CRUMB_MODE_STATELESS)
+        crumb__glue_refused(s);
     crumb_err rc = make_fresh(s);
     if (rc != CRUMB_OK)
         s->logged_out = 1; /* no ids drawn: save only deletes the cookie */

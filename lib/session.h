@@ -49,7 +49,7 @@ struct crumb__glue {
     uint8_t key_sid[CRUMB_SID_BYTES]; /* the id last hashed to a store key */
     crumb_store_key key;       /* its store key (secret: wiped at free) */
     int key_valid;
-    int has_dev, dev_new, dev_line_ready;
+    int has_dev, dev_new;
     int has_cookie_dev;        /* cookie_dev is valid */
     int dev_checked;           /* dev_id checked against the store for p.user */
     char *dev_line;            /* Set-Cookie line of a new device cookie
@@ -90,8 +90,8 @@ struct crumb_session {
         char ip_prefix[48];
     } client;
     /* store modes only (NULL in the stateless mode): the per-request store
-     * state store_glue.c keeps; session.c reads stale_gen and the device
-     * line. A separate block, so the stateless object stays small. */
+     * state store_glue.c keeps; session.c reads stale_gen and
+     * record_missing. A separate block, so the stateless object stays small. */
     struct crumb__glue *g;
     /* issue 16: this request's client fingerprint (auth.c, auth_state.c) */
     struct crumb__fpstate {
@@ -221,7 +221,7 @@ crumb_err crumb__glue_fail(const crumb_session *s, crumb_err rc);
  * session cookie's load (opened: it loaded a session into s->p). Its id is
  * read now, or, when the payload names the session's device, only when
  * save or a refused session needs it.
- * @see crumb__glue_reset_device, crumb__glue_before_save */
+ * @see crumb__glue_refused, crumb__glue_before_save */
 void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int opened);
 
 /* Server record behind a reference token: fetch and decode it into out
@@ -230,8 +230,9 @@ void crumb__glue_load_device(crumb_session *s, const crumb__req_cookies *rq, int
 crumb_err crumb__glue_fetch(crumb_session *s, const crumb_payload *ref, crumb_payload *out,
                              uint8_t **rec, size_t *rec_cap);
 
-/* After a refused session: the device is the device cookie's again. */
-void crumb__glue_reset_device(crumb_session *s);
+/* After a refused session: no record or generation is kept, and the
+ * device is the device cookie's again. */
+void crumb__glue_refused(crumb_session *s);
 
 /* Per-request revocation and replay checks on an opened session.
  * @return CRUMB_OK, CRUMB_E_REVOKED, CRUMB_E_REPLAY, store errors */
@@ -244,8 +245,9 @@ crumb_err crumb__glue_before_save(crumb_session *s, int64_t now);
 /* Write the encoded payload as this session's record (compare-and-swap). */
 crumb_err crumb__glue_put_record(crumb_session *s, const uint8_t *rec, size_t len, int64_t now);
 
-/* After sealing: session index, device sighting, device cookie line. */
-crumb_err crumb__glue_after_save(crumb_session *s, int64_t now);
+/* After sealing: session index, device sighting, and a new device
+ * cookie's line appended to s->lines (*count). */
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now, size_t *count);
 
 /* Store side of logging out (revoke this id, drop record and index).
  * @return CRUMB_OK or the store error (the copied cookie may still work) */

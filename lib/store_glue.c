@@ -231,9 +231,13 @@ static void bind_device(crumb_session *s)
     s->g->dev_bound = 1;
 }
 
-/* see session.h: the device cookie's id again (after a refused session). */
-void crumb__glue_reset_device(crumb_session *s)
+/* see session.h: a refused session keeps no record or generation, and its
+ * device is the device cookie's again. */
+void crumb__glue_refused(crumb_session *s)
 {
+    s->g->has_record = 0;
+    s->g->stale_gen = 0;
+    s->g->loaded_gen = 0;
     open_device_cookie(s);
     s->g->dev_bound = 0;
     s->g->has_dev = s->g->has_cookie_dev;
@@ -459,7 +463,7 @@ static crumb_err settle_device(crumb_session *s)
 {
     uint8_t d[CRUMB_STORE_IDBYTES];
     open_device_cookie(s); /* if load left it for now */
-    if (s->g->has_dev && s->p.user_len && !s->g->dev_checked) {
+    if (s->g->has_dev && s->p.user_len && (!s->g->dev_checked || s->login)) {
         crumb_err rc = device_refused(s);
         if (rc == CRUMB_E_REVOKED)
             s->g->has_dev = 0;
@@ -590,7 +594,7 @@ static crumb_err index_entry(crumb_session *s, int64_t now, int sighted)
 }
 
 /* see session.h: index entry, device sighting and the device cookie line. */
-crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
+crumb_err crumb__glue_after_save(crumb_session *s, int64_t now, size_t *count)
 {
     crumb_ctx *ctx = s->ctx;
     crumb_err rc = CRUMB_OK;
@@ -619,7 +623,7 @@ crumb_err crumb__glue_after_save(crumb_session *s, int64_t now)
         if (rc != CRUMB_OK)
             return rc;
         s->g->dev_new = 0;
-        s->g->dev_line_ready = 1;
+        s->lines[(*count)++] = s->g->dev_line;
     }
     return CRUMB_OK;
 }

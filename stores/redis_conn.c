@@ -86,13 +86,10 @@ crumb_err rd_reply_err(const redisReply *x)
     return CRUMB_E_BACKEND; /* LOADING, NOAUTH, READONLY, MASTERDOWN, ... */
 }
 
-/* printf-style command (hiredis format: %s strings, %b binary + length). */
-redisReply *rd_cmd(rd_conn *c, crumb_err *e, const char *fmt, ...)
+/* A reply as rd_cmd and rd_eval hand it back: NULL with *e set for a
+ * broken connection or an error reply (freed), else the reply. */
+static redisReply *rd_checked(rd_conn *c, redisReply *x, crumb_err *e)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *x = redisvCommand(c->ctx, fmt, ap);
-    va_end(ap);
     if (x == NULL) {
         *e = rd_conn_fail(c);
         return NULL;
@@ -104,6 +101,16 @@ redisReply *rd_cmd(rd_conn *c, crumb_err *e, const char *fmt, ...)
     }
     *e = CRUMB_OK;
     return x;
+}
+
+/* printf-style command (hiredis format: %s strings, %b binary + length). */
+redisReply *rd_cmd(rd_conn *c, crumb_err *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *x = redisvCommand(c->ctx, fmt, ap);
+    va_end(ap);
+    return rd_checked(c, x, e);
 }
 
 /* Run script idx with nk keys then na args (all NUL-terminated except the
@@ -135,17 +142,7 @@ redisReply *rd_eval(rd_conn *c, crumb_err *e, int idx, int nk, const char **keys
         lens[1] = strlen(rd_scripts[idx]);
         x = redisCommandArgv(c->ctx, n, argv, lens);
     }
-    if (x == NULL) {
-        *e = rd_conn_fail(c);
-        return NULL;
-    }
-    if (x->type == REDIS_REPLY_ERROR) {
-        *e = rd_reply_err(x);
-        freeReplyObject(x);
-        return NULL;
-    }
-    *e = CRUMB_OK;
-    return x;
+    return rd_checked(c, x, e);
 }
 
 /* Connect c: AUTH, SELECT, SCRIPT LOAD (pipelined). CRUMB_E_BACKEND,

@@ -445,6 +445,41 @@ static void attack_revoked_device_relogin(const env *e)
     crumb_ctx_free(ctx);
 }
 
+/* Finding 11, switching users: the browser of a device the owner revoked
+ * signs in to another account (the device is fine for that user, and is
+ * checked for it on every load), then, in one request, to the owner's
+ * account again. The device must be checked for the new user at that
+ * login: the owner's session gets a new device, and the next request is
+ * signed in (not refused as the revoked device). */
+static void attack_revoked_device_switch_user(const env *e)
+{
+    char u[64], other[64], h[CRUMB_HANDLE_LEN + 1];
+    new_user(u, sizeof u, "switch");
+    new_user(other, sizeof other, "switch-other");
+    crumb_ctx *ctx = make_ctx(e);
+    jar b = {0}, owner = {0};
+    login(ctx, &b, u);
+    char first[4096];
+    snprintf(first, sizeof first, "%s", jar_value(&b, "__Host-sid.d"));
+    fake_now += 5;
+    login(ctx, &owner, u);
+    if (other_device(ctx, &owner, h))
+        revoke_device(ctx, &owner, h);
+    crumb_session *s = begin(ctx, &b, CRUMB_E_REVOKED);
+    end(s, &b, CRUMB_OK);
+    login(ctx, &b, other); /* the device is not revoked for this user */
+    CHECK(strcmp(jar_value(&b, "__Host-sid.d"), first) == 0); /* same device */
+    s = begin(ctx, &b, CRUMB_OK); /* its device checked for `other` */
+    CHECK_OK(crumb_session_rotate(s));
+    CHECK_OK(crumb_session_set_user(s, u, strlen(u))); /* back to the owner */
+    end(s, &b, CRUMB_OK);
+    CHECK(strcmp(jar_value(&b, "__Host-sid.d"), first) != 0); /* a new device */
+    s = begin(ctx, &b, CRUMB_OK);
+    CHECK(crumb_session_payload(s)->user_len == strlen(u));
+    crumb_session_free(s);
+    crumb_ctx_free(ctx);
+}
+
 /* Finding 12 - ids with a NUL inside are refused, not truncated. */
 static void attack_nul_ids(const env *e)
 {
@@ -543,6 +578,7 @@ static const struct {
     {"attack_parallel_race (finding 8)", attack_parallel_race, 0},
     {"attack_fixation (finding 9)", attack_fixation, 0},
     {"attack_revoked_device_relogin (finding 11)", attack_revoked_device_relogin, 0},
+    {"attack_revoked_device_switch_user (finding 11)", attack_revoked_device_switch_user, 0},
     {"attack_nul_ids (finding 12)", attack_nul_ids, 0},
     {"attack_time_saturation (finding 13)", attack_time_saturation, 0},
 };

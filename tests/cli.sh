@@ -460,6 +460,8 @@ else
     t 1 "redis: check revoked session" RS check --session "$RH"
     t 0 "redis: revoke user" RS revoke user alice
     t 1 "redis: check revoked user" RS check --user alice --issued-at $((NOW - 1))
+    t 0 "redis: revoke family --keep INT64_MAX saturates" RS revoke family 0123456789abcdef0123456789abcdef --keep 9223372036854775807
+    t 1 "redis: that family stays revoked" RS check --family 0123456789abcdef0123456789abcdef
     t 0 "redis: stats" RS stats
     t 0 "redis: sweep" RS sweep
     kill "$RPID" 2>/dev/null

@@ -222,7 +222,16 @@ typedef struct crumb_store {
     const crumb_store_methods *methods;
 } crumb_store;
 
-#define CRUMB_STORE_METHODS_VERSION 2
+#define CRUMB_STORE_METHODS_VERSION 3
+
+/* How the session layer names a store's session records (the naming slot):
+ * which keyed hash of the session id becomes its crumb_store_key. */
+typedef enum crumb_store_naming {
+    CRUMB_STORE_NAMING_HMAC = 0,     /* HMAC-SHA-256(store secret, "sid" || id):
+                                        names that last as long as the store */
+    CRUMB_STORE_NAMING_EPHEMERAL = 1 /* names never outlive this process: each
+                                        context may pick its fastest keyed hash */
+} crumb_store_naming;
 
 /* What verify() found (and, with repair, did). */
 typedef struct crumb_store_verify_report {
@@ -426,6 +435,17 @@ struct crumb_store_methods {
      * what failed and how (e.g. "redis: connection refused", "file: write
      * failed: No space left on device"). */
     size_t (*last_error)(crumb_store *s, char *buf, size_t cap);
+
+    /* ---- end of version 2 slots; slots below are valid for version 3 ---- */
+
+    /* Optional. The store's crumb_store_naming. Absent or NULL means
+     * CRUMB_STORE_NAMING_HMAC, the naming of every store before version 3.
+     * Return CRUMB_STORE_NAMING_EPHEMERAL only if no session key you hold
+     * can outlive the process (the memory store): a context keys ids with
+     * the hash its build runs fastest, so keys written by another build or
+     * process would name other records. Any other value makes
+     * crumb_ctx_new refuse the store (CRUMB_E_UNSUPPORTED). */
+    int (*naming)(crumb_store *s);
 };
 
 /* ==== Call wrappers (use these, not the slots) ========================= */
@@ -452,12 +472,19 @@ struct crumb_store_methods {
 #define CRUMB_STORE_METHODS_V1_SIZE                                                  \
     (offsetof(crumb_store_methods, sweep) + sizeof(((crumb_store_methods *)0)->sweep))
 
+/* Bytes of a version-2 method table (the slots up to and including last_error). */
+#define CRUMB_STORE_METHODS_V2_SIZE                                                  \
+    (offsetof(crumb_store_methods, last_error) +                                     \
+     sizeof(((crumb_store_methods *)0)->last_error))
+
 /* Bytes of the method table a store of this version provides (0 = not a
  * valid table). Each new version adds its line here. */
 static inline size_t crumb_store__table_size(int version)
 {
     if (version >= CRUMB_STORE_METHODS_VERSION)
         return sizeof(crumb_store_methods);
+    if (version == 2)
+        return CRUMB_STORE_METHODS_V2_SIZE;
     if (version == 1)
         return CRUMB_STORE_METHODS_V1_SIZE;
     return 0;
@@ -517,6 +544,17 @@ static inline void crumb_store_close(crumb_store *s)
 static inline const char *crumb_store_name(const crumb_store *s)
 {
     return crumb_store__valid(s) && s->methods->name != NULL ? s->methods->name : "";
+}
+
+/* The store's crumb_store_naming: CRUMB_STORE_NAMING_HMAC when the slot is
+ * absent or NULL, the slot's answer otherwise (callers refuse values they
+ * do not know), -1 for NULL or an invalid table. */
+static inline int crumb_store_naming_get(crumb_store *s)
+{
+    if (!crumb_store__valid(s))
+        return -1;
+    return CRUMB_STORE__SLOT(s, naming) == 0 ? (int)CRUMB_STORE_NAMING_HMAC
+                                             : s->methods->naming(s);
 }
 
 static inline crumb_err crumb_store_health(crumb_store *s, int64_t now)

@@ -7,6 +7,8 @@
 #include "session.h"
 #include "ext.h" /* issue 16: fingerprint key */
 
+#include "crumb_store.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -118,10 +120,16 @@ static crumb_err store_init(crumb_ctx *ctx, const crumb_keyring *kr)
     if (snprintf(dev_name, sizeof dev_name, "%s%s", ctx->name, CRUMB__DEVICE_SUFFIX) >=
         (int)sizeof dev_name)
         return CRUMB_E_INVALID;
+    int naming = crumb_store_naming_get(ctx->cfg.store);
+    if (naming != CRUMB_STORE_NAMING_HMAC && naming != CRUMB_STORE_NAMING_EPHEMERAL)
+        return CRUMB_E_UNSUPPORTED; /* names we cannot promise to find again */
+    ctx->sid_sip = naming == CRUMB_STORE_NAMING_EPHEMERAL && crumb__siphash_available();
     crumb_err rc = crumb__ctx_codec(ctx, kr, dev_name, "device", &ctx->dev_codec);
     if (rc == CRUMB_OK && (crumb__record_key(ctx->record_key, ctx->store_secret) != 0 ||
                            crumb__hmac_pre_init(&ctx->store_mac, ctx->store_secret,
-                                                sizeof ctx->store_secret) != 0))
+                                                sizeof ctx->store_secret) != 0 ||
+                           (ctx->sid_sip &&
+                            crumb__sid_sip_key(ctx->sid_sip_key, ctx->store_secret) != 0)))
         rc = CRUMB_E_INTERNAL;
     return rc;
 }
@@ -167,6 +175,7 @@ void crumb_ctx_free(crumb_ctx *ctx)
     crumb_wipe(ctx->record_key, sizeof ctx->record_key);
     crumb_wipe(&ctx->fp_mac, sizeof ctx->fp_mac);
     crumb_wipe(&ctx->store_mac, sizeof ctx->store_mac);
+    crumb_wipe(ctx->sid_sip_key, sizeof ctx->sid_sip_key);
     crumb__cookie_fmt_free(&ctx->fmt);
     crumb__free(ctx->name);
     crumb__free(ctx->path);

@@ -25,6 +25,9 @@ struct crumb_ctx {
     crumb_codec *dev_codec;    /* seals the long-lived device cookie */
     uint8_t store_secret[32];  /* key of the session-id hash the store sees */
     crumb__hmac_pre store_mac; /* its HMAC state, computed once (wiped on free) */
+    int sid_sip;               /* 1: session ids are named by SipHash (the store's
+                                  names are ephemeral, and libsodium is built in) */
+    uint8_t sid_sip_key[32];   /* the two SipHash keys (from store_secret; wiped) */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
     crumb__hmac_pre fp_mac;    /* issue 16: keys client fingerprints, prepared once
                                   (fingerprint.c; wiped on free) */

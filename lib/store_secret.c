@@ -1,6 +1,7 @@
 /*
  * store_secret.c - the store secret: the 32 bytes that key every name a
- * store sees (keyed session-id hashes) and seal server-mode records. It is
+ * store sees (keyed session-id hashes; the keys of the SipHash names of
+ * ephemeral stores are derived here) and seal server-mode records. It is
  * separate from the token key ring so that key rotation never changes it
  * (docs/SECURITY.md, "Store secret"); `crumb keygen --store-secret` writes it.
  */
@@ -45,6 +46,14 @@ crumb_err crumb_store_secret_load_file(uint8_t out[32], const char *path)
 int crumb__record_key(uint8_t out[32], const uint8_t store_secret[32])
 {
     static const char info[] = "crumb-record-v1";
+    return crumb__hkdf_sha256(out, 32, store_secret, 32, NULL, 0, (const uint8_t *)info,
+                              sizeof info - 1);
+}
+
+/* see internal.h */
+int crumb__sid_sip_key(uint8_t out[32], const uint8_t store_secret[32])
+{
+    static const char info[] = "crumb-sid-siphash-v1";
     return crumb__hkdf_sha256(out, 32, store_secret, 32, NULL, 0, (const uint8_t *)info,
                               sizeof info - 1);
 }

@@ -1,8 +1,10 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
  * libsodium, detached tags (AES-256-GCM is in aesgcm.c, HMAC-SHA-256 in
- * hmac.c). Built without libsodium (CRYPTO=mbedtls) the AEAD wrappers
- * report failure and crumb__xchacha_available() returns 0.
+ * hmac.c), and SipHash-2-4-128, the keyed hash of session ids in stores
+ * whose names never outlive the process. Built without libsodium
+ * (CRYPTO=mbedtls) every wrapper reports failure and the *_available()
+ * functions return 0.
  */
 #include "internal.h"
 
@@ -34,6 +36,18 @@ int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t
                                                                aad_len, nonce, key);
 }
 
+/* see internal.h */
+int crumb__siphash_available(void)
+{
+    return sodium_init() >= 0;
+}
+
+/* see internal.h */
+int crumb__siphash128(uint8_t out[16], const uint8_t *in, size_t n, const uint8_t key[16])
+{
+    return crypto_shorthash_siphashx24(out, in, n, key);
+}
+
 #else /* !CRUMB_HAVE_SODIUM */
 
 /* see internal.h */
@@ -59,4 +73,17 @@ int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t
     (void)out, (void)tag, (void)in, (void)n, (void)aad, (void)aad_len, (void)nonce, (void)key;
     return -1;
 }
+/* see internal.h */
+int crumb__siphash_available(void)
+{
+    return 0;
+}
+
+/* see internal.h */
+int crumb__siphash128(uint8_t out[16], const uint8_t *in, size_t n, const uint8_t key[16])
+{
+    (void)out, (void)in, (void)n, (void)key;
+    return -1;
+}
+
 #endif

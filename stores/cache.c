@@ -318,6 +318,13 @@ static crumb_err c_device_select(crumb_store *s, const char *tenant, const char 
     return crumb_store_device_select(INNER(s), tenant, user, f, out, cap, n);
 }
 
+/* The inner store's naming: the cache keeps no name the inner store does
+ * not also hold. */
+static int c_naming(crumb_store *s)
+{
+    return crumb_store_naming_get(INNER(s));
+}
+
 static size_t c_last_error(crumb_store *s, char *buf, size_t cap)
 {
     return crumb_store_last_error(INNER(s), buf, cap);
@@ -425,6 +432,7 @@ static void cache_mirror(cache_store *c, crumb_store *inner)
         .verify = MIRROR(verify, c_verify),
         .device_select = MIRROR(device_select, c_device_select),
         .last_error = MIRROR(last_error, c_last_error),
+        .naming = c_naming,
     };
 #undef MIRROR
 }

@@ -866,6 +866,14 @@ static crumb_err mem_sweep(crumb_store *s, int64_t now, const crumb_store_retent
     return CRUMB_OK;
 }
 
+/* Nothing the memory store holds outlives the process, so the session
+ * layer may name its records with its fastest keyed hash. */
+static int mem_naming(crumb_store *s)
+{
+    (void)s;
+    return CRUMB_STORE_NAMING_EPHEMERAL;
+}
+
 static const crumb_store_methods mem_methods = {
     .version = CRUMB_STORE_METHODS_VERSION,
     .name = "memory",
@@ -895,4 +903,5 @@ static const crumb_store_methods mem_methods = {
     .sweep = mem_sweep,
     .device_select = mem_device_select,
     .last_error = stm_last_error,
+    .naming = mem_naming,
 };

@@ -678,6 +678,7 @@ static void group_iface(crumb_store *s)
     SC_INT(crumb_store_device_find_family(s, "t", "ifc", &f, &dv, 1, &nd), CRUMB_E_UNSUPPORTED);
     SC_INT(crumb_store_last_error(s, msg, sizeof msg), 0);
     SC_INT(msg[0], 0);
+    SC_INT(crumb_store_naming_get(s), CRUMB_STORE_NAMING_HMAC); /* nor the v3 slot */
     /* the lookup answer still names the owner (the wrapper fills it) */
     SC_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
     SC(strcmp(r.owner, "ifc") == 0);
@@ -688,6 +689,11 @@ static void group_iface(crumb_store *s)
     SC_INT(crumb_store_revoke_all(s, T0 + 1000, T0), CRUMB_E_INVALID);
     s->methods = own;
     sc_v1_free(t);
+    /* the store's own naming is one a context can use (crumb_ctx_new refuses
+     * any other); EPHEMERAL is only for a store whose keys die with the
+     * process, which the suite cannot tell, so it is reported */
+    int naming = crumb_store_naming_get(s);
+    SC(naming == CRUMB_STORE_NAMING_HMAC || naming == CRUMB_STORE_NAMING_EPHEMERAL);
     q.device = NULL;
     SC_OK(crumb_store_check(s, &q, &r)); /* revoke_all above never happened */
     sc_iface_validation(s, &k, &f);

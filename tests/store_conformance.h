@@ -33,34 +33,43 @@ int crumb_store_conformance(crumb_store_open_fn *open_fresh, void *ctx);
 #define SC_UNPOISON(p, n) ((void)(p), (void)(n))
 #endif
 
-/* A heap copy of the first CRUMB_STORE_METHODS_V1_SIZE bytes of src marked
- * version v, in a block of the full table size whose tail (the slots later
- * versions append) holds 0xa5 bytes: a wrapper that read a slot past a
- * version-1 table would find a non-NULL garbage pointer and crash, and under
- * ASan the tail is poisoned, so even the read is reported. NULL on
- * allocation failure; release with sc_v1_free. */
-static inline crumb_store_methods *sc_v1_table(const crumb_store_methods *src, int v)
+/* A heap copy of the first `size` bytes of src (the slots of an older
+ * table version, e.g. CRUMB_STORE_METHODS_V1_SIZE) marked version v, in a
+ * block of the full table size whose tail (the slots later versions append)
+ * holds 0xa5 bytes: a wrapper that read a slot past the older table would
+ * find a non-NULL garbage pointer and crash, and under ASan the tail is
+ * poisoned, so even the read is reported. NULL on allocation failure;
+ * release with sc_table_free. */
+static inline crumb_store_methods *sc_table(const crumb_store_methods *src, int v, size_t size)
 {
     unsigned char *b = (unsigned char *)malloc(sizeof(crumb_store_methods));
     if (b == NULL)
         return NULL;
-    memcpy(b, src, CRUMB_STORE_METHODS_V1_SIZE);
-    memset(b + CRUMB_STORE_METHODS_V1_SIZE, 0xa5,
-           sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
-    SC_POISON(b + CRUMB_STORE_METHODS_V1_SIZE,
-              sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
+    memcpy(b, src, size);
+    memset(b + size, 0xa5, sizeof(crumb_store_methods) - size);
+    SC_POISON(b + size, sizeof(crumb_store_methods) - size);
     crumb_store_methods *t = (crumb_store_methods *)(void *)b;
     t->version = v;
     return t;
 }
 
-static inline void sc_v1_free(crumb_store_methods *t)
+static inline void sc_table_free(crumb_store_methods *t)
 {
     if (t == NULL)
         return;
-    SC_UNPOISON((unsigned char *)t + CRUMB_STORE_METHODS_V1_SIZE,
-                sizeof(crumb_store_methods) - CRUMB_STORE_METHODS_V1_SIZE);
+    SC_UNPOISON((unsigned char *)t, sizeof(crumb_store_methods));
     free(t);
+}
+
+/* sc_table of a version-1 table's bytes. */
+static inline crumb_store_methods *sc_v1_table(const crumb_store_methods *src, int v)
+{
+    return sc_table(src, v, CRUMB_STORE_METHODS_V1_SIZE);
+}
+
+static inline void sc_v1_free(crumb_store_methods *t)
+{
+    sc_table_free(t);
 }
 
 #endif

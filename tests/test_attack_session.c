@@ -220,11 +220,10 @@ static void attack_key_rotation(const env *e)
 }
 
 /* The store key of a session (as the store sees it). */
-static void store_key_of(crumb_ctx *ctx, const jar *j, crumb_store_key *key)
+static void store_key_of(const env *e, crumb_ctx *ctx, const jar *j, crumb_store_key *key)
 {
     crumb_session *s = begin(ctx, j, CRUMB_OK);
-    CHECK(crumb__hmac_sha256(key->b, secret, 32, (const uint8_t *)"sid", 3,
-                             crumb_session_payload(s)->sid, CRUMB_SID_BYTES) == 0);
+    CHECK(env_store_key(e->st, secret, crumb_session_payload(s)->sid, key) == 0);
     crumb_session_free(s);
 }
 
@@ -257,8 +256,8 @@ static void attack_store_access(const env *e)
     crumb_session *s = begin(ctx, &vic, CRUMB_OK);
     CHECK_OK(crumb_session_set(s, "csrf", "SECRET-CSRF-TOKEN", 17));
     end(s, &vic, CRUMB_OK);
-    store_key_of(ctx, &me, &mine);
-    store_key_of(ctx, &vic, &theirs);
+    store_key_of(e, ctx, &me, &mine);
+    store_key_of(e, ctx, &vic, &theirs);
     CHECK_OK(crumb_store_get(e->st, &mine, rec, sizeof rec, &len, NULL, NULL, fake_now));
     CHECK_OK(crumb_store_get(e->st, &theirs, other, sizeof other, &olen, NULL, NULL, fake_now));
     CHECK(!contains(other, olen, v) && !contains(other, olen, "SECRET-CSRF-TOKEN"));

@@ -212,6 +212,7 @@ static int call_all(crumb_store *s)
 static void test_version_gating(void)
 {
     CHECK_INT(crumb_store__table_size(1), CRUMB_STORE_METHODS_V1_SIZE);
+    CHECK_INT(crumb_store__table_size(2), CRUMB_STORE_METHODS_V2_SIZE);
     CHECK_INT(crumb_store__table_size(0), 0);
     CHECK_INT(crumb_store__table_size(-5), 0);
     CHECK_INT(crumb_store__table_size(CRUMB_STORE_METHODS_VERSION),
@@ -227,6 +228,8 @@ static void test_version_gating(void)
      * fact does not touch memory past the table (ASan) */
     CHECK(CRUMB_STORE__SLOT(&sp.base, verify) == 0);
 #endif
+    /* nor is the version-3 naming slot: HMAC names, nothing read past */
+    CHECK_INT(crumb_store_naming_get(&sp.base), CRUMB_STORE_NAMING_HMAC);
     /* a cache over a v1-sized table mirrors only v1 slots */
     crumb_store *c = NULL;
     CHECK_OK(crumb_store_cache_open(&c, &sp.base, NULL));

@@ -3,9 +3,9 @@
 # machine: callgrind total Ir for N iterations minus the total for 0
 # iterations, divided by N (setup, key schedule and the priming seal cancel
 # out). Usage: bench/callgrind.sh [BUILD] [N] [op...]
-# ops: bench_codec's (seal1 open1 ... b64dec); file-check and file-get
-# (bench_store's measured loop only, --toggle-collect=bench_loop, on the file
-# store); sha256-sodium and sha256-mbedtls (one 64-byte SHA-256 block of that
+# ops: bench_codec's (seal1 open1 ... b64dec); file-check and file-get, and
+# mem-check and mem-get (bench_store's measured loop only,
+# --toggle-collect=bench_loop, on the file or memory store); sha256-sodium and sha256-mbedtls (one 64-byte SHA-256 block of that
 # library, bench_sha256; N <= 4096). Skipped with a message when valgrind is
 # absent.
 BUILD=${1:-build}
@@ -22,6 +22,8 @@ ir() { # total instructions of one run of op $1 with $2 iterations
     case $1 in
     file-*) set -- --collect-atstart=no --toggle-collect=bench_loop \
                 "$BUILD/bench/bench_store" "${1#file-}" file "$2" ;;
+    mem-*) set -- --collect-atstart=no --toggle-collect=bench_loop \
+                "$BUILD/bench/bench_store" "${1#mem-}" memory "$2" ;;
     sha256-*) set -- "$BUILD/bench/bench_sha256" "${1#sha256-}" "$2" ;;
     *) set -- "$BUILD/bench/bench_codec" --op "$1" --iters "$2" ;;
     esac

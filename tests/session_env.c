@@ -66,6 +66,8 @@ int env_store_key(crumb_store *st, const uint8_t secret[32],
             return -1;
         return 0;
     }
+#else
+    (void)st; /* without libsodium every store keeps HMAC names */
 #endif
     return crumb__hmac_sha256(out->b, secret, 32, (const uint8_t *)"sid", 3, sid,
                               CRUMB_SID_BYTES);

@@ -73,6 +73,7 @@ int crumb__xchacha_open(uint8_t *out, const uint8_t *in, size_t n, const uint8_t
     (void)out, (void)tag, (void)in, (void)n, (void)aad, (void)aad_len, (void)nonce, (void)key;
     return -1;
 }
+
 /* see internal.h */
 int crumb__siphash_available(void)
 {

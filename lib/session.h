@@ -27,7 +27,7 @@ struct crumb_ctx {
     crumb__hmac_pre store_mac; /* its HMAC state, computed once (wiped on free) */
     int sid_sip;               /* 1: session ids are named by SipHash (the store's
                                   names are ephemeral, and libsodium is built in) */
-    uint8_t sid_sip_key[32];   /* the two SipHash keys (from store_secret; wiped) */
+    uint8_t sid_sip_key[64];   /* the four SipHash keys (from store_secret; wiped) */
     uint8_t record_key[32];    /* seals server-mode records (from store_secret) */
     crumb__hmac_pre fp_mac;    /* issue 16: keys client fingerprints, prepared once
                                   (fingerprint.c; wiped on free) */

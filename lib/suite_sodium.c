@@ -1,8 +1,8 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
  * libsodium, detached tags (AES-256-GCM is in aesgcm.c, HMAC-SHA-256 in
- * hmac.c), and SipHash-2-4-128, the keyed hash of session ids in stores
- * whose names never outlive the process. Built without libsodium
+ * hmac.c), and SipHash-2-4, the keyed hash of session ids in stores whose
+ * names never outlive the process. Built without libsodium
  * (CRYPTO=mbedtls) every wrapper reports failure and the *_available()
  * functions return 0.
  */
@@ -43,9 +43,9 @@ int crumb__siphash_available(void)
 }
 
 /* see internal.h */
-int crumb__siphash128(uint8_t out[16], const uint8_t *in, size_t n, const uint8_t key[16])
+int crumb__siphash(uint8_t out[8], const uint8_t *in, size_t n, const uint8_t key[16])
 {
-    return crypto_shorthash_siphashx24(out, in, n, key);
+    return crypto_shorthash_siphash24(out, in, n, key);
 }
 
 #else /* !CRUMB_HAVE_SODIUM */
@@ -81,7 +81,7 @@ int crumb__siphash_available(void)
 }
 
 /* see internal.h */
-int crumb__siphash128(uint8_t out[16], const uint8_t *in, size_t n, const uint8_t key[16])
+int crumb__siphash(uint8_t out[8], const uint8_t *in, size_t n, const uint8_t key[16])
 {
     (void)out, (void)in, (void)n, (void)key;
     return -1;

@@ -57,13 +57,14 @@ int env_store_key(crumb_store *st, const uint8_t secret[32],
 {
 #if CRUMB_HAVE_SODIUM
     if (crumb_store_naming_get(st) == CRUMB_STORE_NAMING_EPHEMERAL) {
-        static const char info[] = "crumb-sid-siphash-v1";
-        uint8_t k[32];
-        if (crumb__hkdf_sha256(k, 32, secret, 32, NULL, 0, (const uint8_t *)info,
-                               sizeof info - 1) != 0 ||
-            crypto_shorthash_siphashx24(out->b, sid, CRUMB_SID_BYTES, k) != 0 ||
-            crypto_shorthash_siphashx24(out->b + 16, sid, CRUMB_SID_BYTES, k + 16) != 0)
+        static const char info[] = "crumb-sid-siphash24-v1";
+        uint8_t k[64];
+        if (crumb__hkdf_sha256(k, 64, secret, 32, NULL, 0, (const uint8_t *)info,
+                               sizeof info - 1) != 0)
             return -1;
+        for (int i = 0; i < 4; i++)
+            if (crypto_shorthash_siphash24(out->b + 8 * i, sid, CRUMB_SID_BYTES, k + 16 * i) != 0)
+                return -1;
         return 0;
     }
 #else

@@ -444,7 +444,14 @@ struct crumb_store_methods {
      * can outlive the process (the memory store): a context keys ids with
      * the hash its build runs fastest, so keys written by another build or
      * process would name other records. Any other value makes
-     * crumb_ctx_new refuse the store (CRUMB_E_UNSUPPORTED). */
+     * crumb_ctx_new refuse the store (CRUMB_E_UNSUPPORTED). A wrapper that
+     * hands session keys to an inner store answers
+     * crumb_store_naming_get(inner), as the cache does: two contexts that
+     * reach one memory store through tables answering differently (a
+     * wrapper of version 1 or 2, or with this slot NULL, beside the store
+     * itself) name a session differently: a session logged out or
+     * revoked through one still passes through the other, and a server
+     * record put through one is not found through the other. */
     int (*naming)(crumb_store *s);
 };
 

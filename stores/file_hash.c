@@ -1,8 +1,10 @@
 /*
- * file_hash.c - the file store's keyed path names: HMAC-SHA-256 under the
- * store secret, the key prepared once per store (lib/hmac.c), so a name
- * costs two SHA-256 blocks (docs/STORE.md, "Layout"). The names are the
- * same as crumb__hmac_sha256 gives (tests compare them).
+ * file_hash.c - the file store's keyed path names (docs/STORE.md, "Layout"):
+ * in a store of identity version 1, HMAC-SHA-256 under the store secret
+ * from a key prepared once (lib/hmac.c: two SHA-256 blocks a name; equal
+ * to crumb__hmac_sha256, tests compare them); in version 2, four
+ * SipHash-2-4 under keys derived from the secret (tests compute them from
+ * libsodium).
  */
 #include "file_store.h"
 
@@ -32,14 +34,45 @@ void crumb__fs_hmac(const crumb__fs_hkey *k, uint8_t out[32], const uint8_t *p1,
 
 /* ==== Path names ======================================================== */
 
+#define SIP_INFO "crumb-file-names-siphash24-v1"
+
+/* see file_store.h */
+crumb_err crumb__fs_names_init(file_store *fs)
+{
+    if (fs->names == FS_NAMES_SIPHASH &&
+        crumb__hkdf_sha256(fs->sec->sip, sizeof fs->sec->sip, fs->sec->secret, 32, NULL, 0,
+                           (const uint8_t *)SIP_INFO, sizeof SIP_INFO - 1) != 0)
+        return CRUMB_E_INTERNAL;
+    crumb__fs_hash(fs, fs->global_h, T_GLOBAL, "", 0);
+    return CRUMB_OK;
+}
+
+/* The name of p1 || p2 (n1 + n2 <= 2 + 2 * CRUMB_STORE_NAME_MAX) under the
+ * store's naming. */
+static void name_of(const file_store *fs, uint8_t out[32], const uint8_t *p1, size_t n1,
+                    const uint8_t *p2, size_t n2)
+{
+    if (fs->names != FS_NAMES_SIPHASH) {
+        crumb__fs_hmac(&fs->sec->hk, out, p1, n1, p2, n2);
+        return;
+    }
+    uint8_t m[2 + 2 * CRUMB_STORE_NAME_MAX]; /* SipHash takes one buffer */
+    memcpy(m, p1, n1);
+    if (n2)
+        memcpy(m + n1, p2, n2);
+    for (size_t i = 0; i < 4; i++)
+        if (crumb__siphash(out + 8 * i, m, n1 + n2, fs->sec->sip + 16 * i) != 0)
+            abort(); /* not reached: version-2 stores open only with SipHash */
+}
+
 /* see file_store.h */
 void crumb__fs_hash(const file_store *fs, uint8_t out[32], int type, const void *a, size_t na)
 {
     uint8_t t = (uint8_t)type;
-    crumb__fs_hmac(&fs->sec->hk, out, &t, 1, a, na);
+    name_of(fs, out, &t, 1, a, na);
 }
 
-/* see file_store.h: HMAC(secret, 'U' || len(tenant) || tenant || user); the
+/* see file_store.h: the name of 'U' || len(tenant) || tenant || user; the
  * length prefix keeps (ab, c) and (a, bc) apart. */
 crumb_err crumb__fs_user_hash(const file_store *fs, uint8_t out[32], const char *tenant,
                               const char *user)
@@ -51,7 +84,7 @@ crumb_err crumb__fs_user_hash(const file_store *fs, uint8_t out[32], const char 
     pre[0] = T_USER;
     pre[1] = (uint8_t)tl;
     memcpy(pre + 2, tenant, tl);
-    crumb__fs_hmac(&fs->sec->hk, out, pre, tl + 2, (const uint8_t *)user, ul);
+    name_of(fs, out, pre, tl + 2, (const uint8_t *)user, ul);
     return CRUMB_OK;
 }
 

@@ -177,7 +177,7 @@ static crumb_err secret_make(file_store *fs)
 }
 
 /* Key the store: fs->sec from cfg (given secret) or DIR/secret (made if
- * `make`), the HMAC states and the global record's name. */
+ * `make`), and the HMAC state (the identity record's key). */
 static crumb_err secret_load(file_store *fs, const uint8_t *given, int make)
 {
     crumb_err rc = CRUMB_OK;
@@ -190,32 +190,42 @@ static crumb_err secret_load(file_store *fs, const uint8_t *given, int make)
     if (rc != CRUMB_OK)
         return rc;
     crumb__fs_hkey_init(&fs->sec->hk, fs->sec->secret);
-    crumb__fs_hash(fs, fs->global_h, T_GLOBAL, "", 0);
     return CRUMB_OK;
 }
 
 /* ==== The identity record =============================================== */
 
-/* Verify the identity image b (CRUMB__FS_ID_BYTES) under the store secret. */
-static crumb_err identity_check(const file_store *fs, const uint8_t *b)
+/* Verify the identity image b (CRUMB__FS_ID_BYTES) under the store secret;
+ * its version says how the store names its records (fs->names, and the
+ * path-name keys are made). Releases before version 2 existed answer
+ * CRUMB_E_VERSION to a version-2 store: none of them misreads its names. */
+static crumb_err identity_check(file_store *fs, const uint8_t *b)
 {
     uint8_t mac[32];
     if (memcmp(b, "CRID", 4) != 0 || b[5] || b[6] || b[7])
         return CRUMB_E_CORRUPT;
-    if (b[4] != 1)
+    if (b[4] != FS_NAMES_HMAC && b[4] != FS_NAMES_SIPHASH)
         return CRUMB_E_VERSION;
     crumb__fs_hmac(&fs->sec->hk, mac, b, 32, NULL, 0);
     int ok = crumb_ct_equal(mac, b + 32, 32);
     crumb_wipe(mac, sizeof mac);
-    return ok ? CRUMB_OK : CRUMB_E_CORRUPT;
+    if (!ok)
+        return CRUMB_E_CORRUPT;
+    if (b[4] == FS_NAMES_SIPHASH && !crumb__siphash_available())
+        return CRUMB_E_UNSUPPORTED; /* a build without libsodium cannot name its records */
+    if (fs->names != 0) /* a repair's new identity: the naming never changes */
+        return b[4] == fs->names ? CRUMB_OK : CRUMB_E_CORRUPT;
+    fs->names = b[4];
+    return crumb__fs_names_init(fs);
 }
 
-/* A new identity image for the store into b. */
-static crumb_err identity_build(const file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES], int64_t now)
+/* A new identity image of version `names` (FS_NAMES_*) for the store into b. */
+static crumb_err identity_build(const file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES], int64_t now,
+                                unsigned names)
 {
     memset(b, 0, CRUMB__FS_ID_BYTES);
     memcpy(b, "CRID", 4);
-    b[4] = 1;
+    b[4] = (uint8_t)names;
     if (crumb__random_os(NULL, b + 8, 16) != 0)
         return CRUMB_E_RANDOM;
     stm_put64(b + 24, (uint64_t)now);
@@ -283,8 +293,10 @@ static crumb_err store_init(file_store *fs, const crumb_store_file_config *c)
     if (rc == CRUMB_OK)
         rc = secret_load(fs, c->secret, 1);
     uint8_t b[CRUMB__FS_ID_BYTES];
+    /* a new store takes SipHash names where the build has them (version 2) */
     if (rc == CRUMB_OK)
-        rc = identity_build(fs, b, 0);
+        rc = identity_build(fs, b, 0,
+                            crumb__siphash_available() ? FS_NAMES_SIPHASH : FS_NAMES_HMAC);
     if (rc == CRUMB_OK)
         rc = create_once(fs, "identity", b, sizeof b);
     return rc;
@@ -400,7 +412,7 @@ crumb_err crumb__fs_identity_adopt(file_store *fs, int64_t now)
 {
     uint8_t b[CRUMB__FS_ID_BYTES + 1];
     char tmp[64];
-    crumb_err rc = identity_build(fs, b, now);
+    crumb_err rc = identity_build(fs, b, now, fs->names);
     if (rc != CRUMB_OK)
         return rc;
     crumb__fs_tmpname(fs, tmp, "identity");

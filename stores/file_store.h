@@ -30,10 +30,15 @@ typedef struct crumb__fs_hkey {
     crumb__hmac_pre pre;
 } crumb__fs_hkey;
 
+/* How the store names its records: the identity record's version. */
+#define FS_NAMES_HMAC 1u    /* HMAC-SHA-256(secret, type || id) */
+#define FS_NAMES_SIPHASH 2u /* four SipHash-2-4 under keys derived from secret */
+
 /* Secret material, kept in one crumb__secure_alloc block. */
 typedef struct fs_secret {
     uint8_t secret[32];  /* keys the path names and the identity record */
     crumb__fs_hkey hk;   /* HMAC state of secret */
+    uint8_t sip[64];     /* FS_NAMES_SIPHASH: the four SipHash keys (HKDF of secret) */
 } fs_secret;
 
 typedef struct file_store {
@@ -45,6 +50,7 @@ typedef struct file_store {
     int dfd;             /* the store directory, held open: every path is relative to it */
     int idfd;            /* the identity record, held open: its link count says "still here" */
     uint64_t gate_key;   /* the directory's (st_dev, st_ino): in-process lock gates */
+    unsigned names;      /* FS_NAMES_*: how path names (and session keys) are made */
     uint8_t global_h[32]; /* path hash of the global record (computed once) */
     atomic_uint_fast64_t checks;
     atomic_uint_fast64_t corrupt;
@@ -60,6 +66,10 @@ void crumb__fs_hkey_init(crumb__fs_hkey *k, const uint8_t key[32]);
  * crumb__hmac_sha256(key, ...), at two SHA-256 blocks for short input. */
 void crumb__fs_hmac(const crumb__fs_hkey *k, uint8_t out[32], const uint8_t *p1, size_t n1,
                     const uint8_t *p2, size_t n2);
+
+/* Make the path-name keys of fs->names (after the identity record set it)
+ * and the global record's name. CRUMB_E_INTERNAL if a key cannot be derived. */
+crumb_err crumb__fs_names_init(file_store *fs);
 
 /* Path hash of (type, a[0..na)) for key-, family- and global records. */
 void crumb__fs_hash(const file_store *fs, uint8_t out[32], int type, const void *a, size_t na);
@@ -139,7 +149,8 @@ crumb_err crumb__fs_health(crumb_store *s, int64_t now);
 crumb_err crumb__fs_alive(file_store *fs);
 
 /* Write a new identity record for the store (repair of a store whose
- * identity is missing or damaged). */
+ * identity is missing or damaged), of the version the store was opened
+ * with: its records keep their names. */
 crumb_err crumb__fs_identity_adopt(file_store *fs, int64_t now);
 
 /* ---- user records, shared by file.c and file_sweep.c (file.c) ---- */

@@ -53,16 +53,6 @@ static inline void env_keyring(env *e, uint8_t key[32])
     CHECK_OK(crumb_keyring_add(e->kr, 1, CRUMB_KEY_PRIMARY, key));
 }
 
-/* The store key the session layer hands store st for session id sid under
- * store secret secret, computed here from the documented naming
- * (docs/STORE.md, "Session names"), not through the session layer: HMAC-
- * SHA-256(secret, "sid" || sid), or for an ephemeral store in a libsodium
- * build SipHash-2-4 (64-bit) under the four quarters of the 64 bytes of
- * HKDF(secret, "crumb-sid-siphash24-v1"), one per 8 bytes of the key.
- * 0, or -1 on failure. */
-int env_store_key(crumb_store *st, const uint8_t secret[32],
-                  const uint8_t sid[CRUMB_SID_BYTES], crumb_store_key *out);
-
 /* matrix_fn: e->cell over every suite and the two store modes on ms. */
 void run_store(const matrix_store *ms, void *arg);
 

@@ -691,7 +691,7 @@ static void group_iface(crumb_store *s)
     sc_v1_free(t);
     /* the store's own naming is one a context can use (crumb_ctx_new refuses
      * any other); EPHEMERAL is only for a store whose keys die with the
-     * process, which the suite cannot tell, so it is reported */
+     * process, which the suite cannot tell */
     int naming = crumb_store_naming_get(s);
     SC(naming == CRUMB_STORE_NAMING_HMAC || naming == CRUMB_STORE_NAMING_EPHEMERAL);
     q.device = NULL;

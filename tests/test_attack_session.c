@@ -11,6 +11,7 @@
 #include "internal.h"
 #include "jar.h"
 #include "matrix.h"
+#include "names.h"
 #include "session_env.h"
 
 #include <dirent.h>
@@ -223,7 +224,7 @@ static void attack_key_rotation(const env *e)
 static void store_key_of(const env *e, crumb_ctx *ctx, const jar *j, crumb_store_key *key)
 {
     crumb_session *s = begin(ctx, j, CRUMB_OK);
-    CHECK(env_store_key(e->st, secret, crumb_session_payload(s)->sid, key) == 0);
+    CHECK(names_session_key(e->st, secret, crumb_session_payload(s)->sid, key) == 0);
     crumb_session_free(s);
 }
 

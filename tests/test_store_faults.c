@@ -12,6 +12,7 @@
 #include "check.h"
 #include "crumb_store.h"
 #include "internal.h"
+#include "names.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -444,13 +445,13 @@ static crumb_store_key key_n(unsigned n)
 }
 
 /* Fan-out byte of a session key's record (docs/STORE.md: the first byte of
- * HMAC-SHA-256(secret, 'S' || key)). */
+ * the name of 'S' || key, in a store of the version this build creates). */
 static int fanout(const crumb_store_key *k)
 {
     uint8_t pre[33], h[32];
     pre[0] = 'S';
     memcpy(pre + 1, k->b, 32);
-    if (crumb__hmac_sha256(h, SECRET, 32, pre, 33, NULL, 0) != 0)
+    if (names_file(h, SECRET, names_file_version(), pre, 33) != 0)
         abort();
     return h[0];
 }

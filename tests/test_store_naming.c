@@ -12,6 +12,7 @@
 #include "internal.h"
 #include "jar.h"
 #include "matrix.h"
+#include "names.h"
 #include "session_env.h"
 #include "store_conformance.h"
 
@@ -86,7 +87,7 @@ static void revoke_by_name(int suite, int mode, void *arg)
     crumb_ctx *ctx = ctx_on(e->st, suite, mode);
     new_user(u, sizeof u, "named");
     login(ctx, &j, u, sid);
-    CHECK(env_store_key(e->st, secret, sid, &key) == 0);
+    CHECK(names_session_key(e->st, secret, sid, &key) == 0);
     CHECK(crumb__hmac_sha256(hmac.b, secret, 32, (const uint8_t *)"sid", 3, sid,
                              CRUMB_SID_BYTES) == 0);
     if (mode == CRUMB_MODE_SERVER) /* the record lives under that name */

@@ -1,0 +1,235 @@
+/*
+ * test_store_file_names.c - the file store's path names by identity
+ * version (docs/STORE.md, "Layout"), written as the attacks on an upgrade:
+ * a store an earlier release made (identity version 1) keeps its HMAC
+ * names, so every revocation already on disk still applies; a new store
+ * (version 2, SipHash names) puts each record where the layout says; a
+ * version this build cannot read is refused, never read as an empty
+ * store; a repaired identity keeps the store's version. Names are computed
+ * by tests/names.c, not by the store.
+ */
+#include "check.h"
+#include "crumb.h"
+#include "crumb_store.h"
+#include "internal.h"
+#include "names.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define T0 1800000000LL
+#define ID_BYTES 64
+
+static const uint8_t secret[32] = "file names test secret..........";
+static char base[64];
+static unsigned dir_seq;
+
+static void fresh_dir(char *d, size_t cap)
+{
+    snprintf(d, cap, "%s/%u", base, dir_seq++);
+}
+
+static crumb_store *open_store(const char *dir, crumb_err want)
+{
+    crumb_store_file_config c = {.secret = secret, .no_fsync = 1};
+    crumb_store *s = NULL;
+    CHECK_INT(crumb_store_file_open(&s, dir, &c), want);
+    return s;
+}
+
+/* DIR/identity's bytes into b; 1 if it has the record's size. */
+static int identity_read(const char *dir, uint8_t b[ID_BYTES])
+{
+    char p[128];
+    snprintf(p, sizeof p, "%s/identity", dir);
+    FILE *f = fopen(p, "rb");
+    size_t n = f ? fread(b, 1, ID_BYTES, f) : 0;
+    if (f)
+        fclose(f);
+    return n == ID_BYTES;
+}
+
+/* Rewrite DIR/identity as version v, keyed as a release writes it (the
+ * HMAC of its first 32 bytes under the secret): a store of that version. */
+static void identity_rewrite(const char *dir, uint8_t v)
+{
+    uint8_t b[ID_BYTES];
+    char p[128], tmp[140];
+    CHECK(identity_read(dir, b));
+    b[4] = v;
+    CHECK_INT(crumb__hmac_sha256(b + 32, secret, 32, b, 32, NULL, 0), 0);
+    snprintf(p, sizeof p, "%s/identity", dir);
+    snprintf(tmp, sizeof tmp, "%s.new", p);
+    FILE *f = fopen(tmp, "wb");
+    CHECK(f && fwrite(b, 1, ID_BYTES, f) == ID_BYTES);
+    if (f)
+        fclose(f);
+    CHECK_INT(rename(tmp, p), 0);
+}
+
+/* A new store in a fresh dir, made by this build and closed; then made of
+ * version v by rewriting its identity (v = 0: left as made). */
+static void make_store(char *dir, size_t cap, uint8_t v)
+{
+    fresh_dir(dir, cap);
+    crumb_store_close(open_store(dir, CRUMB_OK));
+    if (v)
+        identity_rewrite(dir, v);
+}
+
+/* 1 if the record whose name input is p[0..n) exists at its documented
+ * path "<sub>/<hh>/<64 hex>" for a store of identity version v. */
+static int at_path(const char *dir, char sub, unsigned v, const uint8_t *p, size_t n)
+{
+    uint8_t h[32];
+    char hex[65], path[256];
+    struct stat st;
+    if (names_file(h, secret, v, p, n) != 0)
+        return 0;
+    crumb__hex(hex, h, 32);
+    snprintf(path, sizeof path, "%s/%c/%.2s/%s", dir, sub, hex, hex);
+    return stat(path, &st) == 0;
+}
+
+/* The check request for session key k of family f. */
+static crumb_store_check_req req_of(const crumb_store_key *k, const crumb_store_id *f)
+{
+    crumb_store_check_req q = {k, f, 1, "t", "alice", NULL, T0, T0 + 1};
+    return q;
+}
+
+/* Revoke a session, a family and a user in the store of version v at dir;
+ * each record is where the layout of v puts it (and not where the other
+ * version would); the revocations hold after a reopen. */
+static void records_where_documented(const char *dir, unsigned v)
+{
+    crumb_store_key k;
+    crumb_store_id f;
+    crumb_store_check_res r;
+    uint8_t in[33], user[2 + 1 + 5] = {'U', 1, 't', 'a', 'l', 'i', 'c', 'e'};
+    check_fill(k.b, sizeof k.b);
+    check_fill(f.b, sizeof f.b);
+    crumb_store *s = open_store(dir, CRUMB_OK);
+    if (!s)
+        return;
+    crumb_store_check_req q = req_of(&k, &f);
+    CHECK_OK(crumb_store_check(s, &q, &r));
+    CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 3600, T0));
+    CHECK_OK(crumb_store_revoke_family(s, &f, T0 + 3600, T0));
+    CHECK_OK(crumb_store_revoke_user(s, "t", "alice", T0 + 1, NULL, T0 + 3600, T0));
+    crumb_store_close(s);
+    in[0] = 'R';
+    memcpy(in + 1, k.b, 32);
+    CHECK(at_path(dir, 'r', v, in, 33));
+    in[0] = 'F';
+    memcpy(in + 1, f.b, 16);
+    CHECK(at_path(dir, 'f', v, in, 17));
+    CHECK(at_path(dir, 'u', v, user, sizeof user));
+    if (names_file_version() == 2) /* the other version's names are empty */
+        CHECK(!at_path(dir, 'u', 3 - v, user, sizeof user));
+    s = open_store(dir, CRUMB_OK);
+    if (!s)
+        return;
+    for (int i = 0; i < 3; i++) { /* session, family, user: each on its own */
+        crumb_store_key k2;
+        crumb_store_id f2;
+        check_fill(k2.b, sizeof k2.b);
+        check_fill(f2.b, sizeof f2.b);
+        crumb_store_check_req q2 = req_of(i == 0 ? &k : &k2, i == 1 ? &f : &f2);
+        if (i != 2)
+            q2.user = "bob";
+        CHECK_INT(crumb_store_check(s, &q2, &r), CRUMB_E_REVOKED);
+    }
+    crumb_store_close(s);
+}
+
+/* A store this build makes has the version names.h says, and its records
+ * lie at that version's names. */
+static void test_new_store(void)
+{
+    char dir[96];
+    uint8_t b[ID_BYTES];
+    make_store(dir, sizeof dir, 0);
+    CHECK(identity_read(dir, b));
+    CHECK_INT(b[4], names_file_version());
+    records_where_documented(dir, names_file_version());
+}
+
+/* The upgrade: every store an earlier release made has identity version 1
+ * and HMAC names. This build keeps them: what it writes lands at the HMAC
+ * names, so the revocations written before the upgrade are the ones it
+ * reads. */
+static void test_version1_store(void)
+{
+    char dir[96];
+    make_store(dir, sizeof dir, 1);
+    records_where_documented(dir, 1);
+}
+
+/* A version this build does not know is refused (CRUMB_E_VERSION), and a
+ * build without libsodium refuses a version-2 store (CRUMB_E_UNSUPPORTED):
+ * neither is read as an empty store, which would un-revoke everything. */
+static void test_unknown_versions(void)
+{
+    char dir[96];
+    make_store(dir, sizeof dir, 3);
+    CHECK(open_store(dir, CRUMB_E_VERSION) == NULL);
+    make_store(dir, sizeof dir, 0xff);
+    CHECK(open_store(dir, CRUMB_E_VERSION) == NULL);
+    make_store(dir, sizeof dir, 2);
+    crumb_store *s = open_store(dir, names_file_version() == 2 ? CRUMB_OK : CRUMB_E_UNSUPPORTED);
+    crumb_store_close(s);
+}
+
+/* The identity record is removed under an open store: checks fail closed
+ * until verify --repair writes a new one, of the store's own version, so
+ * the revocation made before still applies. */
+static void test_repair_keeps_version(void)
+{
+    for (unsigned v = 1; v <= names_file_version(); v++) {
+        char dir[96], p[128];
+        uint8_t b[ID_BYTES];
+        crumb_store_key k;
+        crumb_store_check_res r;
+        crumb_store_verify_report rep;
+        make_store(dir, sizeof dir, (uint8_t)v);
+        check_fill(k.b, sizeof k.b);
+        crumb_store *s = open_store(dir, CRUMB_OK);
+        if (!s)
+            return;
+        crumb_store_check_req q = req_of(&k, NULL);
+        CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 3600, T0));
+        snprintf(p, sizeof p, "%s/identity", dir);
+        CHECK_INT(unlink(p), 0);
+        CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_CORRUPT);
+        CHECK_OK(crumb_store_verify(s, 1, &rep, T0 + 2));
+        CHECK(identity_read(dir, b));
+        CHECK_INT(b[4], v);
+        CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+        crumb_store_close(s);
+        s = open_store(dir, CRUMB_OK); /* and a new opener agrees */
+        if (s)
+            CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+        crumb_store_close(s);
+    }
+}
+
+int main(void)
+{
+    check_seed();
+    snprintf(base, sizeof base, "/tmp/crumb-fnames-XXXXXX");
+    if (mkdtemp(base) == NULL)
+        return 2;
+    test_new_store();
+    test_version1_store();
+    test_unknown_versions();
+    test_repair_keeps_version();
+    char cmd[96];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
+    CHECK_INT(system(cmd), 0);
+    return check_done("test_store_file_names");
+}

@@ -345,6 +345,63 @@ static void test_repair_under_load(void)
     crumb_store_close(load_store);
 }
 
+/* Flip DIR/identity's version byte 1 <-> 2 without the secret (the HMAC
+ * left as it was): in place (same file) if in_place, else as a new file
+ * renamed over it. */
+static void identity_flip(const char *dir, int in_place)
+{
+    uint8_t b[ID_BYTES];
+    char p[128], tmp[140];
+    CHECK(identity_read(dir, b));
+    b[4] = (uint8_t)(3 - b[4]);
+    snprintf(p, sizeof p, "%s/identity", dir);
+    snprintf(tmp, sizeof tmp, "%s.new", p);
+    FILE *f = fopen(in_place ? p : tmp, in_place ? "r+b" : "wb");
+    CHECK(f && fwrite(b, 1, ID_BYTES, f) == ID_BYTES);
+    if (f)
+        fclose(f);
+    if (!in_place)
+        CHECK_INT(rename(tmp, p), 0);
+}
+
+/* Whoever cannot compute the identity's HMAC flips its version byte, to
+ * have the store read under the other names (where it is empty): a new
+ * opener refuses it (CRUMB_E_CORRUPT, not another version's answer); an
+ * open handle keeps its names (in place) or fails closed until verify
+ * --repair replaces the damaged identity by one of its own version. */
+static void test_version_flip(void)
+{
+    for (unsigned v = 1; v <= names_file_version(); v++) {
+        for (int in_place = 0; in_place < 2; in_place++) {
+            char dir[96];
+            uint8_t b[ID_BYTES];
+            crumb_store_key k;
+            crumb_store_check_res r;
+            crumb_store_verify_report rep;
+            make_store(dir, sizeof dir, (uint8_t)v);
+            check_fill(k.b, sizeof k.b);
+            crumb_store_check_req q = req_of(&k, NULL);
+            crumb_store *s = open_store(dir, CRUMB_OK);
+            if (!s)
+                return;
+            CHECK_OK(crumb_store_revoke_session(s, &k, T0 + 3600, T0));
+            identity_flip(dir, in_place);
+            CHECK(open_store(dir, CRUMB_E_CORRUPT) == NULL);
+            CHECK_INT(crumb_store_check(s, &q, &r), in_place ? CRUMB_E_REVOKED : CRUMB_E_CORRUPT);
+            if (!in_place) {
+                CHECK_OK(crumb_store_verify(s, 1, &rep, T0 + 2));
+                CHECK(identity_read(dir, b) && b[4] == v);
+                CHECK_INT(crumb_store_check(s, &q, &r), CRUMB_E_REVOKED);
+                crumb_store *c = open_store(dir, CRUMB_OK);
+                if (c)
+                    CHECK_INT(crumb_store_check(c, &q, &r), CRUMB_E_REVOKED);
+                crumb_store_close(c);
+            }
+            crumb_store_close(s);
+        }
+    }
+}
+
 int main(void)
 {
     check_seed();
@@ -358,6 +415,7 @@ int main(void)
     test_repair_after_reinit();
     test_write_after_reinit();
     test_repair_under_load();
+    test_version_flip();
     char cmd[96];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", base);
     CHECK_INT(system(cmd), 0);

@@ -8,6 +8,18 @@
 
 #include <string.h>
 
+/* Take record h's stripe lock for a write, if the store's identity record
+ * is still in place: a handle whose identity was removed underneath (the
+ * store emptied, or made anew in the directory by another opener, maybe
+ * of other names) writes nothing until a repair, as its checks refuse;
+ * else a revocation reported done could land where the store never looks.
+ * An fd for crumb__fs_unlock, or a negative crumb_err as crumb__fs_lock. */
+static int lock_live(file_store *fs, const uint8_t h[32])
+{
+    crumb_err rc = crumb__fs_alive(fs);
+    return rc != CRUMB_OK ? -(int)rc : crumb__fs_lock(fs, h);
+}
+
 /* ==== User records ====================================================== */
 
 /* see file_store.h */
@@ -86,7 +98,7 @@ static crumb_err user_modify(file_store *fs, const char *tenant, const char *use
     crumb_err rc = crumb__fs_user_hash(fs, h, tenant ? tenant : "", user);
     if (rc != CRUMB_OK)
         return rc;
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     stm_user u;
@@ -184,7 +196,7 @@ static crumb_err fs_put(crumb_store *s, const crumb_store_key *key, const uint8_
         return CRUMB_E_TOO_LARGE;
     uint8_t h[32];
     crumb__fs_hash(fs, h, T_SESSION, key->b, sizeof key->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     uint64_t ver = 0;
@@ -240,7 +252,7 @@ static crumb_err fs_touch(crumb_store *s, const crumb_store_key *key, int64_t ex
         return CRUMB_E_INVALID;
     uint8_t h[32], sb[FS_STACKBUF], *owned = NULL;
     crumb__fs_hash(fs, h, T_SESSION, key->b, sizeof key->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     const uint8_t *body;
@@ -271,7 +283,7 @@ static crumb_err fs_del(crumb_store *s, const crumb_store_key *key)
         return CRUMB_E_INVALID;
     uint8_t h[32];
     crumb__fs_hash(fs, h, T_SESSION, key->b, sizeof key->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     crumb_err rc = crumb__fs_rec_unlink(fs, T_SESSION, h);
@@ -290,7 +302,7 @@ static crumb_err fs_revoke_session(crumb_store *s, const crumb_store_key *key, i
         return CRUMB_E_INVALID;
     uint8_t h[32], b[8];
     crumb__fs_hash(fs, h, T_REVOKE, key->b, sizeof key->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     crumb_err rc = crumb__fs_small_read(fs, T_REVOKE, h, b, 8);
@@ -335,7 +347,7 @@ static crumb_err fs_revoke_family(crumb_store *s, const crumb_store_id *family, 
         return CRUMB_E_INVALID;
     uint8_t h[32];
     crumb__fs_hash(fs, h, T_FAMILY, family->b, sizeof family->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     crumb__fs_record f;
@@ -384,7 +396,7 @@ static crumb_err fs_family_advance(crumb_store *s, const crumb_store_id *family,
         return CRUMB_E_INVALID;
     uint8_t h[32];
     crumb__fs_hash(fs, h, T_FAMILY, family->b, sizeof family->b);
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     crumb__fs_record f;
@@ -441,7 +453,7 @@ static crumb_err fs_revoke_all(crumb_store *s, int64_t before, int64_t now)
     file_store *fs = (file_store *)s;
     uint8_t b[8];
     const uint8_t *h = fs->global_h;
-    int lk = crumb__fs_lock(fs, h);
+    int lk = lock_live(fs, h);
     if (lk < 0)
         return (crumb_err)-lk;
     crumb_err rc = crumb__fs_small_read(fs, T_GLOBAL, h, b, 8);

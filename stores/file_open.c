@@ -195,11 +195,10 @@ static crumb_err secret_load(file_store *fs, const uint8_t *given, int make)
 
 /* ==== The identity record =============================================== */
 
-/* Verify the identity image b (CRUMB__FS_ID_BYTES) under the store secret;
- * its version says how the store names its records (fs->names, and the
- * path-name keys are made). Releases before version 2 existed answer
- * CRUMB_E_VERSION to a version-2 store: none of them misreads its names. */
-static crumb_err identity_check(file_store *fs, const uint8_t *b)
+/* Verify the identity image b (CRUMB__FS_ID_BYTES) under the store
+ * secret: CRUMB_OK, CRUMB_E_CORRUPT (not an identity keyed by this
+ * secret), CRUMB_E_VERSION (a version this build does not know). */
+static crumb_err identity_verify(const file_store *fs, const uint8_t *b)
 {
     uint8_t mac[32];
     if (memcmp(b, "CRID", 4) != 0 || b[5] || b[6] || b[7])
@@ -209,8 +208,18 @@ static crumb_err identity_check(file_store *fs, const uint8_t *b)
     crumb__fs_hmac(&fs->sec->hk, mac, b, 32, NULL, 0);
     int ok = crumb_ct_equal(mac, b + 32, 32);
     crumb_wipe(mac, sizeof mac);
-    if (!ok)
-        return CRUMB_E_CORRUPT;
+    return ok ? CRUMB_OK : CRUMB_E_CORRUPT;
+}
+
+/* Verify the identity image b as identity_verify; its version says how the
+ * store names its records (fs->names, and the path-name keys are made).
+ * Releases before version 2 existed answer CRUMB_E_VERSION to a version-2
+ * store: none of them misreads its names. */
+static crumb_err identity_check(file_store *fs, const uint8_t *b)
+{
+    crumb_err rc = identity_verify(fs, b);
+    if (rc != CRUMB_OK)
+        return rc;
     if (b[4] == FS_NAMES_SIPHASH && !crumb__siphash_available())
         return CRUMB_E_UNSUPPORTED; /* a build without libsodium cannot name its records */
     if (fs->names != 0) /* a repair's new identity: the naming never changes */
@@ -234,10 +243,12 @@ static crumb_err identity_build(const file_store *fs, uint8_t b[CRUMB__FS_ID_BYT
 }
 
 /* Open DIR/identity, read it into b and make it fs->idfd: the first time
- * by assignment (open is single-threaded), later by dup3() onto the same
- * descriptor number, so a concurrent check's fstat sees the old or the new
- * file, never a closed descriptor. CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT (wrong
- * size, not a file), CRUMB_E_IO. */
+ * by assignment (open is single-threaded; the caller checks b), later (a
+ * repair) only once b checks as this store's identity (identity_check),
+ * by dup3() onto the same descriptor number, so a concurrent check's fstat
+ * sees the old or the new file, never a closed descriptor, nor one of
+ * other names. CRUMB_E_NOTFOUND, CRUMB_E_CORRUPT (wrong size, not a file,
+ * not this store's), CRUMB_E_IO. */
 static crumb_err identity_open(file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES + 1])
 {
     int fd = openat(fs->dfd, "identity", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -249,6 +260,8 @@ static crumb_err identity_open(file_store *fs, uint8_t b[CRUMB__FS_ID_BYTES + 1]
         fs->idfd = fd;
         return CRUMB_OK;
     }
+    if (rc == CRUMB_OK)
+        rc = identity_check(fs, b);
     if (rc == CRUMB_OK && dup3(fd, fs->idfd, O_CLOEXEC) < 0)
         rc = CRUMB_E_IO;
     close(fd);
@@ -406,25 +419,57 @@ crumb_err crumb__fs_alive(file_store *fs)
     return st.st_nlink > 0 ? CRUMB_OK : CRUMB_E_CORRUPT;
 }
 
-/* see file_store.h: a new identity replaces whatever is at DIR/identity
- * (temp file, fsync, rename, directory fsync); fs->idfd follows it. */
-crumb_err crumb__fs_identity_adopt(file_store *fs, int64_t now)
+/* Put a new identity record of the store's version at DIR/identity: in
+ * place of a damaged one (`replace`: temp file, fsync, rename), else only
+ * where none is (linkat: CRUMB_E_EXISTS if an opener made one meanwhile);
+ * then the directory fsync. */
+static crumb_err identity_write(file_store *fs, int64_t now, int replace)
 {
-    uint8_t b[CRUMB__FS_ID_BYTES + 1];
+    uint8_t b[CRUMB__FS_ID_BYTES];
     char tmp[64];
     crumb_err rc = identity_build(fs, b, now, fs->names);
     if (rc != CRUMB_OK)
         return rc;
     crumb__fs_tmpname(fs, tmp, "identity");
     rc = crumb__fs_write_tmp(fs, tmp, b, CRUMB__FS_ID_BYTES);
-    if (rc == CRUMB_OK && renameat(fs->dfd, tmp, fs->dfd, "identity") != 0)
+    if (rc == CRUMB_OK && replace && renameat(fs->dfd, tmp, fs->dfd, "identity") != 0)
         rc = crumb__fs_werr(errno);
-    if (rc != CRUMB_OK) {
+    if (rc == CRUMB_OK && !replace && linkat(fs->dfd, tmp, fs->dfd, "identity", 0) != 0)
+        rc = errno == EEXIST ? CRUMB_E_EXISTS : crumb__fs_werr(errno);
+    if (!replace || rc != CRUMB_OK)
         unlinkat(fs->dfd, tmp, 0);
-        return rc;
+    return rc == CRUMB_OK ? crumb__fs_sync_dir(fs, ".") : rc;
+}
+
+/* see file_store.h. What is at DIR/identity decides: an identity of this
+ * store (another handle repaired it) is taken as it is; none, or a damaged
+ * one, gets a new identity of the store's version; a valid identity of
+ * other names (an opener found the directory without identity and record
+ * and made a new store in it, of its build's version) or of an unknown
+ * version is left alone (CRUMB_E_CORRUPT, CRUMB_E_VERSION): writing ours
+ * over it would hide what that store's openers wrote under its names. */
+crumb_err crumb__fs_identity_adopt(file_store *fs, int64_t now)
+{
+    uint8_t b[CRUMB__FS_ID_BYTES + 1];
+    crumb_err rc = CRUMB_E_EXISTS;
+    for (int tries = 0; tries < 3 && rc == CRUMB_E_EXISTS; tries++) {
+        int fd = openat(fs->dfd, "identity", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        int present = fd >= 0 || errno == ELOOP;
+        if (fd < 0 && errno != ENOENT && errno != ELOOP)
+            return CRUMB_E_IO;
+        ssize_t r = fd < 0 ? 0 : crumb__fs_read_full(fd, b, sizeof b);
+        if (fd >= 0)
+            close(fd);
+        if (r < 0)
+            return CRUMB_E_IO;
+        rc = r != (ssize_t)CRUMB__FS_ID_BYTES ? CRUMB_E_CORRUPT : identity_verify(fs, b);
+        if (rc == CRUMB_OK && b[4] != fs->names)
+            rc = CRUMB_E_CONFLICT; /* a store of other names: left alone */
+        else if (rc == CRUMB_E_CORRUPT) /* none, or damaged */
+            rc = identity_write(fs, now, present);
     }
-    rc = crumb__fs_sync_dir(fs, ".");
     if (rc == CRUMB_OK)
         rc = identity_open(fs, b);
-    return rc == CRUMB_OK ? identity_check(fs, b) : rc;
+    crumb_wipe(b, sizeof b);
+    return rc == CRUMB_E_EXISTS || rc == CRUMB_E_CONFLICT ? CRUMB_E_CORRUPT : rc;
 }

@@ -50,7 +50,7 @@ typedef struct file_store {
     int dfd;             /* the store directory, held open: every path is relative to it */
     int idfd;            /* the identity record, held open: its link count says "still here" */
     uint64_t gate_key;   /* the directory's (st_dev, st_ino): in-process lock gates */
-    unsigned names;      /* FS_NAMES_*: how path names (and session keys) are made */
+    unsigned names;      /* FS_NAMES_*: how path names are made (set at open, never changed) */
     uint8_t global_h[32]; /* path hash of the global record (computed once) */
     atomic_uint_fast64_t checks;
     atomic_uint_fast64_t corrupt;

@@ -221,6 +221,19 @@ static void test_repair_keeps_version(void)
     }
 }
 
+/* The set-up of the re-initialisation attacks: a version-1 store at a
+ * fresh dir opened as *a, its identity removed underneath, then opened as
+ * *b by this build, which takes the directory for a new store (version 2). */
+static void reinit(char *dir, size_t cap, crumb_store **a, crumb_store **b)
+{
+    char p[128];
+    make_store(dir, cap, 1);
+    *a = open_store(dir, CRUMB_OK);
+    snprintf(p, sizeof p, "%s/identity", dir);
+    CHECK_INT(unlink(p), 0);
+    *b = open_store(dir, CRUMB_OK);
+}
+
 /* The identity record is removed under an open store of version 1 (the
  * store holds no record yet); a libsodium build opening it now takes it
  * for a new store (version 2) and revokes a session under SipHash names.
@@ -229,20 +242,17 @@ static void test_repair_keeps_version(void)
  * reads as empty there, and the revocation stops applying. */
 static void test_repair_after_reinit(void)
 {
-    char dir[96], p[128];
+    char dir[96];
     uint8_t b[ID_BYTES];
     crumb_store_key k;
     crumb_store_check_res r;
     crumb_store_verify_report rep;
+    crumb_store *a, *b2;
     if (names_file_version() != 2)
         return; /* a build without libsodium makes only version 1 */
-    make_store(dir, sizeof dir, 1);
     check_fill(k.b, sizeof k.b);
     crumb_store_check_req q = req_of(&k, NULL);
-    crumb_store *a = open_store(dir, CRUMB_OK);
-    snprintf(p, sizeof p, "%s/identity", dir);
-    CHECK_INT(unlink(p), 0);
-    crumb_store *b2 = open_store(dir, CRUMB_OK); /* a new store, version 2 */
+    reinit(dir, sizeof dir, &a, &b2);
     CHECK(identity_read(dir, b) && b[4] == 2);
     if (b2)
         CHECK_OK(crumb_store_revoke_session(b2, &k, T0 + 3600, T0));
@@ -263,18 +273,15 @@ static void test_repair_after_reinit(void)
  * check does, rather than land where the store never looks. */
 static void test_write_after_reinit(void)
 {
-    char dir[96], p[128];
+    char dir[96];
     crumb_store_key k;
     crumb_store_check_res r;
+    crumb_store *a, *b2;
     if (names_file_version() != 2)
         return;
-    make_store(dir, sizeof dir, 1);
     check_fill(k.b, sizeof k.b);
     crumb_store_check_req q = req_of(&k, NULL);
-    crumb_store *a = open_store(dir, CRUMB_OK);
-    snprintf(p, sizeof p, "%s/identity", dir);
-    CHECK_INT(unlink(p), 0);
-    crumb_store *b2 = open_store(dir, CRUMB_OK); /* a new store, version 2 */
+    reinit(dir, sizeof dir, &a, &b2);
     crumb_err rc = a ? crumb_store_revoke_session(a, &k, T0 + 3600, T0) : CRUMB_E_IO;
     if (b2 && rc == CRUMB_OK)
         CHECK_INT(crumb_store_check(b2, &q, &r), CRUMB_E_REVOKED);

@@ -129,7 +129,8 @@ static crumb_err store_init(crumb_ctx *ctx, const crumb_keyring *kr)
                            crumb__hmac_pre_init(&ctx->store_mac, ctx->store_secret,
                                                 sizeof ctx->store_secret) != 0 ||
                            (ctx->sid_sip &&
-                            crumb__sid_sip_key(ctx->sid_sip_key, ctx->store_secret) != 0)))
+                            crumb__names_key(ctx->sid_sip_key, ctx->store_secret,
+                                             "crumb-sid-siphash24-v1") != 0)))
         rc = CRUMB_E_INTERNAL;
     return rc;
 }

@@ -100,9 +100,11 @@ int crumb__xchacha_available(void);
 /* 1 if SipHash-2-4 is compiled in (libsodium build). */
 int crumb__siphash_available(void);
 
-/* SipHash-2-4, 64-bit output (libsodium's crypto_shorthash_siphash24): 0,
- * or -1 without libsodium. */
-int crumb__siphash(uint8_t out[8], const uint8_t *in, size_t n, const uint8_t key[16]);
+/* The keyed names of docs/STORE.md: four SipHash-2-4 (64-bit output,
+ * libsodium's crypto_shorthash_siphash24) of in, out bytes 8i..8i+7 under
+ * key bytes 16i..16i+15 (a key from crumb__names_key). 0, or -1 without
+ * libsodium. */
+int crumb__sip4(uint8_t out[32], const uint8_t *in, size_t n, const uint8_t key[64]);
 
 /* XChaCha20-Poly1305 (IETF), detached tag. out may equal in. */
 int crumb__xchacha_seal(uint8_t *out, uint8_t tag[16], const uint8_t *in, size_t n,
@@ -310,9 +312,9 @@ int crumb__cookie_pair(const char *hdr, size_t start, size_t end, crumb_cookie_p
 /* Derive the record-sealing key from a context's store secret. */
 int crumb__record_key(uint8_t out[32], const uint8_t store_secret[32]);
 
-/* Derive the four SipHash keys that name session ids in a store whose
- * names never outlive the process (CRUMB_STORE_NAMING_EPHEMERAL). */
-int crumb__sid_sip_key(uint8_t out[64], const uint8_t store_secret[32]);
+/* The key of crumb__sip4 names under secret for one use (info, e.g.
+ * "crumb-sid-siphash24-v1"): the 64 bytes of HKDF-SHA-256(secret, info). */
+int crumb__names_key(uint8_t out[64], const uint8_t secret[32], const char *info);
 
 /* Seal a server-mode record: out (cap >= n + CRUMB__RECORD_OVERHEAD)
  * receives version | algorithm | nonce | ciphertext | tag, with the store

@@ -22,10 +22,9 @@ void crumb__glue_session_key(const crumb_ctx *ctx, const uint8_t sid[CRUMB_SID_B
                              crumb_store_key *key)
 {
     if (ctx->sid_sip) {
-        /* ephemeral names (the memory store): SipHash-2-4 under four
-         * independent keys derived from the store secret, 8 bytes each */
-        for (size_t i = 0; i < 4; i++)
-            (void)crumb__siphash(key->b + 8 * i, sid, CRUMB_SID_BYTES, ctx->sid_sip_key + 16 * i);
+        /* ephemeral names (the memory store): four SipHash-2-4 under keys
+         * derived from the store secret */
+        (void)crumb__sip4(key->b, sid, CRUMB_SID_BYTES, ctx->sid_sip_key);
         return;
     }
     /* HMAC-SHA-256(store_secret, "sid" || sid) from the state computed once

@@ -51,11 +51,9 @@ int crumb__record_key(uint8_t out[32], const uint8_t store_secret[32])
 }
 
 /* see internal.h */
-int crumb__sid_sip_key(uint8_t out[64], const uint8_t store_secret[32])
+int crumb__names_key(uint8_t out[64], const uint8_t secret[32], const char *info)
 {
-    static const char info[] = "crumb-sid-siphash24-v1";
-    return crumb__hkdf_sha256(out, 64, store_secret, 32, NULL, 0, (const uint8_t *)info,
-                              sizeof info - 1);
+    return crumb__hkdf_sha256(out, 64, secret, 32, NULL, 0, (const uint8_t *)info, strlen(info));
 }
 
 /* Associated data of a record: a label and the store key it lives under. */

@@ -1,8 +1,9 @@
 /*
  * suite_sodium.c - suite 1 primitive: XChaCha20-Poly1305 (IETF) through
  * libsodium, detached tags (AES-256-GCM is in aesgcm.c, HMAC-SHA-256 in
- * hmac.c), and SipHash-2-4, the keyed hash of session ids in stores whose
- * names never outlive the process. Built without libsodium
+ * hmac.c), and four SipHash-2-4, the keyed names of session ids in stores
+ * whose names never outlive the process and of version-2 file store
+ * records. Built without libsodium
  * (CRYPTO=mbedtls) every wrapper reports failure and the *_available()
  * functions return 0.
  */
@@ -43,9 +44,12 @@ int crumb__siphash_available(void)
 }
 
 /* see internal.h */
-int crumb__siphash(uint8_t out[8], const uint8_t *in, size_t n, const uint8_t key[16])
+int crumb__sip4(uint8_t out[32], const uint8_t *in, size_t n, const uint8_t key[64])
 {
-    return crypto_shorthash_siphash24(out, in, n, key);
+    int rc = 0;
+    for (size_t i = 0; i < 4; i++)
+        rc |= crypto_shorthash_siphash24(out + 8 * i, in, n, key + 16 * i);
+    return rc ? -1 : 0;
 }
 
 #else /* !CRUMB_HAVE_SODIUM */
@@ -81,7 +85,7 @@ int crumb__siphash_available(void)
 }
 
 /* see internal.h */
-int crumb__siphash(uint8_t out[8], const uint8_t *in, size_t n, const uint8_t key[16])
+int crumb__sip4(uint8_t out[32], const uint8_t *in, size_t n, const uint8_t key[64])
 {
     (void)out, (void)in, (void)n, (void)key;
     return -1;

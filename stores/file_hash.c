@@ -40,8 +40,7 @@ void crumb__fs_hmac(const crumb__fs_hkey *k, uint8_t out[32], const uint8_t *p1,
 crumb_err crumb__fs_names_init(file_store *fs)
 {
     if (fs->names == FS_NAMES_SIPHASH &&
-        crumb__hkdf_sha256(fs->sec->sip, sizeof fs->sec->sip, fs->sec->secret, 32, NULL, 0,
-                           (const uint8_t *)SIP_INFO, sizeof SIP_INFO - 1) != 0)
+        crumb__names_key(fs->sec->sip, fs->sec->secret, SIP_INFO) != 0)
         return CRUMB_E_INTERNAL;
     crumb__fs_hash(fs, fs->global_h, T_GLOBAL, "", 0);
     return CRUMB_OK;
@@ -60,9 +59,8 @@ static void name_of(const file_store *fs, uint8_t out[32], const uint8_t *p1, si
     memcpy(m, p1, n1);
     if (n2)
         memcpy(m + n1, p2, n2);
-    for (size_t i = 0; i < 4; i++)
-        if (crumb__siphash(out + 8 * i, m, n1 + n2, fs->sec->sip + 16 * i) != 0)
-            abort(); /* not reached: version-2 stores open only with SipHash */
+    if (crumb__sip4(out, m, n1 + n2, fs->sec->sip) != 0)
+        abort(); /* not reached: version-2 stores open only with SipHash */
 }
 
 /* see file_store.h */

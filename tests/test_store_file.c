@@ -126,9 +126,12 @@ static void test_persist_and_layout(void)
     /* a damaged secret file is reported */
     char p[256];
     snprintf(p, sizeof p, "%s/secret", d);
-    int fd = open(p, O_WRONLY);
+    int fd = open(p, O_RDWR);
+    unsigned char x = 0;
     CHECK(fd >= 0);
-    CHECK_INT(pwrite(fd, "X", 1, 10), 1);
+    CHECK_INT(pread(fd, &x, 1, 10), 1);
+    x ^= 0x5a; /* a changed byte (writing 'X' left a random 'X' as it was) */
+    CHECK_INT(pwrite(fd, &x, 1, 10), 1);
     close(fd);
     CHECK_INT(crumb_store_file_open(&s, d, NULL), CRUMB_E_CORRUPT);
     cleanup(d);

@@ -6,6 +6,7 @@
 
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #if CRUMB_HAVE_SODIUM
@@ -54,4 +55,35 @@ int names_file(uint8_t out[32], const uint8_t secret[32], unsigned version, cons
     if (version == 2)
         return sip4(out, secret, "crumb-file-names-siphash24-v1", p, n);
     return version == 1 ? crumb__hmac_sha256(out, secret, 32, p, n, NULL, 0) : -1;
+}
+
+/* see names.h */
+int names_file_identity(const char *dir, uint8_t b[64])
+{
+    char p[256];
+    snprintf(p, sizeof p, "%s/identity", dir);
+    FILE *f = fopen(p, "rb");
+    size_t n = f ? fread(b, 1, 64, f) : 0;
+    if (f)
+        fclose(f);
+    return n == 64;
+}
+
+/* see names.h */
+int names_file_set_version(const char *dir, const uint8_t secret[32], uint8_t v)
+{
+    uint8_t b[64];
+    char p[256], tmp[264];
+    if (!names_file_identity(dir, b))
+        return -1;
+    b[4] = v;
+    if (crumb__hmac_sha256(b + 32, secret, 32, b, 32, NULL, 0) != 0)
+        return -1;
+    snprintf(p, sizeof p, "%s/identity", dir);
+    snprintf(tmp, sizeof tmp, "%s.new", p);
+    FILE *f = fopen(tmp, "wb");
+    int ok = f && fwrite(b, 1, sizeof b, f) == sizeof b;
+    if (f)
+        ok &= fclose(f) == 0;
+    return ok && rename(tmp, p) == 0 ? 0 : -1;
 }

@@ -33,4 +33,14 @@ unsigned names_file_version(void);
 int names_file(uint8_t out[32], const uint8_t secret[32], unsigned version, const uint8_t *p,
                size_t n);
 
+/* DIR/identity's 64 bytes into b (a file store's identity record); 1 if
+ * it has the record's size. */
+int names_file_identity(const char *dir, uint8_t b[64]);
+
+/* Rewrite DIR/identity as version v, keyed as every release writes it
+ * (HMAC-SHA-256 under the store's secret of its first 32 bytes): the store
+ * becomes one of that version, as if a release that makes version v had
+ * made it. Temp file and rename. 0, or -1. */
+int names_file_set_version(const char *dir, const uint8_t secret[32], uint8_t v);
+
 #endif

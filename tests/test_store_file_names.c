@@ -47,31 +47,13 @@ static crumb_store *open_store(const char *dir, crumb_err want)
 /* DIR/identity's bytes into b; 1 if it has the record's size. */
 static int identity_read(const char *dir, uint8_t b[ID_BYTES])
 {
-    char p[128];
-    snprintf(p, sizeof p, "%s/identity", dir);
-    FILE *f = fopen(p, "rb");
-    size_t n = f ? fread(b, 1, ID_BYTES, f) : 0;
-    if (f)
-        fclose(f);
-    return n == ID_BYTES;
+    return names_file_identity(dir, b);
 }
 
-/* Rewrite DIR/identity as version v, keyed as a release writes it (the
- * HMAC of its first 32 bytes under the secret): a store of that version. */
+/* Make the store at dir one of version v (names.h). */
 static void identity_rewrite(const char *dir, uint8_t v)
 {
-    uint8_t b[ID_BYTES];
-    char p[128], tmp[140];
-    CHECK(identity_read(dir, b));
-    b[4] = v;
-    CHECK_INT(crumb__hmac_sha256(b + 32, secret, 32, b, 32, NULL, 0), 0);
-    snprintf(p, sizeof p, "%s/identity", dir);
-    snprintf(tmp, sizeof tmp, "%s.new", p);
-    FILE *f = fopen(tmp, "wb");
-    CHECK(f && fwrite(b, 1, ID_BYTES, f) == ID_BYTES);
-    if (f)
-        fclose(f);
-    CHECK_INT(rename(tmp, p), 0);
+    CHECK_INT(names_file_set_version(dir, secret, v), 0);
 }
 
 /* A new store in a fresh dir, made by this build and closed; then made of

@@ -2,7 +2,8 @@
  * test_store_naming.c - how session ids become the keys a store sees
  * (docs/STORE.md, "Session names"), written as attacks: the operator who
  * revokes a stolen session by its documented name, over every store x seal
- * suite x store mode and through a cache; a store written for an older
+ * suite x store mode, through a cache, and on a file store an earlier
+ * release made (identity version 1); a store written for an older
  * table version keeps the HMAC names that persist; a store that answers a
  * naming the library does not know is refused when the context is made.
  */
@@ -139,6 +140,31 @@ static void cache_naming(env *e)
     CHECK_INT(matrix_rmrf(dir), 0);
 }
 
+/* The upgrade, over every suite and mode: a file store an earlier release
+ * made (identity version 1, HMAC path names) serves this build, and a
+ * session the operator revokes by its documented name stays refused. The
+ * store keeps version 1 throughout. */
+static void file_version1(env *e)
+{
+    static const uint8_t fsecret[32] = "naming test file store secret...";
+    crumb_store_file_config fc = {.secret = fsecret, .no_fsync = 1};
+    char dir[64] = "/tmp/crumb-naming-v1-XXXXXX";
+    uint8_t id[64];
+    matrix_store ms = {NULL, "file of version 1", 0};
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_OK(crumb_store_file_open(&ms.st, dir, &fc)); /* made by this build */
+    crumb_store_close(ms.st);
+    ms.st = NULL;
+    CHECK_INT(names_file_set_version(dir, fsecret, 1), 0); /* as an earlier release made it */
+    CHECK_OK(crumb_store_file_open(&ms.st, dir, &fc));
+    want_naming = CRUMB_STORE_NAMING_HMAC;
+    if (ms.st)
+        run_store(&ms, e);
+    crumb_store_close(ms.st);
+    CHECK(names_file_identity(dir, id) && id[4] == 1);
+    CHECK_INT(matrix_rmrf(dir), 0);
+}
+
 /* A memory store seen through a table written for version 1 or 2 (no
  * naming slot; its bytes past the old table are garbage, and poisoned under
  * ASan): the context must use the HMAC names and never read the slot. */
@@ -216,6 +242,7 @@ int main(void)
     printf("unknown naming refused: %s\n", check_failures ? "FAILED" : "ok");
     old_tables(&e);
     cache_naming(&e);
+    file_version1(&e);
     crumb_store_redis_config rcfg = {.command_timeout_ms = 300, .prefix = "naming:"};
     matrix_run(MATRIX_ALL, "naming", &rcfg, run_matrix_store, &e);
     crumb_keyring_free(e.kr);
